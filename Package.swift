@@ -1,0 +1,142 @@
+// swift-tools-version:6.2
+// OrderStream: a Kafka -> PostgreSQL event worker.
+//
+// The target graph is the architecture, lowest layer first:
+//   CRdKafka, CLibPQ        C shims (system libraries from Debian's -dev packages)
+//   Kafka, PostgreSQL       thin wrappers, the only code that imports C
+//   OrderStreamDomain       events, validation, order state, KPIs: pure, no I/O
+//   OrderStreamWorker       the runtime: consume loop, batches, apply, drain, rebalance, cutover
+//   OrderStreamApp          the executable's pieces: CLI, configuration, HTTP, metrics exposition
+//   orderstream             `main`, nothing else
+import PackageDescription
+
+/// Settings shared by every Swift target: Swift 6 mode with strict concurrency is the default
+/// for tools 6.x; existentials are spelled `any`.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "OrderStream",
+    products: [
+        .executable(name: "orderstream", targets: ["orderstream"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // C shims.
+        .systemLibrary(
+            name: "CRdKafka",
+            pkgConfig: "rdkafka",
+            providers: [.apt(["librdkafka-dev"])]
+        ),
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
+
+        // Thin wrappers: the only targets that import C.
+        .target(
+            name: "Kafka",
+            dependencies: [
+                "CRdKafka",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "PostgreSQL",
+            dependencies: [
+                "CLibPQ",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // The domain: pure and fast, testable without a broker or a database.
+        .target(
+            name: "OrderStreamDomain",
+            swiftSettings: swiftSettings
+        ),
+
+        // The worker runtime.
+        .target(
+            name: "OrderStreamWorker",
+            dependencies: [
+                "Kafka",
+                "PostgreSQL",
+                "OrderStreamDomain",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [
+                .embedInCode("Migrations/m0001_schema.sql"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // The executable's pieces, in a library so that tests can reach them.
+        .target(
+            name: "OrderStreamApp",
+            dependencies: [
+                "Kafka",
+                "PostgreSQL",
+                "OrderStreamDomain",
+                "OrderStreamWorker",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "orderstream",
+            dependencies: [
+                "OrderStreamApp",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // Tests, one target per layer.
+        .testTarget(
+            name: "KafkaTests",
+            dependencies: ["Kafka"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PostgreSQLTests",
+            dependencies: ["PostgreSQL"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "OrderStreamDomainTests",
+            dependencies: ["OrderStreamDomain"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "OrderStreamWorkerTests",
+            dependencies: ["OrderStreamWorker", "OrderStreamDomain", "Kafka", "PostgreSQL"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "OrderStreamAppTests",
+            dependencies: [
+                "OrderStreamApp", "OrderStreamWorker", "OrderStreamDomain", "Kafka", "PostgreSQL",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,64 @@
+/// librdkafka properties in the order they were set, since librdkafka applies them in
+/// order and some properties override others (e.g. `acks` after `enable.idempotence`).
+/// Any librdkafka property can be set (see librdkafka's CONFIGURATION.md); unknown
+/// names and bad values are reported when a client is created.
+public struct KafkaConfiguration: Sendable, Hashable, ExpressibleByDictionaryLiteral, CustomStringConvertible {
+    private var order: [String] = []
+    private var storage: [String: String] = [:]
+
+    public init() {}
+
+    public init(dictionaryLiteral elements: (String, String)...) {
+        for (key, value) in elements { self[key] = value }
+    }
+
+    /// The value of `property`; assigning `nil` removes it. Re-setting keeps the first position.
+    public subscript(property: String) -> String? {
+        get { storage[property] }
+        set {
+            if let newValue {
+                if storage.updateValue(newValue, forKey: property) == nil { order.append(property) }
+            } else if storage.removeValue(forKey: property) != nil {
+                order.removeAll { $0 == property }
+            }
+        }
+    }
+
+    /// The properties in the order they were first set.
+    public var properties: [(property: String, value: String)] {
+        order.map { ($0, storage[$0]!) }
+    }
+
+    /// A copy with `property` set to `value`.
+    public func setting(_ property: String, _ value: String) -> KafkaConfiguration {
+        var copy = self
+        copy[property] = value
+        return copy
+    }
+
+    /// Sets `value` only if the caller has not set `property` (used for the clients' defaults).
+    mutating func setDefault(_ property: String, _ value: String) {
+        if storage[property] == nil { self[property] = value }
+    }
+
+    /// Whether a property's value is a secret that must never be printed.
+    public static func isSecret(_ property: String) -> Bool {
+        let name = property.lowercased()
+        return ["password", "secret", "sasl.oauthbearer", "ssl.key"].contains { name.contains($0) }
+    }
+
+    /// The properties with secret values masked: safe to log.
+    public var description: String {
+        let items = properties.map { "\($0.property)=\(Self.isSecret($0.property) ? "***" : $0.value)" }
+        return "KafkaConfiguration(\(items.joined(separator: ", ")))"
+    }
+
+    public static func == (lhs: KafkaConfiguration, rhs: KafkaConfiguration) -> Bool {
+        lhs.order == rhs.order && lhs.storage == rhs.storage
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(order)
+        hasher.combine(storage)
+    }
+}

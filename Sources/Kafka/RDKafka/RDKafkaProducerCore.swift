@@ -1,0 +1,226 @@
+import CRdKafka
+import Foundation
+import Logging
+import Synchronization
+
+/// Everything the producer's poll thread needs, kept apart from `KafkaProducer` so the
+/// thread never keeps the public object alive (its deinit must be able to run and close).
+final class RDKafkaProducerCore: Sendable {
+    typealias Completion = @Sendable (Result<KafkaDeliveryReport, KafkaError>) -> Void
+
+    private struct State {
+        var closing = false
+        /// Send/flush calls currently inside librdkafka; close waits for zero before destroy.
+        var activeCalls = 0
+        var nextId = 1
+        /// In-flight messages by the id stored in their opaque. Every entry is removed
+        /// exactly once: by its delivery report, by a failed enqueue, or at close.
+        var pending: [Int: Completion] = [:]
+    }
+
+    let handle: RDKafkaHandle
+    private let mainQueue: RDKafkaHandle
+    private let state = Mutex(State())
+    private let stopPolling = Atomic<Bool>(false)
+    private let pollerExited = DispatchSemaphore(value: 0)
+    private let pollerThread = Mutex<pthread_t?>(nil)
+    let logger: Logger
+    private let onError: (@Sendable (KafkaError) -> Void)?
+    private let clientName: String
+
+    init(rk: OpaquePointer, logger: Logger, onError: (@Sendable (KafkaError) -> Void)?) {
+        self.handle = RDKafkaHandle(pointer: rk)
+        self.mainQueue = RDKafkaHandle(pointer: rd_kafka_queue_get_main(rk))
+        self.logger = logger
+        self.onError = onError
+        self.clientName = String(cString: rd_kafka_name(rk))
+    }
+
+    // MARK: poll thread
+
+    func startPoller() {
+        let thread = Thread { [self] in
+            self.pollerThread.withLock { $0 = pthread_self() }
+            self.pollLoop()
+            self.pollerExited.signal()
+        }
+        thread.name = "kafka-producer-poll"
+        thread.start()
+    }
+
+    var isPollerThread: Bool {
+        guard let poller = pollerThread.withLock({ $0 }) else { return false }
+        return pthread_equal(poller, pthread_self()) != 0
+    }
+
+    private func pollLoop() {
+        while !stopPolling.load(ordering: .acquiring) {
+            guard let event = rd_kafka_queue_poll(mainQueue.pointer, 100) else { continue }
+            handle(event: event)
+            rd_kafka_event_destroy(event)
+        }
+    }
+
+    private func handle(event: OpaquePointer) {
+        switch rd_kafka_event_type(event) {
+        case RD_KAFKA_EVENT_DR:
+            deliver(event)
+        case RD_KAFKA_EVENT_LOG:
+            var facility: UnsafePointer<CChar>?
+            var message: UnsafePointer<CChar>?
+            var level: Int32 = 0
+            if rd_kafka_event_log(event, &facility, &message, &level) == 0 {
+                RDKafkaLogging.log(logger, level: level, facility: facility, message: message, client: clientName)
+            }
+        case RD_KAFKA_EVENT_ERROR:
+            let fatal = rd_kafka_event_error_is_fatal(event) != 0
+            let message = rd_kafka_event_error_string(event).map { String(cString: $0) }
+            let error = KafkaError.from(rd_kafka_event_error(event), message: message, operation: "producer", fatal: fatal)
+            logger.log(level: fatal ? .critical : .error, "\(error.description)")
+            onError?(error)
+        default:
+            logger.debug("ignored Kafka event", metadata: ["kafka.event": "\(String(cString: rd_kafka_event_name(event)))"])
+        }
+    }
+
+    /// One DR event carries a batch of reports: look them all up under one lock
+    /// acquisition, then run the completions outside it.
+    private func deliver(_ event: OpaquePointer) {
+        var reports: [(id: Int, result: Result<KafkaDeliveryReport, KafkaError>)] = []
+        reports.reserveCapacity(Int(rd_kafka_event_message_count(event)))
+        var topicNames: [OpaquePointer: String] = [:]
+        while let message = rd_kafka_event_message_next(event) {
+            let m = message.pointee
+            let id = Int(bitPattern: m._private)
+            if m.err == RD_KAFKA_RESP_ERR_NO_ERROR {
+                let topic: String
+                if let rkt = m.rkt {
+                    if let cached = topicNames[rkt] {
+                        topic = cached
+                    } else {
+                        topic = String(cString: rd_kafka_topic_name(rkt))
+                        topicNames[rkt] = topic
+                    }
+                } else {
+                    topic = ""
+                }
+                reports.append((id, .success(KafkaDeliveryReport(topic: topic, partition: m.partition, offset: m.offset))))
+            } else {
+                let text = String(cString: rd_kafka_message_errstr(message))
+                reports.append((id, .failure(.delivery(code: KafkaErrorCode(m.err), message: text))))
+            }
+        }
+        let completions: [(Completion?, Result<KafkaDeliveryReport, KafkaError>, Int)] = state.withLock { state in
+            reports.map { (state.pending.removeValue(forKey: $0.id), $0.result, $0.id) }
+        }
+        for (completion, result, id) in completions {
+            if let completion {
+                completion(result)
+            } else {
+                // A report without a registered send (e.g. an opaque we did not set): never crash.
+                logger.warning("Kafka delivery report for unknown message id", metadata: ["kafka.message_id": "\(id)"])
+            }
+        }
+    }
+
+    // MARK: sending
+
+    /// Registers a completion and marks a call as active. Throws if closing.
+    func register(_ completion: @escaping Completion) throws(KafkaError) -> Int {
+        try state.withLock { (state) throws(KafkaError) -> Int in
+            guard !state.closing else { throw .closed }
+            let id = state.nextId
+            state.nextId &+= 1
+            state.pending[id] = completion
+            state.activeCalls += 1
+            return id
+        }
+    }
+
+    /// Ends an active call; on failure removes the registration (its completion is not called).
+    func finish(id: Int, enqueued: Bool) {
+        state.withLock { state in
+            state.activeCalls -= 1
+            if !enqueued { state.pending.removeValue(forKey: id) }
+        }
+    }
+
+    var isClosing: Bool { state.withLock { $0.closing } }
+
+    /// One `producev` attempt; the message is copied by librdkafka.
+    func enqueue(_ message: KafkaOutgoingMessage, id: Int) -> rd_kafka_resp_err_t {
+        let rk = handle.pointer
+        var headers: OpaquePointer?
+        if !message.headers.isEmpty {
+            headers = rd_kafka_headers_new(message.headers.count)
+            for header in message.headers {
+                if let value = header.value {
+                    value.withUnsafeBytes { bytes in
+                        _ = rd_kafka_header_add(headers, header.key, -1, bytes.baseAddress, bytes.count)
+                    }
+                } else {
+                    _ = rd_kafka_header_add(headers, header.key, -1, nil, 0)
+                }
+            }
+        }
+        let opaque = UnsafeMutableRawPointer(bitPattern: id)
+        let partition = message.partition ?? -1 // RD_KAFKA_PARTITION_UA: let the partitioner choose
+        let err = message.value.withUnsafeBytes { value in
+            if let key = message.key {
+                return key.withUnsafeBytes { key in
+                    crdkafka_produce(rk, message.topic, partition, key.baseAddress, key.count, value.baseAddress, value.count, headers, opaque)
+                }
+            }
+            return crdkafka_produce(rk, message.topic, partition, nil, 0, value.baseAddress, value.count, headers, opaque)
+        }
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR, let headers {
+            // producev takes the headers only when it succeeds.
+            rd_kafka_headers_destroy(headers)
+        }
+        return err
+    }
+
+    /// Runs a blocking call while keeping the handle alive; throws if closing.
+    func withActiveCall<T>(_ body: (OpaquePointer) throws(KafkaError) -> T) throws(KafkaError) -> T {
+        try state.withLock { (state) throws(KafkaError) in
+            guard !state.closing else { throw .closed }
+            state.activeCalls += 1
+        }
+        defer { state.withLock { $0.activeCalls -= 1 } }
+        return try body(handle.pointer)
+    }
+
+    // MARK: shutdown
+
+    /// Flushes for up to `timeout`, fails whatever is left, stops the poll thread and
+    /// destroys the handle. Idempotent. Must not run on the poll thread.
+    func close(timeout: Duration) {
+        let first = state.withLock { state -> Bool in
+            defer { state.closing = true }
+            return !state.closing
+        }
+        guard first else { return }
+        while state.withLock({ $0.activeCalls }) > 0 {
+            usleep(1000)
+        }
+        let rk = handle.pointer
+        if rd_kafka_flush(rk, timeout.kafkaMilliseconds) != RD_KAFKA_RESP_ERR_NO_ERROR {
+            logger.warning("Kafka producer closing with undelivered messages", metadata: ["kafka.outq": "\(rd_kafka_outq_len(rk))"])
+            // Purged messages come back as delivery reports with _PURGE_* errors, which
+            // the poll thread hands to their completions.
+            _ = rd_kafka_purge(rk, Int32(RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT))
+            _ = rd_kafka_flush(rk, 1000)
+        }
+        stopPolling.store(true, ordering: .releasing)
+        pollerExited.wait()
+        let leftovers = state.withLock { state -> [Completion] in
+            defer { state.pending.removeAll() }
+            return Array(state.pending.values)
+        }
+        for completion in leftovers {
+            completion(.failure(.delivery(code: .purgeQueue, message: "producer closed before the message was delivered")))
+        }
+        rd_kafka_queue_destroy(mainQueue.pointer)
+        rd_kafka_destroy(rk)
+    }
+}

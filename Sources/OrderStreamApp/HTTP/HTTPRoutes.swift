@@ -1,0 +1,99 @@
+import Hummingbird
+import OrderStreamDomain
+import OrderStreamWorker
+import Prometheus
+
+/// The worker's HTTP API (see INTERFACE.md): health, metrics, KPIs and orders. Every answer,
+/// errors included, is JSON except `/metrics`.
+public enum HTTPRoutes {
+    /// Builds the router. `readiness` is asked on every `/health/ready`.
+    public static func router(
+        readModel: any ReadModel,
+        readiness: @escaping @Sendable () -> WorkerState.Readiness,
+        metrics: PrometheusCollectorRegistry
+    ) -> Router<BasicRequestContext> {
+        let router = Router()
+        router.get("/health/live") { _, _ in
+            json(.ok, #"{"status":"live"}"#)
+        }
+        router.get("/health/ready") { _, _ in
+            let answer = readiness()
+            return json(answer.ready ? .ok : .serviceUnavailable, readinessBody(answer))
+        }
+        router.get("/metrics") { _, _ in
+            Response(
+                status: .ok,
+                headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer())))
+        }
+        router.get("/kpis") { request, _ in
+            let window: KPIWindow?
+            do {
+                window = try KPIWindow.parse(
+                    from: request.uri.queryParameters.get("from"), to: request.uri.queryParameters.get("to"))
+            } catch let error as KPIWindowError {
+                return json(.badRequest, error.jsonBody)
+            } catch {
+                return json(.badRequest, errorBody("invalid window"))
+            }
+            do {
+                let snapshot = try await readModel.kpis(window: window)
+                return json(.ok, snapshot.json(includeTotalsOnly: window == nil))
+            } catch {
+                return unavailable(error)
+            }
+        }
+        router.get("/orders/:id") { _, context in
+            guard let id = context.parameters.get("id"), !id.isEmpty else {
+                return json(.badRequest, errorBody("an order id is required"))
+            }
+            do {
+                guard let order = try await readModel.order(id: id) else {
+                    return json(.notFound, errorBody("order \(id) was never seen"))
+                }
+                return json(.ok, order.json)
+            } catch {
+                return unavailable(error)
+            }
+        }
+        router.get("**") { request, _ in
+            json(.notFound, errorBody("no route \(request.uri.path)"))
+        }
+        return router
+    }
+
+    static func readinessBody(_ readiness: WorkerState.Readiness) -> String {
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.field("ready", readiness.ready)
+        writer.field("phase", readiness.phase)
+        writer.field("role", readiness.role)
+        writer.key("reasons")
+        writer.beginArray()
+        for reason in readiness.reasons { writer.string(reason) }
+        writer.endArray()
+        writer.endObject()
+        return writer.text
+    }
+
+    static func errorBody(_ message: String) -> String {
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.field("error", message)
+        writer.endObject()
+        return writer.text
+    }
+
+    /// A read that failed because PostgreSQL did not answer: 503, with the error's kind only
+    /// (errors of the PostgreSQL layer never carry secrets, but data has no place here either).
+    static func unavailable(_ error: any Error) -> Response {
+        json(.serviceUnavailable, errorBody("the database did not answer: \(type(of: error))"))
+    }
+
+    static func json(_ status: HTTPResponse.Status, _ body: String) -> Response {
+        Response(
+            status: status,
+            headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+}

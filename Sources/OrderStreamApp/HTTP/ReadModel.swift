@@ -1,0 +1,11 @@
+import OrderStreamDomain
+import OrderStreamWorker
+
+/// What the HTTP API reads: the exact KPIs and orders, from PostgreSQL in production
+/// (`QueryService`), from anything in tests.
+public protocol ReadModel: Sendable {
+    func kpis(window: KPIWindow?) async throws -> KPISnapshot
+    func order(id: String) async throws -> OrderView?
+}
+
+extension QueryService: ReadModel {}

@@ -1,0 +1,128 @@
+import Foundation
+import OrderStreamDomain
+import PostgreSQL
+
+/// What `orderstream status` shows, read from PostgreSQL (positions, owners, workers) and
+/// completed with Kafka's high watermarks.
+struct StatusReport: Sendable {
+    struct PartitionRow: Sendable {
+        var topic: String
+        var partition: Int32
+        var ownerColor: String
+        var epoch: Int64
+        var position: Int64
+        var highWatermark: Int64?
+        var lastCommitBy: String?
+
+        var lag: Int64? { highWatermark.map { max(0, $0 - position) } }
+    }
+
+    struct WorkerRow: Sendable {
+        var instanceId: String
+        var color: String
+        var state: String
+        var secondsSinceHeartbeat: Double
+    }
+
+    var group: String
+    var activeColor: String?
+    var epoch: Int64?
+    var partitions: [PartitionRow] = []
+    var workers: [WorkerRow] = []
+
+    /// A worker whose heartbeat is older than this is not listed as live.
+    static let liveWithinSeconds = 15.0
+
+    static func read(group: String, on connection: PGConnection) throws(PGError) -> StatusReport {
+        var report = StatusReport(group: group)
+        let control = try connection.query(
+            "SELECT active_color, epoch FROM consumer_control WHERE consumer_group = $1", [group])
+        if control.rowCount == 1 {
+            report.activeColor = try control.string(0, "active_color")
+            report.epoch = try control.int64(0, "epoch")
+        }
+        let positions = try connection.query(
+            """
+            SELECT topic, partition, owner_color, epoch, next_offset, last_commit_by
+            FROM partition_positions WHERE consumer_group = $1 ORDER BY topic, partition
+            """, [group])
+        for row in 0..<positions.rowCount {
+            report.partitions.append(PartitionRow(
+                topic: try positions.string(row, "topic"), partition: try positions.int32(row, "partition"),
+                ownerColor: try positions.string(row, "owner_color"), epoch: try positions.int64(row, "epoch"),
+                position: try positions.int64(row, "next_offset"), highWatermark: nil,
+                lastCommitBy: try positions.decodeIfPresent(String.self, row: row, column: "last_commit_by")))
+        }
+        let workers = try connection.query(
+            """
+            SELECT instance_id, color, state, extract(epoch FROM now() - heartbeat_at)::float8 AS age
+            FROM workers WHERE consumer_group = $1 AND heartbeat_at > now() - make_interval(secs => $2)
+            ORDER BY color, instance_id
+            """, [group, liveWithinSeconds])
+        for row in 0..<workers.rowCount {
+            report.workers.append(WorkerRow(
+                instanceId: try workers.string(row, "instance_id"), color: try workers.string(row, "color"),
+                state: try workers.string(row, "state"), secondsSinceHeartbeat: try workers.double(row, "age")))
+        }
+        return report
+    }
+
+    var table: String {
+        var lines = ["group \(group): active color \(activeColor ?? "none yet"), epoch \(epoch.map(String.init) ?? "-")", ""]
+        lines.append(pad(["TOPIC", "PARTITION", "OWNER", "EPOCH", "POSITION", "HIGH", "LAG", "LAST COMMIT BY"]))
+        for p in partitions {
+            lines.append(pad([p.topic, String(p.partition), p.ownerColor, String(p.epoch), String(p.position),
+                              p.highWatermark.map(String.init) ?? "?", p.lag.map(String.init) ?? "?", p.lastCommitBy ?? "-"]))
+        }
+        let total = partitions.compactMap(\.lag).reduce(0, +)
+        lines.append("total lag: \(total)")
+        lines.append("")
+        lines.append("live workers: \(workers.count)")
+        for w in workers {
+            lines.append("  \(w.instanceId) (\(w.color), \(w.state), heartbeat \(String(format: "%.1f", w.secondsSinceHeartbeat)) s ago)")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    private func pad(_ columns: [String]) -> String {
+        let widths = [10, 10, 6, 6, 10, 10, 8, 0]
+        return zip(columns, widths).map { $0.padding(toLength: max($1, $0.count), withPad: " ", startingAt: 0) }
+            .joined(separator: " ")
+    }
+
+    var json: String {
+        var w = JSONWriter()
+        w.beginObject()
+        w.field("group", group)
+        w.key("active_color"); if let activeColor { w.string(activeColor) } else { w.null() }
+        w.key("epoch"); if let epoch { w.integer(epoch) } else { w.null() }
+        w.key("partitions")
+        w.beginArray()
+        for p in partitions {
+            w.beginObject()
+            w.field("topic", p.topic)
+            w.field("partition", Int64(p.partition))
+            w.field("owner_color", p.ownerColor)
+            w.field("epoch", p.epoch)
+            w.field("position", p.position)
+            w.key("high_watermark"); if let h = p.highWatermark { w.integer(h) } else { w.null() }
+            w.key("lag"); if let l = p.lag { w.integer(l) } else { w.null() }
+            w.key("last_commit_by"); if let b = p.lastCommitBy { w.string(b) } else { w.null() }
+            w.endObject()
+        }
+        w.endArray()
+        w.key("live_workers")
+        w.beginArray()
+        for worker in workers {
+            w.beginObject()
+            w.field("instance_id", worker.instanceId)
+            w.field("color", worker.color)
+            w.field("state", worker.state)
+            w.key("seconds_since_heartbeat"); w.double(worker.secondsSinceHeartbeat)
+            w.endObject()
+        }
+        w.endArray()
+        w.endObject()
+        return w.text
+    }
+}

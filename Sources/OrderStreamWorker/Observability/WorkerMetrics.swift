@@ -1,0 +1,155 @@
+import Kafka
+import Prometheus
+import Synchronization
+
+/// Every Prometheus metric of the worker, created once (handles are cheap to use and costly to
+/// look up). Counters move only after the PostgreSQL commit they describe.
+public final class WorkerMetrics: Sendable {
+    public let registry: PrometheusCollectorRegistry
+
+    let eventsApplied: Counter
+    let batchesApplied: Counter
+    let batchesFenced: Counter
+    let batchRetries: Counter
+    let batchDuration: DurationHistogram
+    let batchSize: ValueHistogram
+    let publishToCommit: DurationHistogram
+    let rebalancesAssigned: Counter
+    let rebalancesRevoked: Counter
+    let rebalancesLost: Counter
+    let drains: Counter
+    let drainOverruns: Counter
+    let cutoversObserved: Counter
+    let ready: Gauge
+    let databaseUp: Gauge
+    let kafkaUp: Gauge
+    let ownedPartitions: Gauge
+
+    private let byTopic: Mutex<[String: (duplicates: Counter, applied: Counter)]>
+    private let rejectionsByReason: Mutex<[String: Counter]>
+    private let kpiCounters: Mutex<[String: Counter]>
+    private let lagGauges: Mutex<[TopicPartition: Gauge]>
+
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.registry = registry
+        eventsApplied = registry.makeCounter(descriptor: .named("orderstream_events_applied_total", help: "Distinct events applied (committed) by this worker."))
+        batchesApplied = registry.makeCounter(descriptor: .named("orderstream_batches_applied_total", help: "Batches committed by this worker."))
+        batchesFenced = registry.makeCounter(descriptor: .named("orderstream_batches_fenced_total", help: "Batches refused by the position or epoch fence and dropped."))
+        batchRetries = registry.makeCounter(descriptor: .named("orderstream_batch_retries_total", help: "Batch attempts retried after a transient error."))
+        batchDuration = registry.makeDurationHistogram(descriptor: .named("orderstream_batch_apply_seconds", help: "Time to validate, dead-letter and commit one batch."), buckets: [.milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
+                      .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5)])
+        batchSize = registry.makeValueHistogram(descriptor: .named("orderstream_batch_messages", help: "Messages per committed batch."), buckets: [1, 10, 100, 500, 1_000, 2_500, 5_000, 10_000])
+        publishToCommit = registry.makeDurationHistogram(descriptor: .named("orderstream_publish_to_commit_seconds", help: "From the message's Kafka timestamp to the commit of its effects."), buckets: [.milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+                      .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5), .seconds(30)])
+        rebalancesAssigned = registry.makeCounter(descriptor: .named("orderstream_rebalances_total", help: "Rebalance callbacks by kind."), labels: [("kind", "assigned")])
+        rebalancesRevoked = registry.makeCounter(descriptor: .named("orderstream_rebalances_total", help: "Rebalance callbacks by kind."), labels: [("kind", "revoked")])
+        rebalancesLost = registry.makeCounter(descriptor: .named("orderstream_rebalances_total", help: "Rebalance callbacks by kind."), labels: [("kind", "lost")])
+        drains = registry.makeCounter(descriptor: .named("orderstream_drains_total", help: "Drains started (SIGTERM/SIGINT)."))
+        drainOverruns = registry.makeCounter(descriptor: .named("orderstream_drain_overruns_total", help: "Drains that reached their deadline and rolled back in-flight work."))
+        cutoversObserved = registry.makeCounter(descriptor: .named("orderstream_cutovers_observed_total", help: "Epoch changes (cutovers) this worker observed."))
+        ready = registry.makeGauge(descriptor: .named("orderstream_ready", help: "1 when /health/ready answers 200."))
+        databaseUp = registry.makeGauge(descriptor: .named("orderstream_database_up", help: "1 when the last PostgreSQL call succeeded."))
+        kafkaUp = registry.makeGauge(descriptor: .named("orderstream_kafka_up", help: "0 after a broker-wide Kafka error until messages flow again."))
+        ownedPartitions = registry.makeGauge(descriptor: .named("orderstream_owned_partitions", help: "Partitions this worker holds and applies (active color)."))
+        byTopic = Mutex([:])
+        rejectionsByReason = Mutex([:])
+        kpiCounters = Mutex([:])
+        lagGauges = Mutex([:])
+    }
+
+    func recordDuplicates(topic: String, count: Int64) {
+        guard count > 0 else { return }
+        topicCounters(topic).duplicates.increment(by: count)
+    }
+
+    func recordApplied(topic: String, count: Int64) {
+        guard count > 0 else { return }
+        topicCounters(topic).applied.increment(by: count)
+    }
+
+    func recordRejection(reason: String) {
+        let counter = rejectionsByReason.withLock { counters in
+            if let counter = counters[reason] { return counter }
+            let counter = registry.makeCounter(descriptor: .named("orderstream_events_rejected_total", help: "Messages dead-lettered, by reason code."), labels: [("reason", reason)])
+            counters[reason] = counter
+            return counter
+        }
+        counter.increment()
+    }
+
+    /// New members of a KPI (orders created, payments captured, ...), with cents by currency.
+    func recordMembers(_ deltas: [BatchApplier.MemberDelta]) {
+        for delta in deltas {
+            guard let name = Self.kpiMetricNames[delta.kind] else { continue }
+            kpiCounter(name: name, currency: nil).increment(by: delta.count)
+            if delta.kind == "payment_captured" || delta.kind == "payment_refunded" {
+                let name = delta.kind == "payment_captured" ? "orderstream_captured_cents_total" : "orderstream_refunded_cents_total"
+                kpiCounter(name: name, currency: delta.currency).increment(by: delta.amountCents)
+            }
+        }
+    }
+
+    /// KPI member kinds (see the schema's kpi_members) and their counter names.
+    static let kpiMetricNames = [
+        "order_created": "orderstream_orders_created_total",
+        "order_cancelled": "orderstream_orders_cancelled_total",
+        "order_shipped": "orderstream_orders_shipped_total",
+        "payment_authorized": "orderstream_payments_authorized_total",
+        "payment_failed": "orderstream_payments_failed_total",
+        "payment_captured": "orderstream_payments_captured_total",
+        "payment_refunded": "orderstream_payments_refunded_total",
+        "customer": "orderstream_customers_first_seen_total",
+    ]
+
+    /// Sets the lag of a partition this worker owns.
+    func setLag(_ partition: TopicPartition, lag: Int64) {
+        let gauge = lagGauges.withLock { gauges in
+            if let gauge = gauges[partition] { return gauge }
+            let gauge = registry.makeGauge(descriptor: .named("orderstream_partition_lag", help: "High watermark minus the committed position, for partitions this worker owns."), labels: [("topic", partition.topic), ("partition", String(partition.partition))])
+            gauges[partition] = gauge
+            return gauge
+        }
+        gauge.set(to: Double(lag))
+    }
+
+    /// Removes the lag gauges of partitions this worker no longer owns.
+    func retainLag(only owned: Set<TopicPartition>) {
+        let gone = lagGauges.withLock { gauges in
+            let gone = gauges.filter { !owned.contains($0.key) }
+            for key in gone.keys { gauges[key] = nil }
+            return Array(gone.values)
+        }
+        for gauge in gone { registry.unregisterGauge(gauge) }
+    }
+
+    private func topicCounters(_ topic: String) -> (duplicates: Counter, applied: Counter) {
+        byTopic.withLock { counters in
+            if let pair = counters[topic] { return pair }
+            let pair = (
+                registry.makeCounter(descriptor: .named("orderstream_events_duplicate_total", help: "Messages skipped because their event_id was already applied."), labels: [("topic", topic)]),
+                registry.makeCounter(descriptor: .named("orderstream_topic_events_applied_total", help: "Distinct events applied, by source topic."), labels: [("topic", topic)])
+            )
+            counters[topic] = pair
+            return pair
+        }
+    }
+
+    private func kpiCounter(name: String, currency: String?) -> Counter {
+        let key = name + "|" + (currency ?? "")
+        return kpiCounters.withLock { counters in
+            if let counter = counters[key] { return counter }
+            let counter = currency.map {
+                registry.makeCounter(descriptor: .named(name, help: "KPI counter (see the event contract)."), labels: [("currency", $0)])
+            } ?? registry.makeCounter(descriptor: .named(name, help: "KPI counter (see the event contract)."))
+            counters[key] = counter
+            return counter
+        }
+    }
+}
+
+extension MetricNameDescriptor {
+    /// A descriptor from a full metric name (unit suffix included) and its help text.
+    static func named(_ name: String, help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
+    }
+}

@@ -1,0 +1,184 @@
+import Foundation
+import Kafka
+import Logging
+import PostgreSQL
+
+/// One apply lane: a dedicated thread with its own PostgreSQL session that takes batches of
+/// its partitions from the `PartitionTable`, dead-letters the rejections, and applies the rest
+/// in one statement. Partitions are spread over lanes by number, so one partition's batches are
+/// always applied in order by one lane, while lanes commit in parallel.
+///
+/// Blocking libpq and librdkafka calls happen here, on this thread, never on Swift's
+/// cooperative pool.
+final class ApplyLane: Sendable {
+    let index: Int
+    private let settings: WorkerSettings
+    private let table: PartitionTable
+    private let deadLetters: DeadLetterPublisher
+    private let connection: PGConnection
+    private let metrics: WorkerMetrics
+    private let state: WorkerState
+    private let logger: Logger
+
+    init(index: Int, settings: WorkerSettings, table: PartitionTable, deadLetters: DeadLetterPublisher,
+         connection: PGConnection, metrics: WorkerMetrics, state: WorkerState, logger: Logger) {
+        self.index = index
+        self.settings = settings
+        self.table = table
+        self.deadLetters = deadLetters
+        self.connection = connection
+        self.metrics = metrics
+        self.state = state
+        var logger = logger
+        logger[metadataKey: "lane"] = "\(index)"
+        self.logger = logger
+    }
+
+    /// Cancels the statement this lane is running (a revoke or a drain that ran out of time):
+    /// it rolls back, and the lane gives its partitions back.
+    func cancel() {
+        connection.cancelRunningQuery()
+    }
+
+    /// The thread body: runs until the table stops and nothing of this lane is in flight.
+    func run() {
+        while true {
+            guard let work = table.take(lane: index, maxMessages: settings.batchSize, wait: .milliseconds(200)) else {
+                if table.stopping { break }
+                continue
+            }
+            if !work.refresh.isEmpty {
+                refresh(work.refresh)
+            } else {
+                apply(work)
+            }
+        }
+        connection.close()
+    }
+
+    // MARK: refresh
+
+    /// Re-reads the position rows (after a fence, a cutover notice or an assignment made while
+    /// PostgreSQL was down) and adopts them.
+    private func refresh(_ partitions: [TopicPartition]) {
+        var delay = Backoff()
+        while true {
+            do {
+                let rows = try PositionStore.claim(partitions, group: settings.group, on: connection)
+                var adopted: [TopicPartition: (nextOffset: Int64, epoch: Int64, active: Bool)] = [:]
+                for (key, row) in rows {
+                    adopted[key] = (row.nextOffset, row.epoch, row.ownerColor == settings.color)
+                }
+                table.refreshed(adopted)
+                state.update { $0.databaseUp = true }
+                return
+            } catch {
+                state.update { $0.databaseUp = false }
+                logger.warning("reading positions failed, retrying", metadata: ["error": "\(error)"])
+                if table.stopping {
+                    table.release(partitions)
+                    return
+                }
+                delay.sleep()
+            }
+        }
+    }
+
+    // MARK: apply
+
+    private func apply(_ work: PartitionTable.Work) {
+        let started = ContinuousClock.now
+        let batch = ValidatedBatch(messages: work.messages, expected: work.expected)
+        let partitions = Array(batch.partitions.keys)
+        let fence = BatchApplier.Fence(
+            group: settings.group, color: settings.color, instanceId: settings.instanceId, epochs: work.epochs)
+        var deadLettered = false
+        var delay = Backoff()
+        while true {
+            if table.pastStopDeadline {
+                table.release(partitions)
+                return
+            }
+            do {
+                if !deadLettered {
+                    try deadLetters.publishAll(batch.rejected)
+                    deadLettered = true
+                    state.update { $0.kafkaUp = true }
+                }
+                let outcome = try BatchApplier.apply(batch, fence: fence, on: connection)
+                state.update { $0.databaseUp = true }
+                table.committed(batch.partitions.mapValues(\.nextOffset))
+                record(batch, outcome: outcome, started: started)
+                return
+            } catch let error as KafkaError {
+                state.update {
+                    $0.kafkaUp = false
+                    $0.lastKafkaError = "\(error)"
+                }
+                logger.warning("dead-letter write failed; the batch waits and retries", metadata: ["error": "\(error)"])
+            } catch BatchApplier.Failure.fenced {
+                metrics.batchesFenced.increment()
+                logger.notice("batch fenced: another owner or epoch; re-reading positions",
+                              metadata: ["partitions": "\(partitions.sorted())"])
+                table.fenced(partitions)
+                return
+            } catch BatchApplier.Failure.database(let error) {
+                if error.kind == .queryCanceled || !table.holdsAny(partitions) {
+                    // Cancelled by a revoke or a drain past its deadline: rolled back, given back.
+                    table.release(partitions)
+                    return
+                }
+                state.update { $0.databaseUp = !(error.kind == .connectionLost || error.kind == .connectionFailed || error.kind == .adminShutdown) }
+                let level: Logger.Level = error.isTransient ? .warning : .error
+                logger.log(level: level, "applying a batch failed; retrying the same batch",
+                           metadata: ["error": "\(error)", "partitions": "\(partitions.sorted())"])
+            } catch {
+                logger.error("unexpected error applying a batch", metadata: ["error": "\(error)"])
+            }
+            metrics.batchRetries.increment()
+            if !table.holdsAny(partitions) {
+                table.release(partitions)
+                return
+            }
+            delay.sleep()
+        }
+    }
+
+    /// Moves the counters of a committed batch (never before the commit).
+    private func record(_ batch: ValidatedBatch, outcome: BatchApplier.Outcome, started: ContinuousClock.Instant) {
+        let now = Date().timeIntervalSince1970
+        metrics.batchesApplied.increment()
+        metrics.eventsApplied.increment(by: outcome.applied)
+        metrics.batchSize.record(Double(batch.events.count + batch.rejected.count))
+        metrics.batchDuration.record(ContinuousClock.now - started)
+        metrics.recordMembers(outcome.newMembers)
+        var offered: [String: Int64] = [:]
+        for (_, message) in batch.events {
+            if let millis = message.timestampMillis {
+                let seconds = max(0, now - Double(millis) / 1000)
+                metrics.publishToCommit.record(.microseconds(Int64(seconds * 1_000_000)))
+            }
+        }
+        // Duplicates per topic, exactly: the messages of the topic that were valid, minus those
+        // that turned out new in the database.
+        for (key, slice) in batch.partitions {
+            offered[key.topic, default: 0] += slice.sent + slice.duplicatesInBatch
+        }
+        for (topic, count) in offered {
+            let applied = outcome.appliedByTopic[topic] ?? 0
+            metrics.recordApplied(topic: topic, count: applied)
+            metrics.recordDuplicates(topic: topic, count: count - applied)
+        }
+        for rejected in batch.rejected { metrics.recordRejection(reason: rejected.rejection.reason.rawValue) }
+    }
+}
+
+/// Exponential backoff for retries on a lane or watcher thread: 50 ms doubling to 2 s.
+struct Backoff {
+    private var next: Double = 0.05
+
+    mutating func sleep() {
+        Thread.sleep(forTimeInterval: next)
+        next = min(next * 2, 2)
+    }
+}

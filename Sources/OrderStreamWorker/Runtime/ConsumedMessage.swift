@@ -1,0 +1,20 @@
+import Kafka
+/// A message as the runtime needs it: where it came from and its bytes. Decoupled from the
+/// Kafka layer's type so that batches can be built and tested without a broker.
+public struct ConsumedMessage: Sendable {
+    public let partition: TopicPartition
+    public let offset: Int64
+    public let key: [UInt8]?
+    public let value: [UInt8]
+    /// Broker/producer timestamp in milliseconds since the epoch, when the broker gave one:
+    /// the start of the publish-to-commit latency.
+    public let timestampMillis: Int64?
+
+    public init(partition: TopicPartition, offset: Int64, key: [UInt8]?, value: [UInt8], timestampMillis: Int64?) {
+        self.partition = partition
+        self.offset = offset
+        self.key = key
+        self.value = value
+        self.timestampMillis = timestampMillis
+    }
+}

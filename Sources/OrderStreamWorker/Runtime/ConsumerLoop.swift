@@ -1,0 +1,104 @@
+import Foundation
+import Kafka
+import Logging
+import Synchronization
+
+/// The polling thread: fetches messages into the `PartitionTable`, pauses partitions that must
+/// not fetch (standby color, full buffers, a pending refresh) and resumes the others, and
+/// commits applied positions to Kafka as a hint for lag tools. The rebalance callback runs on
+/// this thread, inside `poll`.
+final class ConsumerLoop: Sendable {
+    private let consumer: KafkaConsumer
+    private let table: PartitionTable
+    private let settings: WorkerSettings
+    private let state: WorkerState
+    private let logger: Logger
+    private let stopSignal = StopSignal()
+
+    init(consumer: KafkaConsumer, table: PartitionTable, settings: WorkerSettings, state: WorkerState, logger: Logger) {
+        self.consumer = consumer
+        self.table = table
+        self.settings = settings
+        self.state = state
+        self.logger = logger
+    }
+
+    /// Asks the loop to stop fetching; `run` then returns (the consumer stays open so the
+    /// caller can close it after the lanes have finished).
+    func requestStop() {
+        stopSignal.raise()
+    }
+
+    func run() {
+        var paused = Set<TopicPartition>()
+        var lastCommit = Date()
+        var lastPauseCheck = Date.distantPast
+        while !stopSignal.isRaised {
+            do {
+                let messages = try consumer.poll(maxMessages: 2_000, timeout: .milliseconds(50))
+                if !messages.isEmpty {
+                    state.update { $0.kafkaUp = true }
+                    table.append(messages.map(Self.consumed))
+                }
+            } catch {
+                logger.warning("poll failed", metadata: ["error": "\(error)"])
+                Thread.sleep(forTimeInterval: 0.1)
+            }
+            let now = Date()
+            if now.timeIntervalSince(lastPauseCheck) >= 0.02 {
+                lastPauseCheck = now
+                paused = applyFlowControl(paused: paused)
+            }
+            if now.timeIntervalSince(lastCommit) >= 1 {
+                lastCommit = now
+                commitHints()
+            }
+        }
+        // Stop fetching everything we hold; the lanes finish what they have.
+        let held = table.heldPartitions
+        if !held.isEmpty { try? consumer.pause(held) }
+        commitHints()
+    }
+
+    /// Pauses what must not fetch and resumes what may; returns the new paused set.
+    private func applyFlowControl(paused: Set<TopicPartition>) -> Set<TopicPartition> {
+        let (fetch, hold) = table.fetchable(limit: settings.bufferLimit)
+        let toPause = hold.subtracting(paused)
+        let toResume = fetch.intersection(paused)
+        do {
+            if !toPause.isEmpty { try consumer.pause(Array(toPause)) }
+            if !toResume.isEmpty { try consumer.resume(Array(toResume)) }
+        } catch {
+            logger.warning("pause/resume failed", metadata: ["error": "\(error)"])
+            return paused
+        }
+        // Forget partitions we no longer hold: a new assignment starts unpaused.
+        return paused.union(toPause).subtracting(toResume).intersection(fetch.union(hold))
+    }
+
+    /// Kafka's committed offsets follow PostgreSQL's positions, for lag tools only.
+    private func commitHints() {
+        let positions = table.activePositions().filter { $0.offset > 0 }
+        guard !positions.isEmpty else { return }
+        do {
+            try consumer.commit(offsets: positions, async: true)
+        } catch {
+            logger.debug("committing offset hints failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    static func consumed(_ message: KafkaMessage) -> ConsumedMessage {
+        ConsumedMessage(
+            partition: message.topicPartition, offset: message.offset, key: message.key,
+            value: message.value, timestampMillis: message.timestamp)
+    }
+}
+
+/// A one-way flag one thread raises and others check.
+final class StopSignal: Sendable {
+    private let flag = Mutex(false)
+
+    func raise() { flag.withLock { $0 = true } }
+
+    var isRaised: Bool { flag.withLock { $0 } }
+}

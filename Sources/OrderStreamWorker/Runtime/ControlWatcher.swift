@@ -1,0 +1,91 @@
+import Foundation
+import Kafka
+import Logging
+import PostgreSQL
+
+/// Watches the consumer group's control row for cutovers (LISTEN/NOTIFY, with polling as the
+/// fallback because a notification is lost while a connection is down), keeps this worker's
+/// row in `workers` alive, and measures the lag of the partitions this worker owns.
+final class ControlWatcher: Sendable {
+    /// The channel `orderstream cutover` notifies after moving ownership.
+    static let channel = "orderstream_control"
+
+    private let settings: WorkerSettings
+    private let table: PartitionTable
+    private let connection: PGConnection
+    private let consumer: KafkaConsumer
+    private let metrics: WorkerMetrics
+    private let state: WorkerState
+    private let logger: Logger
+    private let stopSignal = StopSignal()
+
+    init(settings: WorkerSettings, table: PartitionTable, connection: PGConnection, consumer: KafkaConsumer,
+         metrics: WorkerMetrics, state: WorkerState, logger: Logger) {
+        self.settings = settings
+        self.table = table
+        self.connection = connection
+        self.consumer = consumer
+        self.metrics = metrics
+        self.state = state
+        self.logger = logger
+    }
+
+    func requestStop() { stopSignal.raise() }
+
+    func run(initialEpoch: Int64) {
+        var epoch = initialEpoch
+        var listening = false
+        var lastLag = Date.distantPast
+        while !stopSignal.isRaised {
+            do {
+                if !listening {
+                    try connection.listen(Self.channel)
+                    listening = true
+                }
+                _ = try connection.waitForNotifications(timeout: settings.controlPollInterval)
+                if let control = try PositionStore.readControl(group: settings.group, on: connection), control.epoch != epoch {
+                    logger.notice("epoch changed: re-reading positions", metadata: [
+                        "epoch": "\(control.epoch)", "active_color": "\(control.activeColor)",
+                    ])
+                    epoch = control.epoch
+                    metrics.cutoversObserved.increment()
+                    table.requestRefreshAll()
+                    state.update {
+                        $0.active = control.activeColor == self.settings.color
+                        $0.fencedAtEpoch = control.activeColor == self.settings.color ? nil : control.epoch
+                    }
+                }
+                try heartbeat()
+                state.update { $0.databaseUp = true }
+            } catch {
+                listening = false
+                state.update { $0.databaseUp = false }
+                logger.warning("control watch failed; retrying", metadata: ["error": "\(error)"])
+                Thread.sleep(forTimeInterval: 0.5)
+            }
+            if Date().timeIntervalSince(lastLag) >= 5 {
+                lastLag = Date()
+                measureLag()
+            }
+        }
+    }
+
+    private func heartbeat() throws(PGError) {
+        let phase = state.phase.rawValue
+        _ = try connection.execute(
+            "UPDATE workers SET heartbeat_at = now(), state = $2 WHERE instance_id = $1",
+            [settings.instanceId, phase])
+    }
+
+    /// High watermark minus position for every partition this worker owns.
+    private func measureLag() {
+        let owned = table.activePositions()
+        for position in owned {
+            if let marks = try? consumer.watermarks(
+                topic: position.topic, partition: position.partition, timeout: .seconds(1)) {
+                metrics.setLag(position.topicPartition, lag: max(0, marks.high - position.offset))
+            }
+        }
+        metrics.retainLag(only: Set(owned.map(\.topicPartition)))
+    }
+}

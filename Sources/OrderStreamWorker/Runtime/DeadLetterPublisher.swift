@@ -1,0 +1,53 @@
+import Dispatch
+import Kafka
+import OrderStreamDomain
+import Synchronization
+
+/// Sends rejected messages to `<topic>.dlq` with their original key and bytes and the headers
+/// the contract names, and waits until the broker acknowledged every one of them: a batch's
+/// position never moves past a message whose dead letter is not safely written.
+struct DeadLetterPublisher: Sendable {
+    let producer: KafkaProducer
+
+    /// The dead-letter message of a rejection (pure, so the headers are testable).
+    static func message(for rejected: ValidatedBatch.Rejected) -> KafkaOutgoingMessage {
+        let source = rejected.message
+        let deadLetterTopic = Topic(rawValue: source.partition.topic)?.deadLetterTopic ?? source.partition.topic + ".dlq"
+        return KafkaOutgoingMessage(
+            topic: deadLetterTopic,
+            key: source.key,
+            value: source.value,
+            headers: [
+                KafkaHeader(key: "reason", value: Array(rejected.rejection.reason.rawValue.utf8)),
+                KafkaHeader(key: "detail", value: Array(rejected.rejection.detail.utf8)),
+                KafkaHeader(key: "source_topic", value: Array(source.partition.topic.utf8)),
+                KafkaHeader(key: "source_partition", value: Array(String(source.partition.partition).utf8)),
+                KafkaHeader(key: "source_offset", value: Array(String(source.offset).utf8)),
+            ])
+    }
+
+    /// Publishes all of `rejected` and blocks (on the calling lane thread, never the cooperative
+    /// pool) until each is acknowledged. Throws the first delivery error; the caller retries the
+    /// whole set (a dead letter may then be written twice, never zero times).
+    func publishAll(_ rejected: [ValidatedBatch.Rejected]) throws(KafkaError) {
+        guard !rejected.isEmpty else { return }
+        let group = DispatchGroup()
+        let firstError = Mutex<KafkaError?>(nil)
+        for item in rejected {
+            group.enter()
+            do {
+                try producer.send(Self.message(for: item)) { result in
+                    if case .failure(let error) = result {
+                        firstError.withLock { if $0 == nil { $0 = error } }
+                    }
+                    group.leave()
+                }
+            } catch {
+                firstError.withLock { if $0 == nil { $0 = error } }
+                group.leave()
+            }
+        }
+        group.wait()
+        if let error = firstError.withLock({ $0 }) { throw error }
+    }
+}

@@ -1,0 +1,153 @@
+import Foundation
+import Kafka
+import Logging
+import PostgreSQL
+
+/// The running parts of one worker and the order they start and stop in. Built and torn down on
+/// dedicated threads (every call here blocks).
+final class WorkerRuntime: Sendable {
+    private let settings: WorkerSettings
+    private let table: PartitionTable
+    private let consumer: KafkaConsumer
+    private let producer: KafkaProducer
+    private let lanes: [ApplyLane]
+    private let loop: ConsumerLoop
+    private let watcher: ControlWatcher
+    private let control: PGConnection
+    private let threads: [DedicatedThread]
+    private let loopThread: DedicatedThread
+    private let watcherThread: DedicatedThread
+    private let metrics: WorkerMetrics
+    private let state: WorkerState
+    private let logger: Logger
+
+    private init(settings: WorkerSettings, table: PartitionTable, consumer: KafkaConsumer, producer: KafkaProducer,
+                 lanes: [ApplyLane], loop: ConsumerLoop, watcher: ControlWatcher, control: PGConnection,
+                 threads: [DedicatedThread], loopThread: DedicatedThread, watcherThread: DedicatedThread,
+                 metrics: WorkerMetrics, state: WorkerState, logger: Logger) {
+        self.settings = settings
+        self.table = table
+        self.consumer = consumer
+        self.producer = producer
+        self.lanes = lanes
+        self.loop = loop
+        self.watcher = watcher
+        self.control = control
+        self.threads = threads
+        self.loopThread = loopThread
+        self.watcherThread = watcherThread
+        self.metrics = metrics
+        self.state = state
+        self.logger = logger
+    }
+
+    /// Connects, registers, joins the group and starts every thread.
+    static func start(settings: WorkerSettings, metrics: WorkerMetrics, state: WorkerState, logger: Logger) throws -> WorkerRuntime {
+        let database = try PGConnectionConfiguration(settings.databaseURL).withApplicationName(settings.applicationName)
+        let control = try PGConnection.connect(database, logger: logger)
+        state.update { $0.databaseUp = true }
+        let controlRow = try PositionStore.ensureControl(group: settings.group, initialColor: settings.color, on: control)
+        _ = try control.execute(
+            """
+            INSERT INTO workers (instance_id, consumer_group, color, application_name, http_port, state)
+            VALUES ($1, $2, $3, $4, $5, 'starting')
+            ON CONFLICT (instance_id) DO UPDATE SET consumer_group = $2, color = $3, application_name = $4,
+                http_port = $5, started_at = now(), heartbeat_at = now(), state = 'starting'
+            """,
+            [settings.instanceId, settings.group, settings.color, settings.applicationName, settings.httpPort])
+        state.update {
+            $0.active = controlRow.activeColor == settings.color
+            $0.fencedAtEpoch = nil
+        }
+
+        var kafka = KafkaConfiguration()
+        for (property, value) in settings.kafkaProperties { kafka = kafka.setting(property, value) }
+        let onKafkaError: @Sendable (KafkaError) -> Void = { error in
+            if case .partitionEOF = error { return }
+            state.update {
+                $0.kafkaUp = false
+                $0.lastKafkaError = "\(error)"
+            }
+        }
+        let producer = try KafkaProducer(configuration: kafka, logger: logger, onError: onKafkaError)
+        let deadLetters = DeadLetterPublisher(producer: producer)
+
+        let table = PartitionTable(laneCount: settings.applyConnections)
+        var lanes: [ApplyLane] = []
+        for index in 0..<table.laneCount {
+            let connection = try PGConnection.connect(database, logger: logger)
+            lanes.append(ApplyLane(index: index, settings: settings, table: table, deadLetters: deadLetters,
+                                   connection: connection, metrics: metrics, state: state, logger: logger))
+        }
+
+        var consumerConfiguration = kafka.setting("group.id", settings.kafkaGroupId)
+            .setting("auto.offset.reset", "earliest")
+        if settings.eagerRebalance {
+            consumerConfiguration = consumerConfiguration.setting("partition.assignment.strategy", "range")
+        }
+        if settings.staticMembership {
+            consumerConfiguration = consumerConfiguration.setting("group.instance.id", settings.instanceId)
+        }
+        let coordinator = RebalanceCoordinator(settings: settings, table: table, control: control, lanes: lanes,
+                                               metrics: metrics, state: state, logger: logger)
+        let consumer = try KafkaConsumer(configuration: consumerConfiguration, rebalanceHandler: coordinator,
+                                         logger: logger, onError: onKafkaError)
+        try consumer.subscribe(topics: WorkerSettings.topics)
+
+        let watcherConnection = try PGConnection.connect(database, logger: logger)
+        let watcher = ControlWatcher(settings: settings, table: table, connection: watcherConnection, consumer: consumer,
+                                     metrics: metrics, state: state, logger: logger)
+        let loop = ConsumerLoop(consumer: consumer, table: table, settings: settings, state: state, logger: logger)
+
+        let threads = lanes.map { lane in DedicatedThread(name: "orderstream-lane-\(lane.index)") { lane.run() } }
+        let loopThread = DedicatedThread(name: "orderstream-poll") { loop.run() }
+        let watcherThread = DedicatedThread(name: "orderstream-control") { watcher.run(initialEpoch: controlRow.epoch) }
+        state.update { $0.phase = .running }
+        return WorkerRuntime(settings: settings, table: table, consumer: consumer, producer: producer, lanes: lanes,
+                             loop: loop, watcher: watcher, control: control, threads: threads, loopThread: loopThread,
+                             watcherThread: watcherThread, metrics: metrics, state: state, logger: logger)
+    }
+
+    /// The drain: not ready at once, stop fetching, finish in-flight batches (or roll them back
+    /// at the deadline), flush dead letters, leave the group, deregister.
+    func drain(deadline: Duration) {
+        let started = Date()
+        let until = started.addingTimeInterval(deadline.seconds)
+        state.update { $0.phase = .draining }
+        metrics.drains.increment()
+        logger.notice("draining", metadata: ["deadline_s": "\(deadline.seconds)"])
+
+        loop.requestStop()
+        loopThread.join()
+        table.stop(deadline: until)
+        if !table.waitIdle(until: until) {
+            metrics.drainOverruns.increment()
+            logger.warning("drain deadline reached: rolling back in-flight batches")
+            for lane in lanes { lane.cancel() }
+        }
+        for thread in threads { thread.join(until: .now() + 5) }
+
+        let flushBudget = max(1, until.timeIntervalSinceNow)
+        let flushed = DispatchSemaphore(value: 0)
+        let producer = self.producer
+        let logger = self.logger
+        Task {
+            do {
+                try await producer.flush(timeout: .milliseconds(Int64(flushBudget * 1000)))
+            } catch {
+                logger.warning("dead-letter producer flush incomplete", metadata: ["error": "\(error)"])
+            }
+            flushed.signal()
+        }
+        flushed.wait()
+
+        consumer.close()  // leaves the group: the revoke callback runs here, with nothing in flight
+        producer.close()
+        watcher.requestStop()
+        watcherThread.join(until: .now() + 3)
+        _ = try? control.execute("DELETE FROM workers WHERE instance_id = $1", [settings.instanceId])
+        control.close()
+        state.update { $0.phase = .stopped }
+        logger.notice("drained", metadata: ["seconds": "\(String(format: "%.3f", Date().timeIntervalSince(started)))"])
+    }
+}

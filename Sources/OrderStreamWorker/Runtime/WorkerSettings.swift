@@ -1,0 +1,44 @@
+/// What a worker needs to run; the executable fills it from the configuration.
+public struct WorkerSettings: Sendable {
+    /// Librdkafka properties shared by the consumer and the dead-letter producer
+    /// (`bootstrap.servers`, security, timeouts, ...).
+    public var kafkaProperties: [String: String]
+    public var databaseURL: String
+    /// The logical consumer group; the Kafka group id is `<group>-<color>`.
+    public var group: String
+    public var color: String
+    public var instanceId: String
+    /// Sets `group.instance.id` to `instanceId` (Kafka static membership).
+    public var staticMembership: Bool = false
+    /// `cooperative` (cooperative-sticky) or `eager` (range).
+    public var eagerRebalance: Bool = false
+    public var drainDeadline: Duration = .seconds(15)
+    /// Bound on finishing a revoked partition's in-flight batch inside the rebalance callback.
+    public var revokeTimeout: Duration = .seconds(10)
+    public var batchSize: Int = 5_000
+    public var applyConnections: Int = 2
+    /// Per partition, the buffered messages above which fetching pauses.
+    public var bufferLimit: Int = 20_000
+    /// Fallback poll of the control row when LISTEN/NOTIFY is silent.
+    public var controlPollInterval: Duration = .seconds(1)
+    public var httpPort: Int?
+
+    public init(kafkaProperties: [String: String], databaseURL: String, group: String, color: String, instanceId: String) {
+        self.kafkaProperties = kafkaProperties
+        self.databaseURL = databaseURL
+        self.group = group
+        self.color = color
+        self.instanceId = instanceId
+    }
+
+    /// The topics the worker consumes.
+    public static let topics = ["orders", "payments"]
+
+    /// The Kafka consumer group id of a color: colors consume independently, so the standby
+    /// color holds every partition hot.
+    public var kafkaGroupId: String { "\(group)-\(color)" }
+
+    /// The PostgreSQL `application_name` of this worker's sessions: a cutover finds and ends
+    /// the sessions of a frozen worker of the old color by it.
+    public var applicationName: String { "orderstream:\(group):\(color):\(instanceId)" }
+}

@@ -1,0 +1,37 @@
+/// Why migrating refused or failed. Safe to print (no connection secrets).
+public enum MigrationError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// An applied migration's SQL changed: `expected` is the checksum recorded when it was
+    /// applied, `found` the checksum of the SQL this binary has.
+    case checksumMismatch(version: Int, expected: String, found: String)
+    /// The database has a migration version this binary does not know (a newer binary ran?).
+    case unknownAppliedVersion(Int)
+    /// Two migrations share a version.
+    case duplicateVersion(Int)
+    /// A `.sql` file not named `NNNN_name.sql`.
+    case invalidFileName(String)
+    /// A migration file or folder could not be read.
+    case unreadable(path: String, reason: String)
+    /// Migration `version` failed; it was rolled back.
+    case migrationFailed(version: Int, PGError)
+    /// Locking, reading or recording failed.
+    case database(PGError)
+
+    public var description: String {
+        switch self {
+        case .checksumMismatch(let version, let expected, let found):
+            return "migration \(version) was changed after it was applied (recorded checksum \(expected), file checksum \(found)); refusing to continue"
+        case .unknownAppliedVersion(let version):
+            return "the database has migration \(version) applied, which this binary does not know"
+        case .duplicateVersion(let version):
+            return "two migrations have version \(version)"
+        case .invalidFileName(let name):
+            return "migration file \"\(name)\" is not named NNNN_name.sql"
+        case .unreadable(let path, let reason):
+            return "cannot read \(path): \(reason)"
+        case .migrationFailed(let version, let error):
+            return "migration \(version) failed and was rolled back: \(error)"
+        case .database(let error):
+            return "migration bookkeeping failed: \(error)"
+        }
+    }
+}

@@ -1,0 +1,87 @@
+import Dispatch
+import Logging
+
+/// Async wrappers: each runs the blocking call on the connection's serial queue (never on
+/// Swift's cooperative pool) and resumes the caller when it is done. Cancelling the calling
+/// task sends a cancel request for the running statement (it then fails `.queryCanceled`).
+extension PGConnection {
+    public static func connect(
+        _ configuration: PGConnectionConfiguration,
+        logger: Logger = Logger(label: "PostgreSQL")
+    ) async throws(PGError) -> PGConnection {
+        let result: Result<PGConnection, PGError> = await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(returning: Result { () throws(PGError) -> PGConnection in
+                    try PGConnection.connect(configuration, logger: logger)
+                })
+            }
+        }
+        return try result.get()
+    }
+
+    @discardableResult
+    public func query(_ sql: String, _ params: [PGValue?] = []) async throws(PGError) -> PGResult {
+        try await onQueue { () throws(PGError) -> PGResult in try self.query(sql, params) }
+    }
+
+    @discardableResult
+    public func execute(_ sql: String, _ params: [PGValue?] = []) async throws(PGError) -> Int {
+        try await onQueue { () throws(PGError) -> Int in try self.execute(sql, params) }
+    }
+
+    @discardableResult
+    public func executeScript(_ sql: String) async throws(PGError) -> PGResult {
+        try await onQueue { () throws(PGError) -> PGResult in try self.executeScript(sql) }
+    }
+
+    public func listen(_ channel: String) async throws(PGError) {
+        try await onQueue { () throws(PGError) in try self.listen(channel) }
+    }
+
+    public func waitForNotifications(timeout: Duration) async throws(PGError) -> [PGNotification] {
+        try await onQueue { () throws(PGError) -> [PGNotification] in
+            try self.waitForNotifications(timeout: timeout)
+        }
+    }
+
+    @discardableResult
+    public func copyIn(sql: String, rows: some Sequence<String> & Sendable) async throws(PGError) -> Int {
+        try await onQueue { () throws(PGError) -> Int in try self.copyIn(sql: sql, rows: rows) }
+    }
+
+    public func pipeline(_ statements: [(String, [PGValue?])]) async throws(PGError) -> [PGResult] {
+        try await onQueue { () throws(PGError) -> [PGResult] in try self.pipeline(statements) }
+    }
+
+    /// The whole transaction, body included, runs on the connection's queue.
+    public func transaction<T: Sendable>(
+        isolation: PGIsolationLevel? = nil,
+        _ body: @escaping @Sendable (PGConnection) throws -> T
+    ) async throws -> T {
+        let result: Result<T, any Error> = await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                queue.async {
+                    continuation.resume(returning: Result { try self.transaction(isolation: isolation, body) })
+                }
+            }
+        } onCancel: {
+            self.cancelRunningQuery()
+        }
+        return try result.get()
+    }
+
+    private func onQueue<T: Sendable>(
+        _ work: @escaping @Sendable () throws(PGError) -> T
+    ) async throws(PGError) -> T {
+        let result: Result<T, PGError> = await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                queue.async {
+                    continuation.resume(returning: Result(catching: work))
+                }
+            }
+        } onCancel: {
+            self.cancelRunningQuery()
+        }
+        return try result.get()
+    }
+}

@@ -1,0 +1,87 @@
+/// The one error type of the PostgreSQL layer.
+///
+/// It exists so callers can decide what to do (retry, reconnect, give up) from a `kind`
+/// rather than from message text. Its `description` is safe to log: messages that libpq or
+/// the server produce are scrubbed of the connection's password before they are stored here.
+public struct PGError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What went wrong, in terms a caller acts on.
+    public enum Kind: String, Sendable, Equatable {
+        /// Could not open a connection (refused, bad password, unknown host, ...).
+        case connectionFailed
+        /// An open connection broke; the next call on the same `PGConnection` reconnects.
+        case connectionLost
+        /// SQLSTATE 40001: retry the whole transaction.
+        case serializationFailure
+        /// SQLSTATE 40P01: retry the whole transaction.
+        case deadlockDetected
+        /// SQLSTATE 23505.
+        case uniqueViolation
+        /// SQLSTATE 55P03 (`lock_timeout`, `NOWAIT`).
+        case lockNotAvailable
+        /// SQLSTATE 57014 (`statement_timeout`, a cancel request).
+        case queryCanceled
+        /// SQLSTATE 57P01/57P02/57P03 (termination, shutdown) and class 08 (connection exception).
+        case adminShutdown
+        /// The connection URL/conninfo or another argument is invalid.
+        case invalidConfiguration
+        /// A result value could not be decoded into the requested Swift type.
+        case decoding
+        /// Anything else; `sqlState` tells the rest.
+        case other
+    }
+
+    public var kind: Kind
+    /// The five-character SQLSTATE when the server sent one.
+    public var sqlState: String?
+    /// The server's primary message, or libpq's / this layer's message.
+    public var message: String
+    /// The server's DETAIL line, if any.
+    public var detail: String?
+    /// For `PGConnection.pipeline`: index of the statement that failed.
+    public var statementIndex: Int?
+
+    public init(
+        kind: Kind, sqlState: String? = nil, message: String, detail: String? = nil,
+        statementIndex: Int? = nil
+    ) {
+        self.kind = kind
+        self.sqlState = sqlState
+        self.message = message
+        self.detail = detail
+        self.statementIndex = statementIndex
+    }
+
+    /// Whether retrying (a new transaction, possibly after a reconnect) may succeed.
+    public var isTransient: Bool {
+        switch kind {
+        case .connectionLost, .connectionFailed, .serializationFailure, .deadlockDetected,
+            .adminShutdown, .lockNotAvailable:
+            return true
+        case .uniqueViolation, .queryCanceled, .invalidConfiguration, .decoding, .other:
+            return false
+        }
+    }
+
+    public var description: String {
+        var text = "PGError.\(kind.rawValue)"
+        if let sqlState { text += " [\(sqlState)]" }
+        if let statementIndex { text += " (pipeline statement \(statementIndex))" }
+        text += ": \(message)"
+        if let detail { text += " DETAIL: \(detail)" }
+        return text
+    }
+
+    /// Maps a SQLSTATE to a kind; nil for codes without a dedicated kind.
+    static func kind(forSQLState state: String) -> Kind? {
+        switch state {
+        case "40001": return .serializationFailure
+        case "40P01": return .deadlockDetected
+        case "23505": return .uniqueViolation
+        case "55P03": return .lockNotAvailable
+        case "57014": return .queryCanceled
+        case "57P01", "57P02", "57P03": return .adminShutdown
+        default:
+            return state.hasPrefix("08") ? .adminShutdown : nil
+        }
+    }
+}

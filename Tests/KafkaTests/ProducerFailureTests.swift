@@ -1,0 +1,65 @@
+import Foundation
+import Kafka
+import Synchronization
+import Testing
+
+extension KafkaTests {
+    /// Delivery failures come back as errors, never as hangs or silence.
+    @Suite struct ProducerFailureTests {
+        @Test func undeliverableMessageFailsWithinSeconds() async throws {
+            let cluster = try KafkaMockCluster(brokers: 2, logger: TestSupport.logger("mock"))
+            defer { cluster.close() }
+            let topic = TestSupport.unique("undeliverable")
+            try cluster.createTopic(topic, partitions: 1)
+            let errors = Mutex<[KafkaError]>([])
+            let producer = try KafkaProducer(
+                configuration: ["bootstrap.servers": cluster.bootstrapServers, "message.timeout.ms": "2000"],
+                closeTimeout: .seconds(1),
+                logger: TestSupport.logger("producer"),
+                onError: { error in errors.withLock { $0.append(error) } }
+            )
+            // Connected first, so the failure below is the outage, not a bad setup.
+            let first = try await producer.send(KafkaOutgoingMessage(topic: topic, value: TestSupport.bytes("ok")))
+            #expect(first.offset == 0)
+
+            for id in 1...Int32(cluster.brokerCount) { try cluster.setBrokerDown(id) }
+            let start = ContinuousClock.now
+            do {
+                let report = try await producer.send(KafkaOutgoingMessage(topic: topic, value: TestSupport.bytes("lost")))
+                Issue.record("delivered with all brokers down: \(report)")
+            } catch {
+                guard case .delivery(let code, _) = error else {
+                    Issue.record("unexpected error \(error)")
+                    return
+                }
+                #expect(code == .messageTimedOut)
+            }
+            let elapsed = ContinuousClock.now - start
+            print("undeliverable message failed after \(elapsed)")
+            #expect(elapsed < .seconds(10))
+
+            // Still down: messages pending at close get their completion with an error, exactly once.
+            let calls = Mutex<[Int: Int]>([:])
+            let failures = Atomic<Int>(0)
+            for i in 0..<10 {
+                try producer.send(KafkaOutgoingMessage(topic: topic, value: TestSupport.bytes("pending-\(i)"))) { result in
+                    calls.withLock { $0[i, default: 0] += 1 }
+                    if case .failure = result { failures.add(1, ordering: .relaxed) }
+                }
+            }
+            let closeStart = ContinuousClock.now
+            try await TestSupport.onThread { producer.close() }
+            #expect(ContinuousClock.now - closeStart < .seconds(10))
+            #expect(calls.withLock { $0 } == Dictionary(uniqueKeysWithValues: (0..<10).map { ($0, 1) }))
+            #expect(failures.load(ordering: .relaxed) == 10)
+            do {
+                try producer.send(KafkaOutgoingMessage(topic: topic, value: [])) { _ in }
+                Issue.record("send after close was accepted")
+            } catch {
+                #expect(error == .closed)
+            }
+            print("client errors reported while brokers were down: \(errors.withLock { $0.count })")
+            #expect(errors.withLock { !$0.isEmpty })
+        }
+    }
+}

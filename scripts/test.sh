@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The test command: installs what is missing, starts a throwaway PostgreSQL on a free loopback
+# port, runs every test (unit and integration, against real PostgreSQL and the embedded Kafka
+# broker over TCP) with code coverage, prints the line coverage of Sources/, and fails when a
+# test fails or the coverage is under the threshold.
+#
+#   bash scripts/test.sh            everything
+#   bash scripts/test.sh --filter X only tests matching X (coverage is reported, not enforced)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+THRESHOLD="${ORDERSTREAM_TEST_COVERAGE_MIN:-80}"
+FILTER=()
+if [[ "${1:-}" == "--filter" ]]; then
+    FILTER=(--filter "$2")
+fi
+
+bash scripts/install-deps.sh
+
+DATA_DIR="$(mktemp -d /tmp/orderstream-test.XXXXXX)"
+chmod 755 "$DATA_DIR"
+cleanup() {
+    bash scripts/testdb.sh stop "$DATA_DIR/pg" >/dev/null 2>&1 || true
+    rm -rf "$DATA_DIR"
+}
+trap cleanup EXIT
+eval "$(bash scripts/testdb.sh start "$DATA_DIR/pg")"
+export ORDERSTREAM_TEST_DATABASE_URL ORDERSTREAM_TEST_PGDATA
+export ORDERSTREAM_TEST_TMP="$DATA_DIR"
+
+echo "== building"
+swift build --build-tests --enable-code-coverage 2>&1 | grep -v "^\[" || true
+echo "== running tests"
+set +e
+swift test --skip-build --enable-code-coverage --no-parallel "${FILTER[@]}" 2>&1 | tee "$DATA_DIR/test.log"
+status=${PIPESTATUS[0]}
+set -e
+if [[ $status -ne 0 ]]; then
+    echo "== tests FAILED (exit $status)"
+    exit "$status"
+fi
+
+echo "== coverage of Sources/"
+python3 scripts/coverage.py --threshold "$THRESHOLD" ${FILTER:+--report-only}

@@ -1,0 +1,236 @@
+#!/usr/bin/env bash
+# Throwaway PostgreSQL cluster for tests and local development.
+#
+#   testdb.sh start DIR    initdb a cluster in DIR (if needed), start it on a free loopback
+#                          port and print `export ...` lines for eval:
+#                            eval "$(scripts/testdb.sh start /tmp/pgtest)"
+#   testdb.sh stop DIR     fast shutdown (no error if it is not running)
+#   testdb.sh restart DIR  fast restart on the same port
+#   testdb.sh status DIR   exit 0 when running
+#
+# Only the export lines go to stdout; everything else goes to stderr. Any failure exits
+# non-zero with a message (and the tail of the server log when the server is involved).
+#
+# The server cannot run as root: as root the cluster is owned by the `postgres` system user
+# (created by Debian's postgresql package); otherwise by the current user. The bootstrap
+# superuser is `postgres`, reachable without a password only through the unix socket inside
+# DIR. TCP connections need a password (scram-sha-256), so password tests are real.
+set -Eeuo pipefail
+
+ROLE=orderstream
+PASSWORD=orderstream-secret
+DATABASE=orderstream
+
+die() {
+    echo "testdb.sh: error: $*" >&2
+    exit 1
+}
+trap 'echo "testdb.sh: error: command failed (line $LINENO): $BASH_COMMAND" >&2' ERR
+
+usage() {
+    echo "usage: testdb.sh start|stop|restart|status DIR" >&2
+    exit 2
+}
+
+[[ $# -eq 2 ]] || usage
+COMMAND=$1
+DIR=$2
+[[ -n "$DIR" ]] || usage
+case "$DIR" in
+    /*) ;;
+    *) DIR="$(pwd)/$DIR" ;;
+esac
+DIR="${DIR%/}"
+
+# Newest installed major version, e.g. /usr/lib/postgresql/15/bin.
+find_bindir() {
+    local newest=""
+    local candidate
+    for candidate in /usr/lib/postgresql/*/bin; do
+        [[ -x "$candidate/pg_ctl" && -x "$candidate/initdb" ]] || continue
+        if [[ -z "$newest" ]] || [[ "$(basename "$(dirname "$candidate")")" -gt "$(basename "$(dirname "$newest")")" ]]; then
+            newest="$candidate"
+        fi
+    done
+    [[ -n "$newest" ]] || die "no PostgreSQL server binaries in /usr/lib/postgresql/*/bin (apt-get install -y postgresql)"
+    echo "$newest"
+}
+BINDIR="$(find_bindir)"
+
+if [[ "$(id -u)" -eq 0 ]]; then
+    OWNER=postgres
+    id -u "$OWNER" >/dev/null 2>&1 || die "running as root but the '$OWNER' system user does not exist (apt-get install -y postgresql creates it)"
+    # runuser keeps the environment small; `cd /` avoids "could not change directory" noise.
+    as_owner() { (cd / && runuser -u "$OWNER" -- "$@"); }
+else
+    OWNER="$(id -un)"
+    as_owner() { (cd / && "$@"); }
+fi
+
+LOG="$DIR/server.log"
+PORT_FILE="$DIR/testdb.port"
+
+log_tail() {
+    if [[ -f "$LOG" ]]; then
+        echo "---- last lines of $LOG ----" >&2
+        tail -n 30 "$LOG" >&2 || true
+    fi
+}
+
+is_running() {
+    [[ -f "$DIR/PG_VERSION" ]] && as_owner "$BINDIR/pg_ctl" status -D "$DIR" >/dev/null 2>&1
+}
+
+port_in_use() {
+    # A successful connect means something listens there.
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+pick_port() {
+    local tries=0 port
+    while ((tries < 200)); do
+        port=$((20000 + RANDOM % 30000))
+        if ! port_in_use "$port"; then
+            echo "$port"
+            return 0
+        fi
+        tries=$((tries + 1))
+    done
+    die "could not find a free loopback port"
+}
+
+print_exports() {
+    local port
+    port="$(cat "$PORT_FILE")"
+    echo "export ORDERSTREAM_TEST_DATABASE_URL=postgresql://$ROLE:$PASSWORD@127.0.0.1:$port/$DATABASE"
+    echo "export ORDERSTREAM_TEST_PGDATA=$DIR"
+}
+
+psql_admin() {
+    local port
+    port="$(cat "$PORT_FILE")"
+    as_owner "$BINDIR/psql" -X -q -v ON_ERROR_STOP=1 -h "$DIR" -p "$port" -U postgres -d postgres "$@"
+}
+
+init_cluster() {
+    mkdir -p "$DIR"
+    if [[ -n "$(ls -A "$DIR")" ]]; then
+        die "$DIR exists, is not empty and holds no PostgreSQL cluster (no PG_VERSION)"
+    fi
+    if [[ "$(id -u)" -eq 0 ]]; then
+        chown "$OWNER" "$DIR"
+    fi
+    chmod 700 "$DIR"
+    as_owner test -w "$DIR" || die "user '$OWNER' cannot write $DIR (every parent folder must be searchable by it; /tmp works)"
+
+    local pwfile
+    pwfile="$(mktemp)"
+    echo "postgres-bootstrap-unused" >"$pwfile"
+    chmod 644 "$pwfile"
+    echo "testdb.sh: initdb in $DIR with $BINDIR" >&2
+    if ! as_owner "$BINDIR/initdb" -D "$DIR" -U postgres --pwfile="$pwfile" \
+        --auth-local=trust --auth-host=scram-sha-256 \
+        --no-locale --encoding=UTF8 >"$DIR.initdb.log" 2>&1; then
+        rm -f "$pwfile"
+        cat "$DIR.initdb.log" >&2
+        die "initdb failed"
+    fi
+    rm -f "$pwfile" "$DIR.initdb.log"
+
+    local port
+    port="$(pick_port)"
+    cat >>"$DIR/postgresql.conf" <<EOF
+
+# ---- testdb.sh: throwaway development settings ----
+listen_addresses = '127.0.0.1'
+port = $port
+unix_socket_directories = '$DIR'
+max_connections = 200
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+password_encryption = 'scram-sha-256'
+log_min_messages = warning
+EOF
+    # Only loopback TCP with a password, plus the trusted socket inside DIR.
+    cat >"$DIR/pg_hba.conf" <<EOF
+local   all   all                  trust
+host    all   all   127.0.0.1/32   scram-sha-256
+EOF
+    echo "$port" >"$PORT_FILE"
+    if [[ "$(id -u)" -eq 0 ]]; then
+        chown "$OWNER" "$DIR/postgresql.conf" "$DIR/pg_hba.conf" "$PORT_FILE"
+    fi
+}
+
+start_server() {
+    local attempt
+    for attempt in 1 2 3; do
+        touch "$LOG"
+        [[ "$(id -u)" -ne 0 ]] || chown "$OWNER" "$LOG"
+        if as_owner "$BINDIR/pg_ctl" start -D "$DIR" -l "$LOG" -w -t 60 >/dev/null 2>&1; then
+            return 0
+        fi
+        # The port may have been taken between picking and starting: pick another.
+        if grep -q -E "could not bind|Address already in use" "$LOG" 2>/dev/null; then
+            local port
+            port="$(pick_port)"
+            echo "testdb.sh: port taken, retrying on $port" >&2
+            sed -i -E "s/^port = [0-9]+$/port = $port/" "$DIR/postgresql.conf"
+            echo "$port" >"$PORT_FILE"
+            continue
+        fi
+        log_tail
+        die "pg_ctl start failed (attempt $attempt)"
+    done
+    log_tail
+    die "pg_ctl start failed after 3 attempts"
+}
+
+ensure_role_and_database() {
+    # Idempotent: creates what is missing, resets the password to the known one.
+    psql_admin <<EOF
+DO \$\$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$ROLE') THEN
+        CREATE ROLE $ROLE LOGIN SUPERUSER;
+    END IF;
+END
+\$\$;
+ALTER ROLE $ROLE WITH LOGIN SUPERUSER PASSWORD '$PASSWORD';
+SELECT 'CREATE DATABASE $DATABASE OWNER $ROLE'
+WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = '$DATABASE') \gexec
+EOF
+}
+
+case "$COMMAND" in
+    start)
+        if is_running; then
+            [[ -f "$PORT_FILE" ]] || die "$DIR is running but has no $PORT_FILE (not made by testdb.sh?)"
+            print_exports
+            exit 0
+        fi
+        if [[ ! -f "$DIR/PG_VERSION" ]]; then
+            init_cluster
+        fi
+        [[ -f "$PORT_FILE" ]] || die "$DIR holds a cluster without $PORT_FILE (not made by testdb.sh?)"
+        start_server
+        ensure_role_and_database || { log_tail; die "creating role/database failed"; }
+        print_exports
+        ;;
+    stop)
+        if is_running; then
+            as_owner "$BINDIR/pg_ctl" stop -D "$DIR" -m fast -w -t 60 >/dev/null || { log_tail; die "pg_ctl stop failed"; }
+        fi
+        ;;
+    restart)
+        [[ -f "$DIR/PG_VERSION" ]] || die "$DIR holds no cluster; use start first"
+        as_owner "$BINDIR/pg_ctl" restart -D "$DIR" -l "$LOG" -m fast -w -t 60 >/dev/null || { log_tail; die "pg_ctl restart failed"; }
+        ;;
+    status)
+        is_running
+        ;;
+    *)
+        usage
+        ;;
+esac
