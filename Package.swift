@@ -109,6 +109,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // Helpers shared by the integration tests (real PostgreSQL, embedded broker, processes).
+        .target(
+            name: "OrderStreamTestSupport",
+            dependencies: ["Kafka", "PostgreSQL", "OrderStreamWorker", "OrderStreamDomain"],
+            path: "Tests/Support",
+            swiftSettings: swiftSettings
+        ),
+
         // Tests, one target per layer.
         .testTarget(
             name: "KafkaTests",
@@ -127,13 +135,13 @@ let package = Package(
         ),
         .testTarget(
             name: "OrderStreamWorkerTests",
-            dependencies: ["OrderStreamWorker", "OrderStreamDomain", "Kafka", "PostgreSQL"],
+            dependencies: ["OrderStreamWorker", "OrderStreamDomain", "Kafka", "PostgreSQL", "OrderStreamTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "OrderStreamAppTests",
             dependencies: [
-                "OrderStreamApp", "OrderStreamWorker", "OrderStreamDomain", "Kafka", "PostgreSQL",
+                "OrderStreamApp", "OrderStreamWorker", "OrderStreamDomain", "Kafka", "PostgreSQL", "OrderStreamTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

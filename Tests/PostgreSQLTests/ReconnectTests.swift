@@ -1,0 +1,86 @@
+import Foundation
+import PostgreSQL
+import Testing
+
+extension ServerTests {
+    /// A broken session is reported once, then replaced on the next call; never mid-transaction.
+    @Suite struct Reconnect {
+        @Test func terminatedBackendIsReportedThenReplaced() throws {
+            let victim = try TestDatabase.connect()
+            let killer = try TestDatabase.connect()
+            defer { victim.close(); killer.close() }
+            let oldPID = victim.backendPID
+            #expect(oldPID != 0)
+            try killer.query("SELECT pg_terminate_backend($1::int)", [oldPID])
+
+            let error = try #require(throws: PGError.self) { try victim.query("SELECT 1") }
+            #expect([.connectionLost, .adminShutdown].contains(error.kind), "\(error)")
+            #expect(error.isTransient)
+
+            #expect(try victim.query("SELECT 2 AS two").int(0, "two") == 2)
+            #expect(victim.backendPID != oldPID)
+        }
+
+        @Test func lostConnectionInsideTransactionIsNotReplacedThere() throws {
+            let victim = try TestDatabase.connect()
+            let killer = try TestDatabase.connect()
+            defer { victim.close(); killer.close() }
+            let table = TestDatabase.uniqueName("txloss")
+            try killer.execute("CREATE TABLE \(table) (id int)")
+            defer { _ = try? killer.execute("DROP TABLE \(table)") }
+
+            var firstError: PGError?
+            var secondError: PGError?
+            var bodyRuns = 0
+            do {
+                try victim.transaction { connection in
+                    bodyRuns += 1
+                    try connection.execute("INSERT INTO \(table) VALUES (1)")
+                    try killer.query("SELECT pg_terminate_backend($1::int)", [connection.backendPID])
+                    do {
+                        try connection.execute("INSERT INTO \(table) VALUES (2)")
+                    } catch let error as PGError {
+                        firstError = error
+                    }
+                    // A careless body that goes on must not land in a fresh autocommit session.
+                    do {
+                        try connection.execute("INSERT INTO \(table) VALUES (3)")
+                    } catch let error as PGError {
+                        secondError = error
+                        throw error
+                    }
+                }
+                Issue.record("transaction unexpectedly succeeded")
+            } catch {
+                // expected
+            }
+            #expect(bodyRuns == 1, "a transaction must never be retried silently")
+            #expect(firstError?.isTransient == true)
+            #expect(secondError?.kind == .connectionLost)
+            #expect(try killer.query("SELECT count(*) AS n FROM \(table)").int(0, "n") == 0)
+            // After the transaction block, the next call reconnects.
+            #expect(try victim.query("SELECT 1 AS one").int(0, "one") == 1)
+        }
+
+        @Test func serverRestartIsRecoveredFrom() throws {
+            let pgdata = try TestDatabase.pgdata()
+            let connection = try TestDatabase.connect()
+            defer { connection.close() }
+            #expect(try connection.query("SELECT 1 AS one").int(0, "one") == 1)
+            let oldPID = connection.backendPID
+
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/bin/bash")
+            process.arguments = [TestDatabase.scriptPath(), "restart", pgdata]
+            try process.run()
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0, "testdb.sh restart failed")
+
+            let error = try #require(throws: PGError.self) { try connection.query("SELECT 1") }
+            #expect([.connectionLost, .adminShutdown].contains(error.kind), "\(error)")
+            #expect(error.isTransient)
+            #expect(try connection.query("SELECT 2 AS two").int(0, "two") == 2)
+            #expect(connection.backendPID != oldPID)
+        }
+    }
+}
