@@ -96,6 +96,11 @@ public struct OrderView: Sendable, Equatable {
     public let orderId: String
     public let facts: OrderFacts
 
+    public init(orderId: String, facts: OrderFacts) {
+        self.orderId = orderId
+        self.facts = facts
+    }
+
     public var status: OrderStatus { OrderStatus.derive(facts) }
 
     /// `{order_id, customer_id, status, total_cents, currency, captured_cents, refunded_cents}`;
