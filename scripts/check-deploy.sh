@@ -30,7 +30,7 @@ LIVE=1
 for argument in "$@"; do
     case "$argument" in
         --no-live) LIVE=0 ;;
-        -h|--help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
         *) echo "check-deploy: unknown argument $argument" >&2; exit 2 ;;
     esac
 done
@@ -87,13 +87,18 @@ compose_services() {
         grep -qx "$expected" <<<"$services" || missing+=("$expected")
     done
     [[ ${#missing[@]} -eq 0 ]] || { echo "services missing: ${missing[*]}"; return 1; }
-    # loadgen only under its profile.
-    if docker-compose -f docker-compose.yml config --services | grep -qx loadgen; then
-        echo "loadgen runs without --profile loadgen"
-        return 1
-    fi
+    # loadgen only under its profile (config --services of compose 1.29 lists every profile).
+    docker-compose -f docker-compose.yml --profile loadgen config | python3 -c '
+import sys, yaml
+services = yaml.safe_load(sys.stdin)["services"]
+with_profiles = sorted(name for name, s in services.items() if s.get("profiles"))
+sys.exit(0 if with_profiles == ["loadgen"] and services["loadgen"]["profiles"] == ["loadgen"] else 1)
+' || { echo "loadgen (and only loadgen) must be under profiles: [loadgen]"; return 1; }
     # The _FILE pattern: the workers get the database URL from a compose secret.
-    docker-compose -f docker-compose.yml config | grep -q "ORDERSTREAM_DATABASE_URL_FILE: /run/secrets/orderstream_database_url" \
+    # (Captured first: `grep -q` closing the pipe early would fail the pipeline under pipefail.)
+    local rendered
+    rendered="$(docker-compose -f docker-compose.yml config)" || return 1
+    grep -q "ORDERSTREAM_DATABASE_URL_FILE: /run/secrets/orderstream_database_url" <<<"$rendered" \
         || { echo "the workers do not read ORDERSTREAM_DATABASE_URL_FILE from a secret"; return 1; }
 }
 
@@ -125,6 +130,20 @@ for group in doc["groups"]:
                 problems.append(f"{rule['alert']}: no {key} annotation")
         if "severity" not in rule.get("labels", {}):
             problems.append(f"{rule['alert']}: no severity label")
+# Each runbook names a section of docs/OPERATIONS.md (GitHub's heading anchors).
+import re
+anchors = set()
+for line in open("docs/OPERATIONS.md"):
+    if line.startswith("#"):
+        title = line.lstrip("#").strip().lower()
+        anchors.add(re.sub(r"[^a-z0-9 _-]", "", title).replace(" ", "-"))
+for group in doc["groups"]:
+    for rule in group["rules"]:
+        runbook = rule.get("annotations", {}).get("runbook", "")
+        if runbook:
+            path, _, anchor = runbook.partition("#")
+            if path != "docs/OPERATIONS.md" or anchor not in anchors:
+                problems.append(f"{rule['alert']}: runbook {runbook} is not a section of docs/OPERATIONS.md")
 exprs = " ".join(r["expr"] for g in doc["groups"] for r in g["rules"])
 for metric in ("orderstream_partition_lag", "orderstream_events_rejected_total",
                "orderstream_payments_authorized_total", "orderstream_payments_failed_total",
@@ -136,7 +155,7 @@ if problems:
 print(f"{len(alerts)} alerts: {', '.join(alerts)}")
 EOF
 }
-check "every alert has summary, description, runbook and severity; the required signals are covered" alert_annotations
+check "every alert has summary, description, runbook (a docs/OPERATIONS.md section) and severity; required signals covered" alert_annotations
 
 # ---------------------------------------------------------------- YAML and JSON
 
@@ -225,6 +244,16 @@ print(f"{len(names)} metric names checked")
 EOF
 }
 check "every metric the alerts and the dashboard use exists in Sources/" metric_names
+
+operations_doc() {
+    local heading missing=0
+    for heading in "## Deploying with docker-compose" "## Deploying on Kubernetes" "## Alerts and what to do" \
+        "## Backups and point-in-time recovery of PostgreSQL" "## Logs" "## Scaling, cutover and rollback"; do
+        grep -qxF -- "$heading" docs/OPERATIONS.md || { echo "docs/OPERATIONS.md lacks the section: $heading"; missing=1; }
+    done
+    return $missing
+}
+check "docs/OPERATIONS.md has its sections" operations_doc
 
 # ---------------------------------------------------------------- Kubernetes
 
@@ -412,8 +441,7 @@ config_loads() {
 
 config_rejects_unknown_key() {
     # The control: the same command does report configuration errors.
-    cp config/development.yaml "$WORK/typo.yaml"
-    printf '\nworker:\n  drain_deadline: 15\n' >>"$WORK/typo.yaml"
+    printf 'worker:\n  drain_deadline: 15\n' >"$WORK/typo.yaml"
     local output
     output="$(cd "$WORK" && clean_env ORDERSTREAM_DATABASE_URL=postgresql://x@127.0.0.1:1/x timeout 60 "$BIN" migrate --config "$WORK/typo.yaml" 2>&1)"
     grep -q "unknown key worker.drain_deadline" <<<"$output" || { echo "expected an unknown-key error, got:"; echo "$output"; return 1; }

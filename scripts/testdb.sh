@@ -57,6 +57,20 @@ find_bindir() {
 }
 BINDIR="$(find_bindir)"
 
+# The server must not inherit the caller's descriptors: a caller that waits for this script
+# through a pipe or socket (Foundation's Process, a CI log pipe) would otherwise wait for the
+# server, which keeps running. Close everything above stderr once, here.
+close_inherited_fds() {
+    local fd
+    for fd in /proc/$$/fd/*; do
+        fd="${fd##*/}"
+        [[ "$fd" =~ ^[0-9]+$ ]] || continue
+        ((fd > 2)) || continue
+        eval "exec $fd>&-" 2>/dev/null || true
+    done
+}
+close_inherited_fds
+
 if [[ "$(id -u)" -eq 0 ]]; then
     OWNER=postgres
     id -u "$OWNER" >/dev/null 2>&1 || die "running as root but the '$OWNER' system user does not exist (apt-get install -y postgresql creates it)"
@@ -123,19 +137,21 @@ init_cluster() {
     chmod 700 "$DIR"
     as_owner test -w "$DIR" || die "user '$OWNER' cannot write $DIR (every parent folder must be searchable by it; /tmp works)"
 
-    local pwfile
+    local pwfile initlog
     pwfile="$(mktemp)"
+    initlog="$(mktemp)"
     echo "postgres-bootstrap-unused" >"$pwfile"
     chmod 644 "$pwfile"
     echo "testdb.sh: initdb in $DIR with $BINDIR" >&2
     if ! as_owner "$BINDIR/initdb" -D "$DIR" -U postgres --pwfile="$pwfile" \
         --auth-local=trust --auth-host=scram-sha-256 \
-        --no-locale --encoding=UTF8 >"$DIR.initdb.log" 2>&1; then
+        --no-locale --encoding=UTF8 >"$initlog" 2>&1; then
         rm -f "$pwfile"
-        cat "$DIR.initdb.log" >&2
+        cat "$initlog" >&2
+        rm -f "$initlog"
         die "initdb failed"
     fi
-    rm -f "$pwfile" "$DIR.initdb.log"
+    rm -f "$pwfile" "$initlog"
 
     local port
     port="$(pick_port)"

@@ -23,7 +23,8 @@ public final class KafkaMockCluster: Sendable {
 
     public init(brokers: Int = 1, logger: Logger) throws(KafkaError) {
         // The mock cluster lives on a client handle; a producer that never produces.
-        let conf = try RDKafkaConfig.make(["client.id": "orderstream-mock-cluster"])
+        // log_level 4: its "no bootstrap.servers" notice is expected for this handle, warnings stay.
+        let conf = try RDKafkaConfig.make(["client.id": "orderstream-mock-cluster", "log_level": "4"])
         let context = RDKafkaClientContext(logger: logger, onError: nil, rebalanceHandler: nil)
         let unmanaged = RDKafkaClientContext.install(on: conf, context: context, rebalance: false)
         let rk: OpaquePointer

@@ -38,13 +38,16 @@ public final class ProcessRunner: Sendable {
 
     /// Starts `orderstream <arguments>` with `environment` added; stdout and stderr go to a
     /// log file (read with `output`).
+    /// With `separateStderr`, `output` holds stdout only and stderr goes to `<log>.stderr`.
     public static func start(_ name: String, _ arguments: [String], environment: [String: String] = [:],
-                             stdin: FileHandle? = nil) throws -> ProcessRunner {
-        try start(name, executable: executable, arguments, environment: environment, stdin: stdin)
+                             stdin: FileHandle? = nil, separateStderr: Bool = false) throws -> ProcessRunner {
+        try start(name, executable: executable, arguments, environment: environment, stdin: stdin,
+                  separateStderr: separateStderr)
     }
 
     public static func start(_ name: String, executable: String, _ arguments: [String],
-                             environment: [String: String] = [:], stdin: FileHandle? = nil) throws -> ProcessRunner {
+                             environment: [String: String] = [:], stdin: FileHandle? = nil,
+                             separateStderr: Bool = false) throws -> ProcessRunner {
         let folder = ProcessInfo.processInfo.environment["ORDERSTREAM_TEST_TMP"] ?? NSTemporaryDirectory()
         let outputPath = folder + "/\(name)-\(UUID().uuidString.prefix(8)).log"
         _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
@@ -55,7 +58,12 @@ public final class ProcessRunner: Sendable {
         process.environment = childEnvironment.merging(environment) { _, new in new }
         process.currentDirectoryURL = TestEnvironment.repositoryRoot
         process.standardOutput = output
-        process.standardError = output
+        if separateStderr {
+            _ = FileManager.default.createFile(atPath: outputPath + ".stderr", contents: nil)
+            process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath + ".stderr"))
+        } else {
+            process.standardError = output
+        }
         if let stdin { process.standardInput = stdin } else { process.standardInput = FileHandle.nullDevice }
         try process.run()
         return ProcessRunner(process: process, outputPath: outputPath, name: name)

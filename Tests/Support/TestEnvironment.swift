@@ -65,6 +65,13 @@ public enum TestEnvironment {
         return result
     }
 
+    /// Runs one statement on `url` in a session of its own (blocking; fine in tests).
+    public static func query(_ url: String, _ sql: String, _ params: [PGValue?] = []) throws -> PGResult {
+        let connection = try PGConnection.connect(try PGConnectionConfiguration(url), logger: logger())
+        defer { connection.close() }
+        return try connection.query(sql, params)
+    }
+
     /// Restarts the throwaway server (fast shutdown, same port).
     public static func restartPostgreSQL() throws {
         let output = try ProcessRunner.runToEnd(
