@@ -41,6 +41,24 @@ public struct KafkaConfiguration: Sendable, Hashable, ExpressibleByDictionaryLit
         if storage[property] == nil { self[property] = value }
     }
 
+    /// Properties librdkafka only reads in consumers (it warns when a producer gets them).
+    static let consumerOnlyProperties: Set<String> = [
+        "group.id", "group.instance.id", "group.protocol.type", "partition.assignment.strategy",
+        "session.timeout.ms", "heartbeat.interval.ms", "coordinator.query.interval.ms", "max.poll.interval.ms",
+        "enable.auto.commit", "auto.commit.interval.ms", "enable.auto.offset.store", "queued.min.messages",
+        "queued.max.messages.kbytes", "fetch.wait.max.ms", "fetch.message.max.bytes", "max.partition.fetch.bytes",
+        "fetch.max.bytes", "fetch.min.bytes", "fetch.error.backoff.ms", "offset.store.method", "isolation.level",
+        "enable.partition.eof", "check.crcs", "auto.offset.reset", "allow.auto.create.topics",
+    ]
+
+    /// The same properties without the consumer-only ones: one configuration (from a file or the
+    /// environment) can serve a worker's consumer and its dead-letter producer without warnings.
+    public var forProducer: KafkaConfiguration {
+        var copy = self
+        for property in order where Self.consumerOnlyProperties.contains(property) { copy[property] = nil }
+        return copy
+    }
+
     /// Whether a property's value is a secret that must never be printed.
     public static func isSecret(_ property: String) -> Bool {
         let name = property.lowercased()

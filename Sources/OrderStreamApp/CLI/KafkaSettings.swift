@@ -9,11 +9,13 @@ extension OrderStreamConfiguration {
         return properties
     }
 
+    /// For the commands' short-lived clients (publish, loadgen, status): the worker's consumer
+    /// group tuning (session timeouts, ...) is left out, so producers do not warn about it.
     var kafkaConfiguration: KafkaConfiguration {
         var configuration = KafkaConfiguration()
         for (property, value) in kafkaClientProperties.sorted(by: { $0.key < $1.key }) {
             configuration = configuration.setting(property, value)
         }
-        return configuration
+        return configuration.forProducer
     }
 }

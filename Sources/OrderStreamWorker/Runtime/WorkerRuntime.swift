@@ -69,7 +69,7 @@ final class WorkerRuntime: Sendable {
                 $0.lastKafkaError = "\(error)"
             }
         }
-        let producer = try KafkaProducer(configuration: kafka, logger: logger, onError: onKafkaError)
+        let producer = try KafkaProducer(configuration: kafka.forProducer, logger: logger, onError: onKafkaError)
         let deadLetters = DeadLetterPublisher(producer: producer)
 
         let table = PartitionTable(laneCount: settings.applyConnections)
