@@ -79,6 +79,7 @@ let package = Package(
             ],
             resources: [
                 .embedInCode("Migrations/m0001_schema.sql"),
+                .embedInCode("Migrations/m0002_cutover.sql"),
             ],
             swiftSettings: swiftSettings
         ),

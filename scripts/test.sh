@@ -29,7 +29,15 @@ export ORDERSTREAM_TEST_DATABASE_URL ORDERSTREAM_TEST_PGDATA
 export ORDERSTREAM_TEST_TMP="$DATA_DIR"
 
 echo "== building"
-swift build --build-tests --enable-code-coverage 2>&1 | grep -v "^\[" || true
+set +e
+swift build --build-tests --enable-code-coverage 2>&1 | grep -v "^\[[0-9]*/[0-9]*\]"
+build_status=${PIPESTATUS[0]}
+set -e
+if [[ $build_status -ne 0 ]]; then
+    echo "== build FAILED (exit $build_status)"
+    exit "$build_status"
+fi
+mkdir -p "$(swift build --show-bin-path)/codecov"
 echo "== running tests"
 set +e
 swift test --skip-build --enable-code-coverage --no-parallel "${FILTER[@]}" 2>&1 | tee "$DATA_DIR/test.log"

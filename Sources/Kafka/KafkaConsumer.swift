@@ -163,6 +163,22 @@ public final class KafkaConsumer: Sendable {
         try partitionOperation(partitions, name: "resume") { rd_kafka_resume_partitions($0, $1) }
     }
 
+    /// Moves the fetch position of assigned `offsets` partitions (paused ones too), so that the
+    /// next message of each is the one at its offset. Blocks up to `timeout` for the seeks to be
+    /// acknowledged; thread-safe.
+    public func seek(_ offsets: [TopicPartitionOffset], timeout: Duration) throws(KafkaError) {
+        guard !offsets.isEmpty else { return }
+        try withHandle { (rk) throws(KafkaError) in
+            try RDKafkaTopicPartitionList.with(offsets) { (list) throws(KafkaError) in
+                let millis = Int32(clamping: timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+                if let error = rd_kafka_seek_partitions(rk, list, millis) {
+                    throw KafkaError.consuming(error, operation: "seek")
+                }
+                if let error = RDKafkaTopicPartitionList.firstError(list, operation: "seek") { throw error }
+            }
+        }
+    }
+
     /// Stores offsets (next offset to read) for the next `commit` with no explicit list.
     /// The partitions must be assigned. librdkafka 2.0.2 commits a stored offset only
     /// if it is greater than the one already committed; to move a commit backwards,

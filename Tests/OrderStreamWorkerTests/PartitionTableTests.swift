@@ -38,6 +38,16 @@ struct PartitionTableTests {
         let refresh = table.take(lane: 0, maxMessages: 100, wait: .milliseconds(10))
         #expect(refresh?.refresh == [Self.p0])
         table.refreshed([Self.p0: (nextOffset: 1, epoch: 2, active: true)])
+        // What the standby fetched long ago is dropped; Kafka must first seek to PostgreSQL's
+        // position, and nothing is buffered or fetched until it did.
+        #expect(table.pendingSeeks() == [TopicPartitionOffset(Self.p0, offset: 1)])
+        #expect(table.fetchable(limit: 10).hold == [Self.p0])
+        table.append(Self.messages(Self.p0, 5..<7))
+        #expect(table.take(lane: 0, maxMessages: 100, wait: .milliseconds(10)) == nil)
+        table.seeked([TopicPartitionOffset(Self.p0, offset: 1)])
+        #expect(table.pendingSeeks().isEmpty)
+        #expect(table.fetchable(limit: 10).fetch == [Self.p0])
+        table.append(Self.messages(Self.p0, 1..<3))
         let work = table.take(lane: 0, maxMessages: 100, wait: .milliseconds(10))
         #expect(work?.messages.map(\.offset) == [1, 2])
         #expect(work?.epochs == [Self.p0: 2])

@@ -35,6 +35,10 @@ struct LoadgenCommand: AsyncParsableCommand {
     @Flag(help: "Print progress every second.")
     var progress = false
 
+    @Option(name: .customLong("dump-valid"),
+            help: "Instead of publishing, write the distinct valid events as PostgreSQL COPY text to this file.")
+    var dumpValid: String?
+
     func validate() throws {
         guard orders >= 1 else { throw ValidationError("--orders must be at least 1, not \(orders)") }
         guard rate >= 0, rate.isFinite else { throw ValidationError("--rate must be 0 or more, not \(rate)") }
@@ -50,6 +54,14 @@ struct LoadgenCommand: AsyncParsableCommand {
         let logger = ProcessLogging.logger(configuration, label: "orderstream.loadgen")
         let startMicros = start.flatMap(RFC3339.parseMicros) ?? Self.currentMinuteMicros()
         let generator = LoadGenerator(orders: orders, duplicates: duplicates, invalid: invalid, seed: seed, startMicros: startMicros)
+        if let path = dumpValid {
+            let summary = try await Blocking.run(name: "orderstream-loadgen-dump") {
+                try ValidEventDump.dump(generator, toFile: path)
+            }
+            print("loadgen: \(summary.valid) distinct valid events written to \(path) (messages \(summary.messages): "
+                  + "valid \(summary.valid), duplicates \(summary.duplicates), invalid \(summary.invalid))")
+            return
+        }
         let producer = try KafkaProducer(configuration: configuration.kafkaConfiguration, logger: logger)
         let tally = Mutex(Tally())
         let rate = self.rate

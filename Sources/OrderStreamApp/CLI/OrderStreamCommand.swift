@@ -7,7 +7,7 @@ public struct OrderStreamCommand: AsyncParsableCommand {
         abstract: "Applies order and payment events from Kafka to PostgreSQL exactly once.",
         subcommands: [
             BrokerCommand.self, MigrateCommand.self, WorkerCommand.self, PublishCommand.self,
-            LoadgenCommand.self, StatusCommand.self, KPIsCommand.self,
+            LoadgenCommand.self, StatusCommand.self, CutoverCommand.self, KPIsCommand.self,
         ])
 
     public init() {}

@@ -47,15 +47,6 @@ struct WorkerCommand: AsyncParsableCommand {
         settings.applyConnections = c.applyConnections
         settings.httpPort = c.httpPort
 
-        // The schema first: safe from several processes at once, refuses a changed migration.
-        let migrationURL = c.databaseURL
-        _ = try await Blocking.run {
-            let connection = try PGConnection.connect(
-                try PGConnectionConfiguration(migrationURL).withApplicationName("orderstream:migrate"), logger: logger)
-            defer { connection.close() }
-            return try SchemaMigrations.apply(on: connection)
-        }
-
         let metrics = WorkerMetrics()
         let worker = Worker(settings: settings, metrics: metrics, logger: logger)
         let queries = try QueryService(databaseURL: c.databaseURL, applicationName: settings.applicationName + ":http", logger: logger)

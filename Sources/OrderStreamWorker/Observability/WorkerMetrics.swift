@@ -14,6 +14,7 @@ public final class WorkerMetrics: Sendable {
     let batchDuration: DurationHistogram
     let batchSize: ValueHistogram
     let publishToCommit: DurationHistogram
+    let publishToCommitMax: Gauge
     let rebalancesAssigned: Counter
     let rebalancesRevoked: Counter
     let rebalancesLost: Counter
@@ -29,6 +30,18 @@ public final class WorkerMetrics: Sendable {
     private let rejectionsByReason: Mutex<[String: Counter]>
     private let kpiCounters: Mutex<[String: Counter]>
     private let lagGauges: Mutex<[TopicPartition: Gauge]>
+    private let cutoverPauses: Mutex<[String: Gauge]>
+    private let publishToCommitMaxSeconds = Mutex(0.0)
+
+    /// Fine buckets (1 ms to 30 s), so that percentiles interpolated from them (scripts/bench.sh)
+    /// are good to a bucket's width.
+    static let publishToCommitBuckets: [Duration] = [
+        .milliseconds(1), .milliseconds(2), .milliseconds(3), .milliseconds(5), .microseconds(7_500),
+        .milliseconds(10), .milliseconds(15), .milliseconds(20), .milliseconds(30), .milliseconds(40),
+        .milliseconds(50), .milliseconds(75), .milliseconds(100), .milliseconds(150), .milliseconds(200),
+        .milliseconds(300), .milliseconds(500), .milliseconds(750), .seconds(1), .seconds(2), .seconds(5),
+        .seconds(10), .seconds(30),
+    ]
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
@@ -39,8 +52,8 @@ public final class WorkerMetrics: Sendable {
         batchDuration = registry.makeDurationHistogram(descriptor: .named("orderstream_batch_apply_seconds", help: "Time to validate, dead-letter and commit one batch."), buckets: [.milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
                       .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5)])
         batchSize = registry.makeValueHistogram(descriptor: .named("orderstream_batch_messages", help: "Messages per committed batch."), buckets: [1, 10, 100, 500, 1_000, 2_500, 5_000, 10_000])
-        publishToCommit = registry.makeDurationHistogram(descriptor: .named("orderstream_publish_to_commit_seconds", help: "From the message's Kafka timestamp to the commit of its effects."), buckets: [.milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
-                      .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5), .seconds(30)])
+        publishToCommit = registry.makeDurationHistogram(descriptor: .named("orderstream_publish_to_commit_seconds", help: "From the message's Kafka timestamp to the commit of its effects."), buckets: Self.publishToCommitBuckets)
+        publishToCommitMax = registry.makeGauge(descriptor: .named("orderstream_publish_to_commit_max_seconds", help: "Largest publish-to-commit time since this worker started."))
         rebalancesAssigned = registry.makeCounter(descriptor: .named("orderstream_rebalances_total", help: "Rebalance callbacks by kind."), labels: [("kind", "assigned")])
         rebalancesRevoked = registry.makeCounter(descriptor: .named("orderstream_rebalances_total", help: "Rebalance callbacks by kind."), labels: [("kind", "revoked")])
         rebalancesLost = registry.makeCounter(descriptor: .named("orderstream_rebalances_total", help: "Rebalance callbacks by kind."), labels: [("kind", "lost")])
@@ -55,6 +68,17 @@ public final class WorkerMetrics: Sendable {
         rejectionsByReason = Mutex([:])
         kpiCounters = Mutex([:])
         lagGauges = Mutex([:])
+        cutoverPauses = Mutex([:])
+    }
+
+    /// Raises the max gauge to `seconds` if that is larger than every earlier value.
+    func recordPublishToCommitMax(seconds: Double) {
+        // The gauge is set under the lock: two lanes raising it at once cannot leave the smaller value.
+        publishToCommitMaxSeconds.withLock { max in
+            guard seconds > max else { return }
+            max = seconds
+            publishToCommitMax.set(to: seconds)
+        }
     }
 
     func recordDuplicates(topic: String, count: Int64) {
@@ -87,6 +111,27 @@ public final class WorkerMetrics: Sendable {
                 kpiCounter(name: name, currency: delta.currency).increment(by: delta.amountCents)
             }
         }
+    }
+
+    /// The readiness gauges, from the state `/health/ready` reports.
+    func publish(_ readiness: WorkerState.Readiness) {
+        ready.set(to: readiness.ready ? 1 : 0)
+        databaseUp.set(to: readiness.reasons.contains { $0.hasPrefix("PostgreSQL") } ? 0 : 1)
+        kafkaUp.set(to: readiness.reasons.contains { $0.hasPrefix("Kafka") } ? 0 : 1)
+    }
+
+    /// The processing pause of the group's last cutover, labelled with the color it went to.
+    func setCutoverPause(toColor color: String, seconds: Double) {
+        let gauge = cutoverPauses.withLock { gauges in
+            if let gauge = gauges[color] { return gauge }
+            let gauge = registry.makeGauge(
+                descriptor: .named("orderstream_cutover_pause_seconds",
+                                   help: "Processing pause of the last cutover: old color's last commit to new color's first."),
+                labels: [("color", color)])
+            gauges[color] = gauge
+            return gauge
+        }
+        gauge.set(to: seconds)
     }
 
     /// KPI member kinds (see the schema's kpi_members) and their counter names.

@@ -153,12 +153,15 @@ final class ApplyLane: Sendable {
         metrics.batchDuration.record(ContinuousClock.now - started)
         metrics.recordMembers(outcome.newMembers)
         var offered: [String: Int64] = [:]
+        var slowest = -1.0
         for (_, message) in batch.events {
             if let millis = message.timestampMillis {
                 let seconds = max(0, now - Double(millis) / 1000)
                 metrics.publishToCommit.record(.microseconds(Int64(seconds * 1_000_000)))
+                slowest = max(slowest, seconds)
             }
         }
+        if slowest >= 0 { metrics.recordPublishToCommitMax(seconds: slowest) }
         // Duplicates per topic, exactly: the messages of the topic that were valid, minus those
         // that turned out new in the database.
         for (key, slice) in batch.partitions {

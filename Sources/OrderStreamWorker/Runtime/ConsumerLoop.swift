@@ -47,6 +47,7 @@ final class ConsumerLoop: Sendable {
             let now = Date()
             if now.timeIntervalSince(lastPauseCheck) >= 0.02 {
                 lastPauseCheck = now
+                applySeeks()
                 paused = applyFlowControl(paused: paused)
             }
             if now.timeIntervalSince(lastCommit) >= 1 {
@@ -58,6 +59,19 @@ final class ConsumerLoop: Sendable {
         let held = table.heldPartitions
         if !held.isEmpty { try? consumer.pause(held) }
         commitHints()
+    }
+
+    /// Moves the fetch position of partitions that just became active to PostgreSQL's position.
+    private func applySeeks() {
+        let seeks = table.pendingSeeks()
+        guard !seeks.isEmpty else { return }
+        do {
+            try consumer.seek(seeks, timeout: .seconds(5))
+            table.seeked(seeks)
+            logger.info("fetch positions moved to PostgreSQL's positions", metadata: ["partitions": "\(seeks.count)"])
+        } catch {
+            logger.warning("seek failed; retrying", metadata: ["error": "\(error)"])
+        }
     }
 
     /// Pauses what must not fetch and resumes what may; returns the new paused set.

@@ -66,7 +66,9 @@ final class ControlWatcher: Sendable {
             if Date().timeIntervalSince(lastLag) >= 5 {
                 lastLag = Date()
                 measureLag()
+                reportLastCutover()
             }
+            metrics.publish(state.readiness())
         }
     }
 
@@ -77,15 +79,32 @@ final class ControlWatcher: Sendable {
             [settings.instanceId, phase])
     }
 
+    /// The pause of the group's last completed cutover, for dashboards (`orderstream cutover`
+    /// measures it and records it in the `cutovers` table).
+    private func reportLastCutover() {
+        guard let result = try? connection.query(
+            """
+            SELECT to_color, pause_seconds FROM cutovers
+            WHERE consumer_group = $1 AND pause_seconds IS NOT NULL ORDER BY epoch DESC LIMIT 1
+            """, [settings.group]), result.rowCount == 1,
+            let color = try? result.string(0, "to_color"), let pause = try? result.double(0, "pause_seconds")
+        else { return }
+        metrics.setCutoverPause(toColor: color, seconds: pause)
+    }
+
     /// High watermark minus position for every partition this worker owns.
     private func measureLag() {
         let owned = table.activePositions()
+        var reached = 0
         for position in owned {
             if let marks = try? consumer.watermarks(
                 topic: position.topic, partition: position.partition, timeout: .seconds(1)) {
+                reached += 1
                 metrics.setLag(position.topicPartition, lag: max(0, marks.high - position.offset))
             }
         }
+        // A broker that answers is up again, even when no message flows.
+        if reached > 0 { state.update { $0.kafkaUp = true } }
         metrics.retainLag(only: Set(owned.map(\.topicPartition)))
     }
 }

@@ -32,6 +32,10 @@ final class PartitionTable: @unchecked Sendable {
         var head = 0
         /// A lane is applying a batch that includes this partition.
         var inFlight = false
+        /// The partition just became active (a cutover): the polling thread must move Kafka's
+        /// fetch position here before anything is buffered again, because what a standby fetched
+        /// long ago says nothing about where PostgreSQL's position is now.
+        var seekTo: Int64?
 
         var buffered: Int { buffer.count - head }
     }
@@ -74,7 +78,8 @@ final class PartitionTable: @unchecked Sendable {
         guard !messages.isEmpty else { return }
         locked {
             for message in messages {
-                guard var entry = entries[message.partition], message.offset >= entry.expected else { continue }
+                guard var entry = entries[message.partition], entry.seekTo == nil, message.offset >= entry.expected
+                else { continue }
                 entries[message.partition] = nil  // keep the buffer uniquely referenced while appending
                 entry.buffer.append(message)
                 entries[message.partition] = entry
@@ -89,7 +94,7 @@ final class PartitionTable: @unchecked Sendable {
             var fetch = Set<TopicPartition>()
             var hold = Set<TopicPartition>()
             for (key, entry) in entries {
-                if !isStopping && entry.active && !entry.needsRefresh && entry.buffered < limit {
+                if !isStopping && entry.active && !entry.needsRefresh && entry.seekTo == nil && entry.buffered < limit {
                     fetch.insert(key)
                 } else {
                     hold.insert(key)
@@ -231,6 +236,11 @@ final class PartitionTable: @unchecked Sendable {
                 revokedInFlight.remove(key)
                 guard var entry = entries[key] else { continue }
                 entries[key] = nil
+                if row.active && !entry.active {
+                    entry.seekTo = row.nextOffset
+                    entry.buffer.removeAll()
+                    entry.head = 0
+                }
                 entry.expected = row.nextOffset
                 entry.epoch = row.epoch
                 entry.active = row.active
@@ -238,6 +248,23 @@ final class PartitionTable: @unchecked Sendable {
                 entry.inFlight = false
                 Self.dropBuffered(below: row.nextOffset, in: &entry)
                 entries[key] = entry
+            }
+        }
+    }
+
+    /// The fetch positions the polling thread must set before these partitions fetch again.
+    func pendingSeeks() -> [TopicPartitionOffset] {
+        reading {
+            entries.compactMap { key, entry in entry.seekTo.map { TopicPartitionOffset(key, offset: $0) } }
+        }
+    }
+
+    /// The polling thread moved the fetch positions: what Kafka delivers from now on starts there
+    /// (librdkafka discards messages fetched before a seek).
+    func seeked(_ done: [TopicPartitionOffset]) {
+        locked {
+            for position in done where entries[position.topicPartition]?.seekTo == position.offset {
+                entries[position.topicPartition]?.seekTo = nil
             }
         }
     }

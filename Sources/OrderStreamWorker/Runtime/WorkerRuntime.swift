@@ -46,6 +46,8 @@ final class WorkerRuntime: Sendable {
         let database = try PGConnectionConfiguration(settings.databaseURL).withApplicationName(settings.applicationName)
         let control = try PGConnection.connect(database, logger: logger)
         state.update { $0.databaseUp = true }
+        // The schema first: safe from several processes at once, refuses a changed migration.
+        _ = try SchemaMigrations.apply(on: control)
         let controlRow = try PositionStore.ensureControl(group: settings.group, initialColor: settings.color, on: control)
         _ = try control.execute(
             """
@@ -62,8 +64,10 @@ final class WorkerRuntime: Sendable {
 
         var kafka = KafkaConfiguration()
         for (property, value) in settings.kafkaProperties { kafka = kafka.setting(property, value) }
+        // Only "all brokers down" makes the worker not ready; librdkafka rides out the rest
+        // (a broker that answers watermark queries again makes it ready, see ControlWatcher).
         let onKafkaError: @Sendable (KafkaError) -> Void = { error in
-            if case .partitionEOF = error { return }
+            guard error.code == .allBrokersDown else { return }
             state.update {
                 $0.kafkaUp = false
                 $0.lastKafkaError = "\(error)"

@@ -123,7 +123,10 @@ enum ApplyStatement {
             events_duplicate = p.events_duplicate + v.sent - coalesce(f.n, 0) + v.dup_in_batch,
             events_rejected = p.events_rejected + v.rejected,
             last_commit_at = clock_timestamp(),
-            last_commit_by = $20
+            last_commit_by = $20,
+            epoch_first_commit_at = CASE WHEN p.last_commit_epoch IS DISTINCT FROM v.epoch
+                                         THEN clock_timestamp() ELSE p.epoch_first_commit_at END,
+            last_commit_epoch = v.epoch
         FROM unnest($13::text[], $14::integer[], $15::bigint[], $16::bigint[], $17::bigint[], $18::bigint[], $19::bigint[],
                     $23::bigint[])
                  AS v(topic, part, expected, next_offset, sent, dup_in_batch, rejected, epoch)

@@ -1,0 +1,252 @@
+import Foundation
+import Kafka
+import Logging
+import OrderStreamDomain
+import PostgreSQL
+
+/// The blue-green handover of one consumer group, driven from PostgreSQL:
+///
+/// 1. **Fence.** One transaction bumps the group's epoch, makes the target color the owner of
+///    every partition at that epoch, records the old color's last commit and notifies the
+///    workers. From its commit on, every apply of the old color fails its compare-and-set. Its
+///    row locks are bounded by `lock_timeout`; a session of the old color that holds them (a
+///    frozen worker inside a transaction) is ended with `pg_terminate_backend`, found by its
+///    `application_name`, and the fence is retried.
+/// 2. **Wait.** Until the new color has committed on every partition that has pending events
+///    (or the partition has none), then report the processing pause: the old color's last
+///    commit to the new color's first.
+///
+/// Calling it for the color that is already active changes nothing. Calling it back is the
+/// rollback. Every call is blocking: run it on a dedicated thread.
+public struct Cutover: Sendable {
+    /// What a cutover did.
+    public struct Report: Sendable, Equatable {
+        public var group: String
+        public var fromColor: String
+        public var toColor: String
+        public var epoch: Int64
+        public var alreadyActive: Bool
+        public var terminatedSessions: Int
+        /// The old color's last commit and the new color's first, when there was one.
+        public var oldLastCommit: Date?
+        public var newFirstCommit: Date?
+        /// From the fence's commit until the new color had committed everywhere it had to.
+        public var completionSeconds: Double
+
+        /// The processing pause: old color's last commit to new color's first commit.
+        public var pauseSeconds: Double? {
+            guard let old = oldLastCommit, let new = newFirstCommit else { return nil }
+            return max(0, new.timeIntervalSince(old))
+        }
+    }
+
+    /// Why a cutover did not complete; safe to print.
+    public enum Failure: Error, Sendable, CustomStringConvertible {
+        case unknownGroup(String)
+        case invalidColor(String)
+        case timedOut(epoch: Int64, waitingFor: [String])
+        case database(PGError)
+
+        public var description: String {
+            switch self {
+            case .unknownGroup(let group):
+                return "no worker of group \(group) has ever started, so there is nothing to cut over"
+            case .invalidColor(let color):
+                return "'\(color)' is not a color (blue or green)"
+            case .timedOut(let epoch, let partitions):
+                return "epoch \(epoch) is fenced in, but the new color has not yet committed on "
+                    + "\(partitions.count) partition(s) with pending events: \(partitions.prefix(12).joined(separator: ", "))"
+                    + " (are its workers running and ready? `orderstream cutover --to <old color>` rolls back)"
+            case .database(let error):
+                return "database: \(error)"
+            }
+        }
+    }
+
+    public var group: String
+    public var toColor: String
+    public var timeout: Duration
+    /// How long the fence waits for a row lock before ending the sessions that hold it.
+    public var lockTimeout: Duration = .seconds(1)
+    public var logger: Logger
+
+    public init(group: String, toColor: String, timeout: Duration, logger: Logger) {
+        self.group = group
+        self.toColor = toColor
+        self.timeout = timeout
+        self.logger = logger
+    }
+
+    /// Runs the cutover. `highWatermark` answers a partition's high watermark (nil when unknown).
+    public func run(on connection: PGConnection, highWatermark: (TopicPartition) -> Int64?) throws(Failure) -> Report {
+        guard toColor == "blue" || toColor == "green" else { throw .invalidColor(toColor) }
+        let started = Date()
+        let control: PositionStore.Control
+        do {
+            guard let row = try PositionStore.readControl(group: group, on: connection) else { throw Failure.unknownGroup(group) }
+            control = row
+        } catch let failure as Failure {
+            throw failure
+        } catch {
+            throw .database(error as? PGError ?? PGError(kind: .other, message: "\(error)"))
+        }
+        if control.activeColor == toColor {
+            return Report(group: group, fromColor: toColor, toColor: toColor, epoch: control.epoch, alreadyActive: true,
+                          terminatedSessions: 0, completionSeconds: 0)
+        }
+        let fence = try fenceIn(from: control.activeColor, on: connection, started: started)
+        let fencedAt = Date()
+        let newFirst = try waitForNewColor(epoch: fence.epoch, on: connection, highWatermark: highWatermark)
+        let report = Report(
+            group: group, fromColor: control.activeColor, toColor: toColor, epoch: fence.epoch, alreadyActive: false,
+            terminatedSessions: fence.terminated, oldLastCommit: fence.oldLastCommit, newFirstCommit: newFirst,
+            completionSeconds: Date().timeIntervalSince(fencedAt))
+        do {
+            _ = try connection.execute(
+                """
+                UPDATE cutovers SET completed_at = now(), new_first_commit = $3, pause_seconds = $4
+                WHERE consumer_group = $1 AND epoch = $2
+                """,
+                [group, fence.epoch, newFirst.map(Self.timestampText), report.pauseSeconds])
+        } catch {
+            throw .database(error)
+        }
+        return report
+    }
+
+    // MARK: fence
+
+    private struct Fence {
+        var epoch: Int64
+        var oldLastCommit: Date?
+        var terminated: Int
+    }
+
+    private func fenceIn(from oldColor: String, on connection: PGConnection, started: Date) throws(Failure) -> Fence {
+        var terminated = 0
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                let fence = try connection.transaction { connection in
+                    _ = try connection.execute("SET LOCAL lock_timeout = '\(Int(lockTimeout.seconds * 1000))ms'")
+                    let bumped = try connection.query(
+                        """
+                        UPDATE consumer_control SET active_color = $2, epoch = epoch + 1, changed_at = now()
+                        WHERE consumer_group = $1 RETURNING epoch
+                        """, [group, toColor])
+                    let epoch = try bumped.int64(0, "epoch")
+                    _ = try connection.execute(
+                        "UPDATE partition_positions SET owner_color = $2, epoch = $3 WHERE consumer_group = $1",
+                        [group, toColor, epoch])
+                    let last = try connection.query(
+                        """
+                        SELECT to_char(max(last_commit_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS last
+                        FROM partition_positions WHERE consumer_group = $1
+                        """, [group])
+                    let oldLast = try last.decodeIfPresent(String.self, row: 0, column: "last")
+                    _ = try connection.execute(
+                        """
+                        INSERT INTO cutovers (consumer_group, epoch, from_color, to_color, started_at, fenced_at,
+                                              old_last_commit, terminated_sessions)
+                        VALUES ($1, $2, $3, $4, $5::timestamptz, clock_timestamp(), $6::timestamptz, $7)
+                        """, [group, epoch, oldColor, toColor, Self.timestampText(started), oldLast, terminated])
+                    _ = try connection.execute("SELECT pg_notify($1, $2)", [ControlWatcher.channel, group])
+                    return Fence(epoch: epoch, oldLastCommit: oldLast.flatMap(Self.parseTimestamp), terminated: terminated)
+                }
+                logger.notice("cutover fenced in", metadata: [
+                    "group": "\(group)", "to": "\(toColor)", "epoch": "\(fence.epoch)", "attempt": "\(attempt)",
+                ])
+                return fence
+            } catch let error as PGError where error.kind == .lockNotAvailable || error.kind == .deadlockDetected {
+                // A session holds the position rows: a frozen worker of the old color.
+                terminated += try terminateLockHolders(color: oldColor, on: connection)
+                if attempt >= 10 { throw .database(error) }
+            } catch let error as PGError {
+                throw .database(error)
+            } catch {
+                throw .database(PGError(kind: .other, message: "\(error)"))
+            }
+        }
+    }
+
+    /// Ends the sessions of `color`'s workers that hold write locks on the position rows.
+    private func terminateLockHolders(color: String, on connection: PGConnection) throws(Failure) -> Int {
+        let pattern = "orderstream:\(Self.escapeLike(group)):\(color):%"
+        do {
+            let result = try connection.query(
+                """
+                SELECT a.pid, a.application_name, pg_terminate_backend(a.pid) AS terminated
+                FROM pg_stat_activity a
+                WHERE a.application_name LIKE $1 AND a.pid <> pg_backend_pid()
+                  AND a.pid IN (SELECT l.pid FROM pg_locks l
+                                WHERE l.relation = 'partition_positions'::regclass AND l.mode = 'RowExclusiveLock')
+                """, [pattern])
+            for row in 0..<result.rowCount {
+                let pid = try result.int32(row, "pid")
+                let name = try result.string(row, "application_name")
+                logger.warning("ended a session of the old color that held the position rows", metadata: [
+                    "pid": "\(pid)", "application_name": "\(name)",
+                ])
+            }
+            return result.rowCount
+        } catch {
+            throw .database(error)
+        }
+    }
+
+    // MARK: wait
+
+    /// Waits until every partition either has a commit under `epoch` or nothing pending; returns
+    /// the new color's first commit.
+    private func waitForNewColor(epoch: Int64, on connection: PGConnection, highWatermark: (TopicPartition) -> Int64?) throws(Failure) -> Date? {
+        let deadline = Date().addingTimeInterval(timeout.seconds)
+        while true {
+            var waiting: [String] = []
+            var first: Date?
+            do {
+                let rows = try connection.query(
+                    """
+                    SELECT topic, partition, next_offset, last_commit_epoch,
+                           to_char(epoch_first_commit_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS first
+                    FROM partition_positions WHERE consumer_group = $1
+                    """, [group])
+                for row in 0..<rows.rowCount {
+                    let partition = TopicPartition(topic: try rows.string(row, "topic"), partition: try rows.int32(row, "partition"))
+                    let committedUnderEpoch = try rows.decodeIfPresent(Int64.self, row: row, column: "last_commit_epoch") == epoch
+                    if committedUnderEpoch {
+                        if let text = try rows.decodeIfPresent(String.self, row: row, column: "first"),
+                           let date = Self.parseTimestamp(text) {
+                            first = min(first ?? date, date)
+                        }
+                        continue
+                    }
+                    let position = try rows.int64(row, "next_offset")
+                    if let high = highWatermark(partition), position >= high { continue }
+                    waiting.append(partition.description)
+                }
+            } catch {
+                throw .database(error)
+            }
+            if waiting.isEmpty { return first }
+            if Date() >= deadline { throw .timedOut(epoch: epoch, waitingFor: waiting.sorted()) }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+    }
+
+    // MARK: helpers
+
+    static func escapeLike(_ text: String) -> String {
+        text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+            .replacingOccurrences(of: "_", with: "\\_")
+    }
+
+    static func timestampText(_ date: Date) -> String {
+        RFC3339.formatMillis(Int64((date.timeIntervalSince1970 * 1_000_000).rounded()))
+    }
+
+    static func parseTimestamp(_ text: String) -> Date? {
+        guard let micros = RFC3339.parseMicros(text) else { return nil }
+        return Date(timeIntervalSince1970: Double(micros) / 1_000_000)
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import Kafka
+import OrderStreamTestSupport
+import PostgreSQL
+import Testing
+@testable import OrderStreamWorker
+
+/// The cutover's fence against a frozen worker that holds an open transaction on the position
+/// rows: it does not wait for it past its lock timeout, it ends that session, and the frozen
+/// transaction commits nothing.
+@Suite(.serialized)
+struct CutoverTests {
+    @Test func aFrozenSessionHoldingThePositionRowsIsEndedAndCommitsNothing() throws {
+        let url = try TestEnvironment.freshDatabase()
+        let setup = try PGConnection.connect(try PGConnectionConfiguration(url), logger: TestEnvironment.logger())
+        defer { setup.close() }
+        _ = try PositionStore.ensureControl(group: "g", initialColor: "blue", on: setup)
+        let partitions = (0..<3).map { TopicPartition(topic: "orders", partition: $0) }
+        _ = try PositionStore.claim(partitions, group: "g", on: setup)
+
+        // A blue worker that froze inside a transaction holding the position rows.
+        let frozen = try PGConnection.connect(
+            try PGConnectionConfiguration(url).withApplicationName("orderstream:g:blue:frozen-1"), logger: TestEnvironment.logger())
+        defer { frozen.close() }
+        _ = try frozen.execute("BEGIN")
+        _ = try frozen.execute("UPDATE partition_positions SET next_offset = next_offset + 100 WHERE consumer_group = 'g'")
+
+        let cutover = Cutover(group: "g", toColor: "green", timeout: .seconds(5), logger: TestEnvironment.logger())
+        let started = ContinuousClock.now
+        let report = try cutover.run(on: setup) { _ in 0 }  // nothing pending anywhere
+        #expect(ContinuousClock.now - started < .seconds(5))
+        #expect(report.terminatedSessions == 1)
+        #expect(report.epoch == 2)
+        #expect(report.fromColor == "blue" && report.toColor == "green")
+
+        // The frozen transaction wakes up: its commit fails, its update never happened.
+        #expect(throws: PGError.self) { try frozen.execute("COMMIT") }
+        let rows = try PositionStore.read(partitions, group: "g", on: setup)
+        #expect(rows.values.allSatisfy { $0.nextOffset == 0 && $0.ownerColor == "green" && $0.epoch == 2 })
+        #expect(try PositionStore.readControl(group: "g", on: setup) == PositionStore.Control(activeColor: "green", epoch: 2))
+
+        // Cutting over to the active color changes nothing; cutting back is the rollback.
+        #expect(try cutover.run(on: setup) { _ in 0 }.alreadyActive)
+        let back = try Cutover(group: "g", toColor: "blue", timeout: .seconds(5), logger: TestEnvironment.logger()).run(on: setup) { _ in 0 }
+        #expect(back.epoch == 3 && back.terminatedSessions == 0)
+    }
+
+    @Test func aCutoverTimesOutNamingThePartitionsTheNewColorHasNotCommittedOn() throws {
+        let url = try TestEnvironment.freshDatabase()
+        let connection = try PGConnection.connect(try PGConnectionConfiguration(url), logger: TestEnvironment.logger())
+        defer { connection.close() }
+        _ = try PositionStore.ensureControl(group: "g", initialColor: "blue", on: connection)
+        _ = try PositionStore.claim([TopicPartition(topic: "orders", partition: 0)], group: "g", on: connection)
+        let cutover = Cutover(group: "g", toColor: "green", timeout: .milliseconds(300), logger: TestEnvironment.logger())
+        do {
+            _ = try cutover.run(on: connection) { _ in 10 }  // 10 events pending, no green worker
+            Issue.record("the cutover did not time out")
+        } catch let failure {
+            #expect("\(failure)".contains("orders[0]"))
+        }
+        #expect(throws: Cutover.Failure.self) {
+            try Cutover(group: "nobody", toColor: "green", timeout: .seconds(1), logger: TestEnvironment.logger())
+                .run(on: connection) { _ in 0 }
+        }
+    }
+}

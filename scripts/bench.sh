@@ -1,0 +1,620 @@
+#!/usr/bin/env bash
+# The benchmark of issue 5: one worker against what PostgreSQL can do by SQL alone, side by side,
+# in one run, on a throwaway PostgreSQL and the embedded broker (librdkafka's mock cluster).
+#
+#   bash scripts/bench.sh                 1,000,000 messages, 48 partitions, 5,000 events/s for 30 s
+#   bash scripts/bench.sh --quick         smoke run: 50,000 messages, 5 s of latency phase
+#
+# Options:
+#   --messages N      messages to preload (default 1000000; loadgen shape --duplicates 0.03
+#                     --invalid 0.002; the order count is calibrated so that about N messages come out)
+#   --partitions P    partitions per topic of the embedded broker (default 48, see below)
+#   --rate R          events/s of the latency phase (default 5000)
+#   --duration S      seconds of the latency phase (default 30)
+#   --seed S          generator seed of the preload (default 1; the latency phase uses S+1)
+#   --timeout S       longest wait for the worker to apply the preload (default 1800)
+#   --quick           --messages 50000 --duration 5, and no entry in docs/BENCHMARKS.md
+#   --record          also record a --quick run in docs/BENCHMARKS.md
+#   --no-record       do not record a full run in docs/BENCHMARKS.md
+#   --keep            keep the work folder (logs, dumps, metrics) instead of deleting it
+#   --worker-env NAME=VALUE
+#                     an extra environment variable for both workers (repeatable), e.g.
+#                     --worker-env ORDERSTREAM_APPLY_CONNECTIONS=3 to compare settings
+#
+# Phases, in this order:
+#   (a) throughput: N messages are published BEFORE the worker starts; one release-built worker
+#       applies them; a psql `\watch 0.1` polls the positions and the 'event' buckets. The rate is
+#       (events applied at the end - events applied at the first poll that saw any) / (time of the
+#       last commit - time of the commit seen at that first poll), both times being the
+#       `last_commit_at` (clock_timestamp() of the apply statement) of the position rows.
+#       Peak RSS is VmHWM of /proc/<pid>/status at the end of (a).
+#   (d) latency: a fresh worker (so its histogram and max gauge start empty) is started, waits
+#       until it is ready and owns every partition (it is caught up: (a) applied everything),
+#       then `loadgen --rate R` publishes for S seconds (seed S+1: new event ids); once all is
+#       applied, /metrics is scraped: p50/p99 of orderstream_publish_to_commit_seconds by linear
+#       interpolation inside its buckets (the resolution is the bucket width), the max from
+#       orderstream_publish_to_commit_max_seconds.
+#   (b) raw limit, on a fresh database with the same migrations: the distinct valid events of
+#       the same generator (`loadgen --dump-valid`) are COPYed into a staging table, then applied
+#       by one statement per 5,000 rows with the same effects as ApplyStatement (applied_events
+#       dedup insert, kpi_members, orders upsert, customer_minutes, kpi_minutes) and a position
+#       row updated once per chunk (one compare-and-set row, with the same fence guard). The raw
+#       rate counts COPY + chunks (the whole SQL-only path); the chunks-only rate is printed too.
+#       The raw KPIs (and the orders table, and the row counts) must equal the worker's after (a),
+#       or the run fails: otherwise the comparison would mean nothing.
+#   (c) ratio a/b.
+#
+# Why 48 partitions are enough: the mock broker keeps at most 5 MiB (or 100,000 message sets)
+# per partition and silently drops older data. Measured with kcat on a loadgen stream of this
+# shape: values are 118-447 bytes, on average 309 B on `orders` (44% of the messages) and 252 B
+# on `payments` (56%); keys (order ids) are about 10 B, and a record adds about 10-20 B. So
+# 1,000,000 messages put about 445,000 x ~330 B = ~147 MB on `orders` and 555,000 x ~275 B =
+# ~153 MB on `payments`: over 48 partitions each, about 3.1-3.2 MB per partition, under 5 MiB
+# (5.24 MB) with ~40% to spare, and far under 100,000 message sets (the preload publishes
+# many messages per set; the latency phase adds ~1,600 small sets per partition). Keys are order
+# ids, so partitions fill evenly. Beyond ~1.5 M messages use more partitions. A partition that
+# lost data shows up as KPIs that disagree with the raw path, which fails the run.
+#
+# Everything started here (PostgreSQL, broker, workers, pollers) is stopped by a trap. Exits
+# non-zero when a phase fails or the raw and worker KPIs disagree.
+set -Eeuo pipefail
+cd "$(dirname "$0")/.."
+ROOT="$(pwd)"
+
+MESSAGES=1000000
+PARTITIONS=48
+RATE=5000
+DURATION=30
+SEED=1
+TIMEOUT=1800
+QUICK=0
+RECORD=""
+KEEP=0
+WORKER_ENV=()
+DUPLICATES=0.03
+INVALID=0.002
+CHUNK=5000
+START_AT="2026-01-01T00:00:00Z"
+DOC="$ROOT/docs/BENCHMARKS.md"
+COMMAND_LINE="bash scripts/bench.sh${*:+ $*}"
+
+die() {
+    echo "bench.sh: error: $*" >&2
+    exit 1
+}
+usage() {
+    sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' >&2
+    exit 2
+}
+number() { [[ "$2" =~ ^[0-9]+$ ]] && (($2 > 0)) || die "$1 needs a positive integer, not '$2'"; }
+
+# --quick first, so explicit options after or before it win.
+for arg in "$@"; do
+    if [[ "$arg" == "--quick" ]]; then
+        QUICK=1
+        MESSAGES=50000
+        DURATION=5
+    fi
+done
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+        --messages) number "$1" "${2:-}"; MESSAGES=$2; shift 2 ;;
+        --partitions) number "$1" "${2:-}"; PARTITIONS=$2; shift 2 ;;
+        --rate) number "$1" "${2:-}"; RATE=$2; shift 2 ;;
+        --duration) number "$1" "${2:-}"; DURATION=$2; shift 2 ;;
+        --seed) number "$1" "${2:-}"; SEED=$2; shift 2 ;;
+        --timeout) number "$1" "${2:-}"; TIMEOUT=$2; shift 2 ;;
+        --quick) shift ;;
+        --record) RECORD=1; shift ;;
+        --no-record) RECORD=0; shift ;;
+        --keep) KEEP=1; shift ;;
+        --worker-env)
+            [[ "${2:-}" =~ ^ORDERSTREAM_[A-Z0-9_]+=.*$ ]] || die "--worker-env needs ORDERSTREAM_NAME=VALUE, not '${2:-}'"
+            WORKER_ENV+=("$2"); shift 2 ;;
+        -h | --help) usage ;;
+        *) echo "bench.sh: unknown option $1" >&2; usage ;;
+    esac
+done
+if [[ -z "$RECORD" ]]; then
+    RECORD=$((QUICK ? 0 : 1))
+fi
+
+LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
+WORK="$(mktemp -d /tmp/orderstream-bench.XXXXXX)"
+chmod 755 "$WORK"
+PIDS=()          # every background process started here, stopped by the trap
+log() { echo "== $(date +%H:%M:%S) $*"; }
+
+cleanup() {
+    local status=$?
+    set +e
+    trap - ERR
+    for pid in "${PIDS[@]}"; do
+        kill -TERM "$pid" 2>/dev/null
+    done
+    for pid in "${PIDS[@]}"; do
+        for _ in $(seq 1 100); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -KILL "$pid" 2>/dev/null
+    done
+    bash "$ROOT/scripts/testdb.sh" stop "$WORK/pg" >/dev/null 2>&1
+    if ((KEEP)) || ((status != 0)); then
+        echo "bench.sh: work folder kept: $WORK" >&2
+    else
+        rm -rf "$WORK"
+    fi
+    exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+trap 'echo "bench.sh: error: command failed (line $LINENO): $BASH_COMMAND" >&2' ERR
+
+forget_pid() {
+    local gone=$1 kept=() pid
+    for pid in "${PIDS[@]}"; do [[ "$pid" == "$gone" ]] || kept+=("$pid"); done
+    PIDS=("${kept[@]}")
+}
+
+free_port() {
+    local port
+    for _ in $(seq 1 200); do
+        port=$((20000 + RANDOM % 30000))
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+            echo "$port"
+            return 0
+        fi
+    done
+    die "no free loopback port"
+}
+
+# ---------------------------------------------------------------- build
+log "building the release binary (.build-release)"
+if ! swift build -c release --product orderstream --scratch-path .build-release >"$WORK/build.log" 2>&1; then
+    tail -n 40 "$WORK/build.log" >&2
+    die "release build failed"
+fi
+BIN="$(swift build -c release --scratch-path .build-release --show-bin-path)/orderstream"
+[[ -x "$BIN" ]] || die "no executable at $BIN"
+
+# ---------------------------------------------------------------- PostgreSQL and broker
+log "starting a throwaway PostgreSQL in $WORK/pg"
+eval "$(bash scripts/testdb.sh start "$WORK/pg")"
+SERVER_URL="$ORDERSTREAM_TEST_DATABASE_URL"
+WORKER_DB="${SERVER_URL%/*}/bench_worker"
+RAW_DB="${SERVER_URL%/*}/bench_raw"
+psql_at() { psql "$1" -X -q -At -v ON_ERROR_STOP=1 "${@:2}"; }
+psql_at "$SERVER_URL" -c "CREATE DATABASE bench_worker"
+
+log "starting the embedded broker ($PARTITIONS partitions per topic)"
+"$BIN" broker --partitions "$PARTITIONS" --bootstrap-file "$WORK/bootstrap" >"$WORK/broker.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 1 100); do
+    [[ -s "$WORK/bootstrap" ]] && break
+    sleep 0.1
+done
+[[ -s "$WORK/bootstrap" ]] || { cat "$WORK/broker.log" >&2; die "the broker did not start"; }
+export ORDERSTREAM_KAFKA_BROKERS="$(cat "$WORK/bootstrap")"
+export ORDERSTREAM_GROUP=bench
+export ORDERSTREAM_LOG_LEVEL=notice
+
+# ---------------------------------------------------------------- the events
+# loadgen takes orders, not messages: calibrate messages per order on 20,000 orders (the
+# generator is deterministic), then dump the distinct valid events of the real run.
+shape=(--duplicates "$DUPLICATES" --invalid "$INVALID")
+parse_dump() {  # "loadgen: V distinct valid events written to P (messages M: valid V, duplicates D, invalid I)"
+    sed -E -n 's/.*\(messages ([0-9]+): valid ([0-9]+), duplicates ([0-9]+), invalid ([0-9]+)\).*/\1 \2 \3 \4/p' "$1"
+}
+"$BIN" loadgen --orders 20000 "${shape[@]}" --seed "$SEED" --start "$START_AT" --dump-valid "$WORK/calibration.tsv" >"$WORK/calibration.out"
+read -r cal_messages _ _ _ < <(parse_dump "$WORK/calibration.out")
+[[ -n "${cal_messages:-}" ]] || die "cannot read the calibration dump's summary: $(cat "$WORK/calibration.out")"
+ORDERS=$(( (MESSAGES * 20000 + cal_messages / 2) / cal_messages ))
+((ORDERS >= 1)) || ORDERS=1
+log "dumping the distinct valid events of $ORDERS orders (for the raw path)"
+"$BIN" loadgen --orders "$ORDERS" "${shape[@]}" --seed "$SEED" --start "$START_AT" --dump-valid "$WORK/valid.tsv" >"$WORK/dump.out"
+read -r GEN_MESSAGES GEN_VALID GEN_DUPLICATES GEN_INVALID < <(parse_dump "$WORK/dump.out")
+[[ -n "${GEN_VALID:-}" ]] || die "cannot read the dump's summary: $(cat "$WORK/dump.out")"
+[[ "$(wc -l <"$WORK/valid.tsv")" -eq "$GEN_VALID" ]] || die "the dump has not $GEN_VALID lines"
+
+# ---------------------------------------------------------------- preload
+log "preloading $GEN_MESSAGES messages ($ORDERS orders, valid $GEN_VALID, duplicates $GEN_DUPLICATES, invalid $GEN_INVALID)"
+preload_started=$(date +%s.%N)
+"$BIN" loadgen --orders "$ORDERS" "${shape[@]}" --seed "$SEED" --start "$START_AT" >"$WORK/preload.out" 2>"$WORK/preload.err" \
+    || { cat "$WORK/preload.out" "$WORK/preload.err" >&2; die "preload failed"; }
+preload_seconds=$(awk -v a="$preload_started" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}')
+parse_delivered() {  # "loadgen: X messages delivered (valid V, duplicates D, invalid I), F failed"
+    sed -E -n 's/^loadgen: ([0-9]+) messages delivered \(valid ([0-9]+), duplicates ([0-9]+), invalid ([0-9]+)\), ([0-9]+) failed.*/\1 \2 \3 \4 \5/p' "$1"
+}
+read -r PRELOADED _ _ _ preload_failed < <(parse_delivered "$WORK/preload.out")
+[[ "${PRELOADED:-}" == "$GEN_MESSAGES" && "${preload_failed:-}" == 0 ]] \
+    || die "preload delivered '${PRELOADED:-?}' of $GEN_MESSAGES messages ($(cat "$WORK/preload.out"))"
+
+# ---------------------------------------------------------------- workers
+HTTP_PORT="$(free_port)"
+WORKER_PID=""
+# The mock broker makes every rebalance after the first wait session.timeout.ms - 1 s (44 s with
+# the default): a short session timeout lets the latency phase's fresh worker join in seconds.
+# It changes nothing else (heartbeats are tiny); --worker-env can override it.
+start_worker() {  # $1: log name
+    env ORDERSTREAM_DATABASE_URL="$WORKER_DB" ORDERSTREAM_HTTP_HOST=127.0.0.1 ORDERSTREAM_HTTP_PORT="$HTTP_PORT" \
+        ORDERSTREAM_INSTANCE_ID="bench-$1" ORDERSTREAM_KAFKA_SESSION_TIMEOUT_MS=6000 \
+        ORDERSTREAM_KAFKA_HEARTBEAT_INTERVAL_MS=500 ${WORKER_ENV[@]+"${WORKER_ENV[@]}"} \
+        "$BIN" worker >"$WORK/$1.log" 2>&1 &
+    WORKER_PID=$!
+    PIDS+=("$WORKER_PID")
+}
+stop_worker() {  # drains (SIGTERM) and requires exit 0
+    local pid=$WORKER_PID status
+    kill -TERM "$pid"
+    for _ in $(seq 1 600); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -0 "$pid" 2>/dev/null && die "the worker did not stop within 60 s of SIGTERM"
+    status=0
+    wait "$pid" || status=$?
+    forget_pid "$pid"
+    ((status == 0)) || { tail -n 30 "$WORK/$1.log" >&2; die "the worker exited with $status after SIGTERM"; }
+}
+alive_or_die() {  # $1: log name
+    kill -0 "$WORKER_PID" 2>/dev/null || { tail -n 30 "$WORK/$1.log" >&2; die "the worker died ($1)"; }
+}
+applied_messages() { psql_at "$WORKER_DB" -c "SELECT coalesce(sum(next_offset), 0) FROM partition_positions"; }
+
+"$BIN" migrate --database-url "$WORKER_DB" >/dev/null
+
+# ---------------------------------------------------------------- (a) throughput
+log "(a) throughput: one worker applies the preload"
+# One psql session polls every 0.1 s: now, messages consumed, the latest commit, events applied.
+printf '%s\n' \
+    "SELECT extract(epoch FROM clock_timestamp()), coalesce(sum(next_offset), 0), coalesce(extract(epoch FROM max(last_commit_at)), 0), (SELECT coalesce(sum(members), 0) FROM kpi_minutes WHERE kind = 'event') FROM partition_positions" \
+    '\watch 0.1' | psql "$WORKER_DB" -X -q -At -F' ' >"$WORK/poll.txt" 2>"$WORK/poll.err" &
+POLL_PID=$!
+PIDS+=("$POLL_PID")
+start_worker worker-a
+deadline=$((SECONDS + TIMEOUT))
+while :; do
+    alive_or_die worker-a
+    last="$(tail -n 1 "$WORK/poll.txt" 2>/dev/null || true)"
+    read -r _ consumed _ _ <<<"${last:-x 0 0 0}"
+    [[ "$consumed" == "$PRELOADED" ]] && break
+    ((SECONDS < deadline)) || die "(a): only $consumed of $PRELOADED messages consumed after ${TIMEOUT}s"
+    sleep 0.2
+done
+PEAK_RSS_KB="$(awk '/^VmHWM:/ {print $2}' "/proc/$WORKER_PID/status")"
+kill -TERM "$POLL_PID"
+wait "$POLL_PID" 2>/dev/null || true
+forget_pid "$POLL_PID"
+read -r END_COMMIT END_EVENTS < <(psql_at "$WORKER_DB" -F' ' -c \
+    "SELECT extract(epoch FROM max(last_commit_at)), (SELECT sum(members) FROM kpi_minutes WHERE kind = 'event') FROM partition_positions")
+read -r _ FIRST_MESSAGES FIRST_COMMIT FIRST_EVENTS < <(awk '$2 > 0 {print; exit}' "$WORK/poll.txt")
+[[ -n "${FIRST_COMMIT:-}" ]] || die "(a): the poller never saw a commit"
+"$BIN" kpis --json --database-url "$WORKER_DB" >"$WORK/kpis-worker.json"
+stop_worker worker-a
+
+# ---------------------------------------------------------------- (d) latency
+log "(d) latency: a fresh worker, loadgen --rate $RATE for ${DURATION}s"
+start_worker worker-d
+deadline=$((SECONDS + 120))
+while :; do
+    alive_or_die worker-d
+    if curl -fsS "http://127.0.0.1:$HTTP_PORT/health/ready" >/dev/null 2>&1; then
+        owned="$(curl -fsS "http://127.0.0.1:$HTTP_PORT/metrics" | awk '/^orderstream_owned_partitions / {print $2}' || true)"
+        [[ "${owned%.*}" == "$((2 * PARTITIONS))" ]] && break
+    fi
+    ((SECONDS < deadline)) || die "(d): the worker was not ready and owning $((2 * PARTITIONS)) partitions within 120 s"
+    sleep 0.2
+done
+[[ "$(applied_messages)" == "$PRELOADED" ]] || die "(d): the worker is not caught up before the latency phase"
+LAT_ORDERS=$(( (RATE * DURATION * 20000 + cal_messages / 2) / cal_messages ))
+((LAT_ORDERS >= 1)) || LAT_ORDERS=1
+"$BIN" loadgen --orders "$LAT_ORDERS" "${shape[@]}" --seed "$((SEED + 1))" --rate "$RATE" >"$WORK/latency-loadgen.out" 2>"$WORK/latency-loadgen.err" \
+    || { cat "$WORK/latency-loadgen.out" "$WORK/latency-loadgen.err" >&2; die "(d): loadgen failed"; }
+read -r LAT_MESSAGES LAT_VALID _ _ lat_failed < <(parse_delivered "$WORK/latency-loadgen.out")
+[[ -n "${LAT_MESSAGES:-}" && "$lat_failed" == 0 ]] || die "(d): loadgen did not deliver: $(cat "$WORK/latency-loadgen.out")"
+deadline=$((SECONDS + 120))
+until [[ "$(applied_messages)" == "$((PRELOADED + LAT_MESSAGES))" ]]; do
+    alive_or_die worker-d
+    ((SECONDS < deadline)) || die "(d): the worker did not apply the latency phase's messages within 120 s"
+    sleep 0.2
+done
+curl -fsS "http://127.0.0.1:$HTTP_PORT/metrics" >"$WORK/metrics-d.txt"
+stop_worker worker-d
+
+# ---------------------------------------------------------------- (b) raw limit
+log "(b) raw limit: COPY + one INSERT ... SELECT per $CHUNK rows on a fresh database"
+psql_at "$SERVER_URL" -c "CREATE DATABASE bench_raw"
+"$BIN" migrate --database-url "$RAW_DB" >/dev/null
+{
+    cat <<'SQL'
+SELECT extract(epoch FROM clock_timestamp()) AS t0 \gset
+CREATE TEMP TABLE staging (
+    seq          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    event_id     text   NOT NULL,
+    event_type   text   NOT NULL,
+    order_id     text   NOT NULL,
+    customer_id  text   NOT NULL,
+    occurred_us  bigint NOT NULL,
+    minute_us    bigint NOT NULL,
+    payment_id   text,
+    amount_cents bigint,
+    currency     text,
+    topic        text   NOT NULL
+);
+SQL
+    echo "\\copy staging (event_id, event_type, order_id, customer_id, occurred_us, minute_us, payment_id, amount_cents, currency, topic) FROM '$WORK/valid.tsv'"
+    cat <<'SQL'
+ANALYZE staging;
+SELECT extract(epoch FROM clock_timestamp()) AS t1 \gset
+INSERT INTO consumer_control (consumer_group, active_color, epoch) VALUES ('bench-raw', 'blue', 1);
+INSERT INTO partition_positions (consumer_group, topic, partition, next_offset, owner_color, epoch)
+VALUES ('bench-raw', 'raw', 0, 0, 'blue', 1);
+-- ApplyStatement's effects, fed from the staging rows ($1, $2]. Positions: one row, updated
+-- once per chunk with the same compare-and-set and fence guard.
+PREPARE apply_chunk(bigint, bigint) AS
+WITH input AS (
+    SELECT event_id, event_type, order_id, customer_id, occurred_us, minute_us, payment_id, amount_cents,
+           currency, topic, 0 AS part, seq AS off, seq
+    FROM staging WHERE seq > $1 AND seq <= $2
+),
+fresh AS (
+    INSERT INTO applied_events (event_id, event_type, order_id, occurred_at, source_topic, source_partition, source_offset)
+    SELECT event_id, event_type, order_id, timestamptz 'epoch' + occurred_us * interval '1 microsecond', topic, part, off
+    FROM input ORDER BY event_id
+    ON CONFLICT (event_id) DO NOTHING
+    RETURNING event_id, source_topic, source_partition
+),
+applied AS (
+    SELECT i.*, timestamptz 'epoch' + i.minute_us * interval '1 microsecond' AS minute
+    FROM input i JOIN fresh f USING (event_id)
+),
+candidates AS (
+    SELECT DISTINCT ON (kind, member_id) kind, member_id, order_id, minute, currency, amount_cents
+    FROM (
+        SELECT CASE event_type
+                   WHEN 'order.created' THEN 'order_created'
+                   WHEN 'order.cancelled' THEN 'order_cancelled'
+                   WHEN 'order.shipped' THEN 'order_shipped'
+                   WHEN 'payment.authorized' THEN 'payment_authorized'
+                   WHEN 'payment.failed' THEN 'payment_failed'
+                   WHEN 'payment.captured' THEN 'payment_captured'
+                   WHEN 'payment.refunded' THEN 'payment_refunded'
+               END AS kind,
+               coalesce(payment_id, order_id) AS member_id, order_id, minute,
+               coalesce(currency, '') AS currency, coalesce(amount_cents, 0) AS amount_cents, seq
+        FROM applied
+        UNION ALL
+        SELECT 'customer', customer_id, order_id, minute, '', 0, seq FROM applied
+    ) c
+    ORDER BY kind, member_id, seq
+),
+members AS (
+    INSERT INTO kpi_members (kind, member_id, order_id, minute, currency, amount_cents)
+    SELECT kind, member_id, order_id, minute, currency, amount_cents FROM candidates ORDER BY kind, member_id
+    ON CONFLICT (kind, member_id) DO NOTHING
+    RETURNING kind, order_id, minute, currency, amount_cents
+),
+order_deltas AS (
+    SELECT order_id,
+           coalesce((array_agg(customer_id ORDER BY seq) FILTER (WHERE event_type = 'order.created'))[1],
+                    (array_agg(customer_id ORDER BY seq))[1]) AS customer_id,
+           bool_or(event_type = 'order.cancelled') AS cancelled,
+           bool_or(event_type = 'order.shipped') AS shipped,
+           bool_or(event_type IN ('payment.authorized', 'payment.captured')) AS authorized,
+           bool_or(event_type = 'payment.failed') AS failed
+    FROM applied GROUP BY order_id
+),
+member_deltas AS (
+    SELECT order_id,
+           bool_or(kind = 'order_created') AS created,
+           max(amount_cents) FILTER (WHERE kind = 'order_created') AS total_cents,
+           max(currency) FILTER (WHERE kind = 'order_created') AS currency,
+           coalesce(sum(amount_cents) FILTER (WHERE kind = 'payment_captured'), 0) AS captured,
+           coalesce(sum(amount_cents) FILTER (WHERE kind = 'payment_refunded'), 0) AS refunded
+    FROM members WHERE kind <> 'customer' GROUP BY order_id
+),
+order_upsert AS (
+    INSERT INTO orders AS o (order_id, customer_id, created, total_cents, currency, cancelled, shipped,
+                             captured_cents, refunded_cents, authorized, failed)
+    SELECT d.order_id, d.customer_id, coalesce(m.created, false), m.total_cents, m.currency, d.cancelled,
+           d.shipped, coalesce(m.captured, 0), coalesce(m.refunded, 0), d.authorized, d.failed
+    FROM order_deltas d LEFT JOIN member_deltas m USING (order_id)
+    ORDER BY d.order_id
+    ON CONFLICT (order_id) DO UPDATE SET
+        customer_id = CASE WHEN NOT o.created AND excluded.created THEN excluded.customer_id ELSE o.customer_id END,
+        created = o.created OR excluded.created,
+        total_cents = CASE WHEN o.created THEN o.total_cents ELSE coalesce(excluded.total_cents, o.total_cents) END,
+        currency = CASE WHEN o.created THEN o.currency ELSE coalesce(excluded.currency, o.currency) END,
+        cancelled = o.cancelled OR excluded.cancelled,
+        shipped = o.shipped OR excluded.shipped,
+        captured_cents = o.captured_cents + excluded.captured_cents,
+        refunded_cents = o.refunded_cents + excluded.refunded_cents,
+        authorized = o.authorized OR excluded.authorized,
+        failed = o.failed OR excluded.failed,
+        updated_at = now()
+    RETURNING 1
+),
+customers AS (
+    INSERT INTO customer_minutes (minute, customer_id)
+    SELECT DISTINCT minute, customer_id FROM applied ORDER BY 1, 2
+    ON CONFLICT DO NOTHING
+    RETURNING 1
+),
+bucket_deltas AS (
+    SELECT minute, kind, currency, count(*) AS members, sum(amount_cents) AS amount FROM members GROUP BY 1, 2, 3
+    UNION ALL
+    SELECT minute, 'event', '', count(*), 0 FROM applied GROUP BY minute
+),
+buckets AS (
+    INSERT INTO kpi_minutes AS k (minute, kind, currency, members, amount_cents)
+    SELECT minute, kind, currency, sum(members), sum(amount) FROM bucket_deltas GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+    ON CONFLICT (minute, kind, currency) DO UPDATE SET
+        members = k.members + excluded.members,
+        amount_cents = k.amount_cents + excluded.amount_cents
+    RETURNING 1
+),
+positions AS (
+    UPDATE partition_positions p SET
+        next_offset = $2,
+        last_commit_at = clock_timestamp(),
+        last_commit_by = 'bench-raw'
+    WHERE p.consumer_group = 'bench-raw' AND p.topic = 'raw' AND p.partition = 0
+      AND p.next_offset = $1 AND p.owner_color = 'blue' AND p.epoch = 1
+    RETURNING p.partition
+),
+guard AS (
+    SELECT CASE WHEN (SELECT count(*) FROM positions) = 1 THEN 0
+                ELSE orderstream_fenced('raw chunk out of order') END AS fenced
+)
+SELECT (SELECT fenced FROM guard) AS fenced,
+       (SELECT count(*) FROM fresh) AS applied,
+       (SELECT coalesce(string_agg(topic || ':' || n, ','), '')
+          FROM (SELECT source_topic AS topic, count(*) AS n FROM fresh GROUP BY 1) s) AS applied_by_topic,
+       (SELECT coalesce(string_agg(kind || ':' || currency || ':' || n || ':' || amount, ','), '')
+          FROM (SELECT kind, currency, count(*) AS n, sum(amount_cents) AS amount FROM members GROUP BY 1, 2) s)
+           AS new_members;
+SQL
+    for ((lo = 0; lo < GEN_VALID; lo += CHUNK)); do
+        hi=$((lo + CHUNK < GEN_VALID ? lo + CHUNK : GEN_VALID))
+        echo "EXECUTE apply_chunk($lo, $hi);"
+    done
+    echo "SELECT extract(epoch FROM clock_timestamp()) AS t2 \\gset"
+    echo "\\echo RAWTIMES :t0 :t1 :t2"
+} >"$WORK/raw.sql"
+psql "$RAW_DB" -X -q -At -v ON_ERROR_STOP=1 -f "$WORK/raw.sql" >"$WORK/raw.out" 2>"$WORK/raw.err" \
+    || { tail -n 20 "$WORK/raw.err" >&2; die "(b): the raw SQL path failed"; }
+read -r RAW_T0 RAW_T1 RAW_T2 < <(sed -n 's/^RAWTIMES //p' "$WORK/raw.out")
+[[ -n "${RAW_T2:-}" ]] || die "(b): no timings in $WORK/raw.out"
+"$BIN" kpis --json --database-url "$RAW_DB" >"$WORK/kpis-raw.json"
+
+# ---------------------------------------------------------------- checks
+log "checking that the raw path and the worker agree"
+fingerprint() {
+    psql_at "$1" -F' ' -c "
+        SELECT (SELECT count(*) FROM applied_events), (SELECT count(*) FROM kpi_members),
+               (SELECT count(*) FROM customer_minutes), (SELECT count(*) FROM orders),
+               (SELECT md5(string_agg(concat_ws('|', order_id, customer_id, created, total_cents, currency, cancelled,
+                                                shipped, captured_cents, refunded_cents, authorized, failed), ',' ORDER BY order_id))
+                  FROM orders WHERE order_id LIKE 'ord-$SEED-%')"
+}
+# The worker database also holds the latency phase's orders (seed S+1): compare the preload's
+# rows only, so counts come from the KPI comparison and the orders' md5 from the preload's orders.
+RAW_PRINT="$(fingerprint "$RAW_DB")"
+WORKER_MD5="$(fingerprint "$WORKER_DB" | awk '{print $5}')"
+python3 - "$WORK/kpis-worker.json" "$WORK/kpis-raw.json" "$GEN_VALID" "$GEN_DUPLICATES" "$GEN_INVALID" \
+    "$RAW_PRINT" "$WORKER_MD5" <<'PY' || die "the raw path and the worker disagree: the comparison is meaningless"
+import json, sys
+worker = json.load(open(sys.argv[1]))
+raw = json.load(open(sys.argv[2]))
+valid, duplicates, invalid = (int(x) for x in sys.argv[3:6])
+raw_print = sys.argv[6].split()
+worker_md5 = sys.argv[7]
+problems = []
+for key in sorted(set(worker) | set(raw)):
+    if key in ("events_duplicate", "events_rejected"):
+        continue  # the raw path sees distinct valid events only
+    if worker.get(key) != raw.get(key):
+        problems.append(f"{key}: worker {worker.get(key)!r}, raw {raw.get(key)!r}")
+if worker.get("events_applied") != valid:
+    problems.append(f"worker events_applied {worker.get('events_applied')} != distinct valid events {valid}")
+if worker.get("events_duplicate") != duplicates:
+    problems.append(f"worker events_duplicate {worker.get('events_duplicate')} != generated duplicates {duplicates}")
+if worker.get("events_rejected") != invalid:
+    problems.append(f"worker events_rejected {worker.get('events_rejected')} != generated invalid {invalid}")
+if int(raw_print[0]) != valid:
+    problems.append(f"raw applied_events {raw_print[0]} != {valid}")
+if raw_print[4] != worker_md5:
+    problems.append(f"orders differ: md5 raw {raw_print[4]}, worker {worker_md5}")
+for p in problems:
+    print("MISMATCH " + p, file=sys.stderr)
+print("worker and raw KPIs agree: " + ", ".join(f"{k}={worker[k]}" for k in
+      ("orders_created", "payments_captured", "active_customers", "events_applied")))
+sys.exit(1 if problems else 0)
+PY
+
+# ---------------------------------------------------------------- results
+RESULTS="$(python3 - "$WORK/metrics-d.txt" <<PY
+import re, sys
+first_commit, end_commit = float("$FIRST_COMMIT"), float("$END_COMMIT")
+first_events, end_events = int("$FIRST_EVENTS"), int("$END_EVENTS")
+first_messages, messages = int("$FIRST_MESSAGES"), int("$PRELOADED")
+span = end_commit - first_commit
+if span <= 0.5:
+    sys.exit(f"(a) lasted only {span:.3f} s between the first and last observed commits: use more messages")
+a = (end_events - first_events) / span
+a_messages = (messages - first_messages) / span
+copy_s = float("$RAW_T1") - float("$RAW_T0")
+chunks_s = float("$RAW_T2") - float("$RAW_T1")
+valid = int("$GEN_VALID")
+b = valid / (copy_s + chunks_s)
+b_chunks = valid / chunks_s
+
+buckets, count, maximum = [], None, None
+for line in open(sys.argv[1]):
+    m = re.match(r'orderstream_publish_to_commit_seconds_bucket\{le="([^"]+)"\} (\S+)', line)
+    if m:
+        buckets.append((float("inf") if m.group(1) == "+Inf" else float(m.group(1)), float(m.group(2))))
+    m = re.match(r'orderstream_publish_to_commit_seconds_count (\S+)', line)
+    if m:
+        count = float(m.group(1))
+    m = re.match(r'orderstream_publish_to_commit_max_seconds (\S+)', line)
+    if m:
+        maximum = float(m.group(1))
+if not buckets or not count or maximum is None:
+    sys.exit("(d): no publish-to-commit histogram or max gauge in /metrics")
+buckets.sort()
+def quantile(q):
+    rank = q * count
+    lower, below = 0.0, 0.0
+    for upper, cumulative in buckets:
+        if cumulative >= rank:
+            if upper == float("inf"):
+                return maximum  # beyond the last bucket: the max is the best bound
+            inside = cumulative - below
+            return lower + (upper - lower) * ((rank - below) / inside if inside else 1.0)
+        lower, below = upper, cumulative
+    return maximum
+# The max is exact; an interpolated quantile past it only means the bucket is wide.
+p50, p99 = min(quantile(0.5), maximum), min(quantile(0.99), maximum)
+rss_mb = int("$PEAK_RSS_KB") / 1024
+print(f"A={a:.0f} AM={a_messages:.0f} SPAN={span:.2f} B={b:.0f} BC={b_chunks:.0f} COPY={copy_s:.2f} CHUNKS={chunks_s:.2f} "
+      f"RATIO={a / b:.3f} RATIOC={a / b_chunks:.3f} P50={p50 * 1000:.1f} P99={p99 * 1000:.1f} MAX={maximum * 1000:.1f} "
+      f"COUNT={int(count)} RSS={rss_mb:.0f}")
+PY
+)" || die "computing the results failed"
+declare -A R
+for pair in $RESULTS; do R[${pair%%=*}]=${pair#*=}; done
+
+TABLE="$(cat <<EOF
+| | measure | value |
+|---|---|---|
+| a | worker throughput (1 worker, release) | **${R[A]} events/s** (${R[AM]} messages/s; ${R[SPAN]} s from the first to the last commit) |
+| b | raw limit: COPY + 1 INSERT … SELECT per $CHUNK rows | **${R[B]} events/s** (COPY ${R[COPY]} s + chunks ${R[CHUNKS]} s; chunks alone ${R[BC]} events/s) |
+| c | a/b | **${R[RATIO]}** (against chunks alone: ${R[RATIOC]}) |
+| d | publish→commit at $RATE events/s for ${DURATION} s (${R[COUNT]} events) | p50 **${R[P50]} ms**, p99 **${R[P99]} ms**, max **${R[MAX]} ms** |
+| e | worker peak RSS (VmHWM at the end of a) | **${R[RSS]} MB** |
+EOF
+)"
+echo
+echo "OrderStream benchmark: $PRELOADED messages preloaded ($GEN_VALID distinct valid, $GEN_DUPLICATES duplicates, $GEN_INVALID invalid; $ORDERS orders), $PARTITIONS partitions per topic"
+echo "$TABLE"
+
+if ((RECORD)); then
+    cpu="$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
+    mem="$(free -g | awk '/^Mem:/ {print $2 " GiB total, " $7 " GiB available"}')"
+    pg="$(psql_at "$SERVER_URL" -c "SHOW server_version")"
+    rdkafka="$(pkg-config --modversion rdkafka 2>/dev/null || echo unknown)"
+    swiftv="$(swift --version 2>/dev/null | head -n 1)"
+    [[ -f "$DOC" ]] || printf '# Benchmarks\n\n## Runs\n' >"$DOC"
+    {
+        echo
+        echo "### $(date -u +%Y-%m-%dT%H:%MZ): \`$COMMAND_LINE\`"
+        echo
+        echo "- machine: $(nproc) cores ($cpu), memory $mem; load average before the run $LOAD_BEFORE, after $(cut -d' ' -f1-3 /proc/loadavg); PostgreSQL $pg (scripts/testdb.sh: fsync, synchronous_commit and full_page_writes off), librdkafka $rdkafka (embedded mock broker), $swiftv"
+        echo "- load: $PRELOADED messages ($GEN_VALID distinct valid, $GEN_DUPLICATES duplicates, $GEN_INVALID invalid) from $ORDERS orders, seed $SEED, $PARTITIONS partitions per topic; preload took $preload_seconds s; latency phase: $LAT_MESSAGES messages"
+        echo
+        echo "$TABLE"
+    } >>"$DOC"
+    log "recorded in docs/BENCHMARKS.md"
+fi
