@@ -60,6 +60,8 @@
 set -Eeuo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$(pwd)"
+# Only what this script sets reaches the commands: nothing leaks in from the caller's shell.
+for name in $(compgen -e | grep '^ORDERSTREAM_' || true); do unset "$name"; done
 
 MESSAGES=1000000
 PARTITIONS=48
@@ -83,7 +85,7 @@ die() {
     exit 1
 }
 usage() {
-    sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,/^# Phases/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 number() { [[ "$2" =~ ^[0-9]+$ ]] && (($2 > 0)) || die "$1 needs a positive integer, not '$2'"; }
@@ -528,9 +530,10 @@ if raw_print[4] != worker_md5:
     problems.append(f"orders differ: md5 raw {raw_print[4]}, worker {worker_md5}")
 for p in problems:
     print("MISMATCH " + p, file=sys.stderr)
+if problems:
+    sys.exit(1)
 print("worker and raw KPIs agree: " + ", ".join(f"{k}={worker[k]}" for k in
       ("orders_created", "payments_captured", "active_customers", "events_applied")))
-sys.exit(1 if problems else 0)
 PY
 
 # ---------------------------------------------------------------- results

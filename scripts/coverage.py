@@ -15,14 +15,15 @@ import sys
 
 
 def tool(name):
-    found = shutil.which(name)
-    if found:
-        return found
+    """The LLVM tool of the Swift toolchain (a system LLVM cannot read Swift's profiles)."""
     swift = shutil.which("swift")
     if swift:
         candidate = os.path.join(os.path.dirname(os.path.realpath(swift)), name)
         if os.path.exists(candidate):
             return candidate
+    found = shutil.which(name)
+    if found:
+        return found
     sys.exit(f"coverage: {name} not found")
 
 

@@ -10,10 +10,11 @@ struct FaultToleranceTests {
         let cluster = try TestCluster(partitions: 6)
         defer { cluster.close() }
         let database = try TestEnvironment.freshDatabase()
-        // About 15,000 messages at 600/s: the publisher runs ~25 s, through all five kills.
+        // About 15,000 messages at 350/s: the publisher runs ~43 s, through all five kills (each
+        // restart waits ~4 s for the killed member's session to time out).
         let expected = ExpectedStream(orders: 4_000, duplicates: 0.05, invalid: 0.01, seed: 7)
         let publisher = try ProcessRunner.start(
-            "loadgen", ExpectedStream.loadgenArguments(orders: 4_000, duplicates: 0.05, invalid: 0.01, seed: 7, rate: 600),
+            "loadgen", ExpectedStream.loadgenArguments(orders: 4_000, duplicates: 0.05, invalid: 0.01, seed: 7, rate: 350),
             environment: ["ORDERSTREAM_KAFKA_BROKERS": cluster.bootstrap])
         defer { publisher.kill() }
         var random = SplitMix64(seed: 2026)
@@ -92,5 +93,57 @@ struct FaultToleranceTests {
         #expect(kpis.body == expected.totalsJSON)
         try await worker.waitReady()
         #expect(worker.runner.isRunning)
+    }
+
+    @Test func aBrokerOutageIsRiddenOutAndReportedWithoutLeakingSecrets() async throws {
+        let cluster = try TestCluster(partitions: 6)
+        defer { cluster.close() }
+        let database = try TestEnvironment.freshDatabase()
+        let password = try #require(URLComponents(string: database)?.password)
+        // The database URL (with its password) comes from a file; logs are JSON lines.
+        let folder = ProcessInfo.processInfo.environment["ORDERSTREAM_TEST_TMP"] ?? NSTemporaryDirectory()
+        let secretFile = folder + "/database-url-\(UUID().uuidString.prefix(6))"
+        try (database + "\n").write(toFile: secretFile, atomically: true, encoding: .utf8)
+        let expected = ExpectedStream(orders: 4_000, duplicates: 0.05, invalid: 0.01, seed: 17)
+        let published = try ProcessRunner.orderstream(
+            ExpectedStream.loadgenArguments(orders: 4_000, duplicates: 0.05, invalid: 0.01, seed: 17),
+            environment: ["ORDERSTREAM_KAFKA_BROKERS": cluster.bootstrap])
+        #expect(published.status == 0)
+        let worker = try WorkerProcess.start(
+            cluster: cluster, databaseURL: "unused", instanceId: "outage",
+            extra: ["ORDERSTREAM_DATABASE_URL": "", "ORDERSTREAM_DATABASE_URL_FILE": secretFile, "ORDERSTREAM_LOG_FORMAT": "json"])
+        defer { worker.runner.kill() }
+        try await worker.waitReady()
+
+        try cluster.cluster.setBrokerDown(1)
+        let reported = await TestEnvironment.eventually(timeout: .seconds(30)) {
+            guard let answer = await HTTPProbe.tryGet(worker.baseURL + "/health/ready") else { return false }
+            return answer.status == 503 && answer.body.contains("Kafka")
+        }
+        #expect(reported, "the broker outage was not reported in /health/ready")
+        let gaugeDropped = await TestEnvironment.eventually(timeout: .seconds(10)) {
+            (await HTTPProbe.tryGet(worker.baseURL + "/metrics"))?.body.contains("orderstream_kafka_up 0") == true
+        }
+        #expect(gaugeDropped, "orderstream_kafka_up did not drop during the outage")
+        try cluster.cluster.setBrokerUp(1)
+        try await worker.waitReady(timeout: .seconds(60))
+        let kpis = try await worker.waitAccounted(messages: expected.messages)
+        #expect(kpis.body == expected.totalsJSON)
+
+        // No secret in logs, health or metrics; every log line is one JSON object.
+        let health = try await HTTPProbe.get(worker.baseURL + "/health/ready").body
+        let metrics = try await HTTPProbe.get(worker.baseURL + "/metrics").body
+        worker.runner.signal(SIGTERM)
+        #expect(await worker.runner.wait(timeout: .seconds(20)) == 0)
+        for (name, text) in [("log", worker.runner.output), ("health", health), ("metrics", metrics)] {
+            #expect(!text.contains(password), "the database password appears in the \(name)")
+        }
+        let lines = worker.runner.output.split(separator: "\n")
+        #expect(lines.count > 5)
+        for line in lines {
+            let object = try? JSONParser.parse(String(line)).objectValue
+            #expect(object?["time"] != nil && object?["level"] != nil && object?["message"] != nil, "not a JSON log line: \(line.prefix(200))")
+        }
+        #expect(lines.contains { $0.contains("\"color\":\"blue\"") && $0.contains("\"instance\":\"outage\"") })
     }
 }

@@ -5,7 +5,7 @@ import Testing
 
 /// Draining, scaling and blue-green cutovers while events are published at a fixed rate
 /// (`session.timeout.ms=4000` on the embedded broker): nothing lost, nothing applied twice.
-@Suite(.serialized, .timeLimit(.minutes(6)))
+@Suite(.serialized, .timeLimit(.minutes(8)))
 struct ZeroDowntimeTests {
     /// `orderstream cutover`, returning its exit status, output and the pause it reported.
     static func cutover(to color: String, database: String, cluster: TestCluster, timeout: Int = 30) throws
@@ -34,14 +34,15 @@ struct ZeroDowntimeTests {
         let green = try await HTTPProbe.get(workers[2].baseURL + "/health/ready")
         #expect(green.status == 200 && green.body.contains("standby"), "\(green.body)")
 
-        // ~32,000 messages at 1,000/s: publishing runs through all four cutovers.
-        let expected = ExpectedStream(orders: 8_500, duplicates: 0.05, invalid: 0.01, seed: 21)
+        // ~60,000 messages at 1,000/s: publishing runs through all ten cutovers.
+        let expected = ExpectedStream(orders: 16_000, duplicates: 0.05, invalid: 0.01, seed: 21)
         let publisher = try ProcessRunner.start(
-            "loadgen", ExpectedStream.loadgenArguments(orders: 8_500, duplicates: 0.05, invalid: 0.01, seed: 21, rate: 1_000),
+            "loadgen", ExpectedStream.loadgenArguments(orders: 16_000, duplicates: 0.05, invalid: 0.01, seed: 21, rate: 1_000),
             environment: ["ORDERSTREAM_KAFKA_BROKERS": cluster.bootstrap])
         defer { publisher.kill() }
         var pauses: [Double] = []
-        for color in ["green", "blue", "green", "blue"] {
+        // blue -> green -> blue -> green -> ... : ten cutovers, each one the rollback of the last.
+        for color in Array(repeating: ["green", "blue"], count: 5).flatMap({ $0 }) {
             try await Task.sleep(for: .seconds(3))
             #expect(publisher.isRunning, "publishing ended before the cutover to \(color)")
             let result = try Self.cutover(to: color, database: database, cluster: cluster)
@@ -50,17 +51,27 @@ struct ZeroDowntimeTests {
             pauses.append(pause)
             #expect(pause < 2.0, "cutover to \(color) paused processing \(pause) s")
         }
-        print("cutover pauses under load (s): \(pauses.map { String(format: "%.3f", $0) }.joined(separator: ", "))")
+        let sorted = pauses.sorted()
+        print("cutover pauses under load (s): \(pauses.map { String(format: "%.3f", $0) }.joined(separator: ", ")); "
+              + "median \(String(format: "%.3f", (sorted[4] + sorted[5]) / 2)), worst \(String(format: "%.3f", sorted.last ?? 0))")
+        // The status command shows the new owner of every partition and the live workers.
+        let status = try ProcessRunner.orderstream(
+            ["status", "--json"], environment: ["ORDERSTREAM_DATABASE_URL": database, "ORDERSTREAM_KAFKA_BROKERS": cluster.bootstrap])
+        #expect(status.status == 0, "\(status.stderr)")
+        #expect(status.stdout.contains("\"active_color\":\"blue\""), "\(status.stdout)")
+        #expect(!status.stdout.contains("\"owner_color\":\"green\""), "\(status.stdout)")
+        #expect(status.stdout.contains("\"instance_id\":\"green-2\""), "\(status.stdout)")
         #expect(await publisher.wait(timeout: .seconds(60)) == 0)
         let kpis = try await workers[0].waitAccounted(messages: expected.messages)
         #expect(kpis.body == expected.totalsJSON)
-        // The old color is fenced out and says so; the new one is active.
+        // Blue (active after the tenth cutover) is active; green is fenced out and says so.
         let blue = try await HTTPProbe.get(workers[0].baseURL + "/health/ready")
         #expect(blue.body.contains("\"role\":\"active\""), "\(blue.body)")
         let fenced = try await HTTPProbe.get(workers[2].baseURL + "/health/ready")
         #expect(fenced.body.contains("fenced out by epoch"), "\(fenced.body)")
         // A cutover to the active color changes nothing.
         let again = try Self.cutover(to: "blue", database: database, cluster: cluster)
+        #expect(try await HTTPProbe.get(workers[0].baseURL + "/metrics").body.contains("orderstream_cutover_pause_seconds"))
         #expect(again.status == 0 && again.output.contains("already the active color"))
     }
 
@@ -150,6 +161,8 @@ struct ZeroDowntimeTests {
         #expect(busy)
         let started = ContinuousClock.now
         first.runner.signal(SIGTERM)
+        try await Task.sleep(for: .milliseconds(100))
+        first.runner.signal(SIGTERM)  // a second signal changes nothing
         #expect(await first.runner.wait(timeout: .seconds(15)) == 0, "\(first.runner.output.suffix(2_000))")
         #expect(ContinuousClock.now - started < .seconds(11))
         #expect(first.runner.output.contains("drained"))

@@ -17,7 +17,7 @@ public final class WorkerProcess: Sendable {
         var environment = cluster.workerEnvironment
         environment["ORDERSTREAM_DATABASE_URL"] = databaseURL
         environment["ORDERSTREAM_HTTP_HOST"] = "127.0.0.1"
-        for (key, value) in extra { environment[key] = value }
+        for (key, value) in extra { environment[key] = value.isEmpty ? nil : value }  // "" removes
         let runner = try ProcessRunner.start(
             "worker-\(instanceId)",
             ["worker", "--color", color, "--instance-id", instanceId, "--http-port", String(port)] + arguments,

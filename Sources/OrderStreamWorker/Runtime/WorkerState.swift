@@ -13,6 +13,13 @@ public final class WorkerState: Sendable {
         public var phase: String
         public var role: String
         public var reasons: [String]
+
+        public init(ready: Bool, phase: String, role: String, reasons: [String]) {
+            self.ready = ready
+            self.phase = phase
+            self.role = role
+            self.reasons = reasons
+        }
     }
 
     struct Snapshot {
