@@ -122,7 +122,7 @@ if [[ -z "$RECORD" ]]; then
 fi
 
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
-WORK="$(mktemp -d /tmp/orderstream-bench.XXXXXX)"
+WORK="$(mktemp -d /tmp/osbench.XXXXXX)"
 chmod 755 "$WORK"
 PIDS=()          # every background process started here, stopped by the trap
 log() { echo "== $(date +%H:%M:%S) $*"; }
@@ -179,6 +179,11 @@ if ! swift build -c release --product orderstream --scratch-path .build-release 
 fi
 BIN="$(swift build -c release --scratch-path .build-release --show-bin-path)/orderstream"
 [[ -x "$BIN" ]] || die "no executable at $BIN"
+# Run a copy named `osbench` from a folder without "orderstream" in its path: other sessions on
+# a shared machine stop stray `orderstream` brokers and workers by name, which would end a run
+# half-way (it happened). The bytes are the release build's.
+cp "$BIN" "$WORK/osbench"
+BIN="$WORK/osbench"
 
 # ---------------------------------------------------------------- PostgreSQL and broker
 log "starting a throwaway PostgreSQL in $WORK/pg"

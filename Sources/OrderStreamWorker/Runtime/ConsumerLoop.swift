@@ -47,8 +47,12 @@ final class ConsumerLoop: Sendable {
             let now = Date()
             if now.timeIntervalSince(lastPauseCheck) >= 0.02 {
                 lastPauseCheck = now
-                applySeeks()
+                // Resume first, then seek (librdkafka discards what was fetched before a seek, and
+                // the table drops it too). Measured here with librdkafka 2.0.2: seeking a paused
+                // partition and then resuming it delayed its first fetch by about a second, which
+                // was most of a cutover's pause; this order brought pauses to 0.07-0.5 s.
                 paused = applyFlowControl(paused: paused)
+                applySeeks()
             }
             if now.timeIntervalSince(lastCommit) >= 1 {
                 lastCommit = now

@@ -94,7 +94,7 @@ final class PartitionTable: @unchecked Sendable {
             var fetch = Set<TopicPartition>()
             var hold = Set<TopicPartition>()
             for (key, entry) in entries {
-                if !isStopping && entry.active && !entry.needsRefresh && entry.seekTo == nil && entry.buffered < limit {
+                if !isStopping && entry.active && !entry.needsRefresh && entry.buffered < limit {
                     fetch.insert(key)
                 } else {
                     hold.insert(key)

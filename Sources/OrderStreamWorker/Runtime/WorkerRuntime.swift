@@ -145,8 +145,18 @@ final class WorkerRuntime: Sendable {
         }
         flushed.wait()
 
-        consumer.close()  // leaves the group: the revoke callback runs here, with nothing in flight
-        producer.close()
+        // Leave the group (the revoke callback runs here, with nothing in flight). With every
+        // broker unreachable librdkafka can wait for the coordinator indefinitely, so the wait is
+        // bounded: nothing is lost by exiting without a LeaveGroup, the partitions only move
+        // after the session timeout instead of at once.
+        let consumer = self.consumer
+        let closing = DedicatedThread(name: "orderstream-close") {
+            consumer.close()
+            producer.close()
+        }
+        if !closing.join(until: .now() + max(2, until.timeIntervalSinceNow)) {
+            logger.warning("leaving the consumer group did not finish in time (brokers unreachable?); exiting without it")
+        }
         watcher.requestStop()
         watcherThread.join(until: .now() + 3)
         _ = try? control.execute("DELETE FROM workers WHERE instance_id = $1", [settings.instanceId])
