@@ -52,8 +52,8 @@ COPY config/ /etc/orderstream/examples/
 USER 10001:10001
 WORKDIR /var/lib/orderstream
 EXPOSE 8080
-# Liveness only: readiness (/health/ready) is 503 for a standby color by design, and Docker
-# would otherwise mark a healthy standby as unhealthy. The port is the default 8080; a
+# Liveness only: readiness (/health/ready) is 503 while PostgreSQL or every Kafka broker is
+# unreachable and during a drain, none of which a container restart would fix. The port is the default 8080; a
 # container that changes ORDERSTREAM_HTTP_PORT must override the healthcheck too. Commands
 # without HTTP (migrate, loadgen, publish) disable it (see docker-compose.yml).
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \

@@ -365,102 +365,12 @@ WITH input AS (
            currency, topic, 0 AS part, seq AS off, seq
     FROM staging WHERE seq > $1 AND seq <= $2
 ),
-fresh AS (
-    INSERT INTO applied_events (event_id, event_type, order_id, occurred_at, source_topic, source_partition, source_offset)
-    SELECT event_id, event_type, order_id, timestamptz 'epoch' + occurred_us * interval '1 microsecond', topic, part, off
-    FROM input ORDER BY event_id
-    ON CONFLICT (event_id) DO NOTHING
-    RETURNING event_id, source_topic, source_partition
-),
-applied AS (
-    SELECT i.*, timestamptz 'epoch' + i.minute_us * interval '1 microsecond' AS minute
-    FROM input i JOIN fresh f USING (event_id)
-),
-candidates AS (
-    SELECT DISTINCT ON (kind, member_id) kind, member_id, order_id, minute, currency, amount_cents
-    FROM (
-        SELECT CASE event_type
-                   WHEN 'order.created' THEN 'order_created'
-                   WHEN 'order.cancelled' THEN 'order_cancelled'
-                   WHEN 'order.shipped' THEN 'order_shipped'
-                   WHEN 'payment.authorized' THEN 'payment_authorized'
-                   WHEN 'payment.failed' THEN 'payment_failed'
-                   WHEN 'payment.captured' THEN 'payment_captured'
-                   WHEN 'payment.refunded' THEN 'payment_refunded'
-               END AS kind,
-               coalesce(payment_id, order_id) AS member_id, order_id, minute,
-               coalesce(currency, '') AS currency, coalesce(amount_cents, 0) AS amount_cents, seq
-        FROM applied
-        UNION ALL
-        SELECT 'customer', customer_id, order_id, minute, '', 0, seq FROM applied
-    ) c
-    ORDER BY kind, member_id, seq
-),
-members AS (
-    INSERT INTO kpi_members (kind, member_id, order_id, minute, currency, amount_cents)
-    SELECT kind, member_id, order_id, minute, currency, amount_cents FROM candidates ORDER BY kind, member_id
-    ON CONFLICT (kind, member_id) DO NOTHING
-    RETURNING kind, order_id, minute, currency, amount_cents
-),
-order_deltas AS (
-    SELECT order_id,
-           coalesce((array_agg(customer_id ORDER BY seq) FILTER (WHERE event_type = 'order.created'))[1],
-                    (array_agg(customer_id ORDER BY seq))[1]) AS customer_id,
-           bool_or(event_type = 'order.cancelled') AS cancelled,
-           bool_or(event_type = 'order.shipped') AS shipped,
-           bool_or(event_type IN ('payment.authorized', 'payment.captured')) AS authorized,
-           bool_or(event_type = 'payment.failed') AS failed
-    FROM applied GROUP BY order_id
-),
-member_deltas AS (
-    SELECT order_id,
-           bool_or(kind = 'order_created') AS created,
-           max(amount_cents) FILTER (WHERE kind = 'order_created') AS total_cents,
-           max(currency) FILTER (WHERE kind = 'order_created') AS currency,
-           coalesce(sum(amount_cents) FILTER (WHERE kind = 'payment_captured'), 0) AS captured,
-           coalesce(sum(amount_cents) FILTER (WHERE kind = 'payment_refunded'), 0) AS refunded
-    FROM members WHERE kind <> 'customer' GROUP BY order_id
-),
-order_upsert AS (
-    INSERT INTO orders AS o (order_id, customer_id, created, total_cents, currency, cancelled, shipped,
-                             captured_cents, refunded_cents, authorized, failed)
-    SELECT d.order_id, d.customer_id, coalesce(m.created, false), m.total_cents, m.currency, d.cancelled,
-           d.shipped, coalesce(m.captured, 0), coalesce(m.refunded, 0), d.authorized, d.failed
-    FROM order_deltas d LEFT JOIN member_deltas m USING (order_id)
-    ORDER BY d.order_id
-    ON CONFLICT (order_id) DO UPDATE SET
-        customer_id = CASE WHEN NOT o.created AND excluded.created THEN excluded.customer_id ELSE o.customer_id END,
-        created = o.created OR excluded.created,
-        total_cents = CASE WHEN o.created THEN o.total_cents ELSE coalesce(excluded.total_cents, o.total_cents) END,
-        currency = CASE WHEN o.created THEN o.currency ELSE coalesce(excluded.currency, o.currency) END,
-        cancelled = o.cancelled OR excluded.cancelled,
-        shipped = o.shipped OR excluded.shipped,
-        captured_cents = o.captured_cents + excluded.captured_cents,
-        refunded_cents = o.refunded_cents + excluded.refunded_cents,
-        authorized = o.authorized OR excluded.authorized,
-        failed = o.failed OR excluded.failed,
-        updated_at = now()
-    RETURNING 1
-),
-customers AS (
-    INSERT INTO customer_minutes (minute, customer_id)
-    SELECT DISTINCT minute, customer_id FROM applied ORDER BY 1, 2
-    ON CONFLICT DO NOTHING
-    RETURNING 1
-),
-bucket_deltas AS (
-    SELECT minute, kind, currency, count(*) AS members, sum(amount_cents) AS amount FROM members GROUP BY 1, 2, 3
-    UNION ALL
-    SELECT minute, 'event', '', count(*), 0 FROM applied GROUP BY minute
-),
-buckets AS (
-    INSERT INTO kpi_minutes AS k (minute, kind, currency, members, amount_cents)
-    SELECT minute, kind, currency, sum(members), sum(amount) FROM bucket_deltas GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-    ON CONFLICT (minute, kind, currency) DO UPDATE SET
-        members = k.members + excluded.members,
-        amount_cents = k.amount_cents + excluded.amount_cents
-    RETURNING 1
-),
+SQL
+    # The effects, exactly as the worker applies them: the CTEs of ApplyStatement.swift from
+    # `fresh` up to (not including) `fresh_per_partition`, so this path can never drift from it.
+    awk '/^    fresh AS \($/ { on = 1 } /^    fresh_per_partition AS \($/ { on = 0 } on { sub(/^    /, ""); print }' \
+        "$ROOT/Sources/OrderStreamWorker/Store/ApplyStatement.swift"
+    cat <<'SQL'
 positions AS (
     UPDATE partition_positions p SET
         next_offset = $2,

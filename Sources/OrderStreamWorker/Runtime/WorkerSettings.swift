@@ -17,8 +17,9 @@ public struct WorkerSettings: Sendable {
     public var revokeTimeout: Duration = .seconds(10)
     public var batchSize: Int = 5_000
     public var applyConnections: Int = 2
-    /// Per partition, the buffered messages above which fetching pauses.
-    public var bufferLimit: Int = 20_000
+    /// Per partition, the buffered messages above which fetching pauses. With 96 partitions
+    /// of ~300-byte events that bounds the buffers near 60 MB.
+    public var bufferLimit: Int = 2_000
     /// Fallback poll of the control row when LISTEN/NOTIFY is silent.
     public var controlPollInterval: Duration = .seconds(1)
     public var httpPort: Int?
