@@ -31,6 +31,8 @@ public final class PGConnection: Sendable {
         var lostInTransaction = false
         /// Channels to re-LISTEN after a reconnect, in order.
         var channels: [String] = []
+        /// Statements prepared in the current session (a new session starts with none).
+        var prepared: Set<String> = []
     }
 
     public let configuration: PGConnectionConfiguration
@@ -124,6 +126,25 @@ public final class PGConnection: Sendable {
         }
     }
 
+    /// Runs `sql` as a statement prepared under `name` in this session: parsed and planned
+    /// once per session instead of on every call, for a statement run many times (PostgreSQL
+    /// switches to a generic plan after five executions when that is no worse). A session opened
+    /// after a reconnect prepares it again. Use one `name` per distinct `sql`.
+    @discardableResult
+    public func queryPrepared(name: String, _ sql: String, _ params: [PGValue?] = []) throws(PGError) -> PGResult {
+        let texts = try Self.encode(params)
+        return try withSession { (handle, state) throws(PGError) -> PGResult in
+            if !state.prepared.contains(name) {
+                _ = try self.consume(PQprepare(handle, name, sql, Int32(texts.count), nil), handle: handle)
+                state.prepared.insert(name)
+            }
+            let result = CStringArray(texts).withPointers { pointers in
+                PQexecPrepared(handle, name, Int32(texts.count), pointers, nil, nil, 0)
+            }
+            return try self.consume(result, handle: handle)
+        }
+    }
+
     /// `query` for statements whose rows are not needed; returns the affected row count.
     @discardableResult
     public func execute(_ sql: String, _ params: [PGValue?] = []) throws(PGError) -> Int {
@@ -175,10 +196,17 @@ public final class PGConnection: Sendable {
     func withConnection<T: Sendable>(
         _ body: (OpaquePointer) throws(PGError) -> T
     ) throws(PGError) -> T {
+        try withSession { (handle, _) throws(PGError) -> T in try body(handle) }
+    }
+
+    /// `withConnection` for calls that also keep per-session state (prepared statements).
+    func withSession<T: Sendable>(
+        _ body: (OpaquePointer, inout State) throws(PGError) -> T
+    ) throws(PGError) -> T {
         try state.withLock { (state) throws(PGError) -> T in
             let handle = try ensureConnected(&state)
             do throws(PGError) {
-                return try body(handle)
+                return try body(handle, &state)
             } catch {
                 if PQstatus(handle) != CONNECTION_OK {
                     if state.inTransactionBlock { state.lostInTransaction = true }
@@ -212,6 +240,7 @@ public final class PGConnection: Sendable {
         }
         let handle = try openSession()
         state.handle = handle
+        state.prepared = []
         let fresh = PQgetCancel(handle).map(CancelHandle.init)
         cancelHandle.withLock { cancel in
             if let cancel { PQfreeCancel(cancel.pointer) }

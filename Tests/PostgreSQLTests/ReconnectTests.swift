@@ -21,6 +21,22 @@ extension ServerTests {
             #expect(victim.backendPID != oldPID)
         }
 
+        @Test func aPreparedStatementIsPreparedAgainInANewSession() throws {
+            let victim = try TestDatabase.connect()
+            let killer = try TestDatabase.connect()
+            defer { victim.close(); killer.close() }
+            let sql = "SELECT $1::int + 1 AS next"
+            #expect(try victim.queryPrepared(name: "plus_one", sql, [1]).int(0, "next") == 2)
+            #expect(try victim.queryPrepared(name: "plus_one", sql, [41]).int(0, "next") == 42)
+            let prepared = try victim.query("SELECT count(*) AS n FROM pg_prepared_statements WHERE name = 'plus_one'")
+            #expect(try prepared.int(0, "n") == 1)
+            try killer.query("SELECT pg_terminate_backend($1::int)", [victim.backendPID])
+            #expect(throws: PGError.self) { try victim.queryPrepared(name: "plus_one", sql, [1]) }
+            #expect(try victim.queryPrepared(name: "plus_one", sql, [9]).int(0, "next") == 10)
+            #expect(throws: PGError.self) { try victim.queryPrepared(name: "broken", "SELECT nonsense(", []) }
+            #expect(try victim.queryPrepared(name: "plus_one", sql, [0]).int(0, "next") == 1)
+        }
+
         @Test func lostConnectionInsideTransactionIsNotReplacedThere() throws {
             let victim = try TestDatabase.connect()
             let killer = try TestDatabase.connect()

@@ -50,7 +50,7 @@ struct BatchApplier: Sendable {
         ]
         let result: PGResult
         do {
-            result = try connection.query(ApplyStatement.sql, params)
+            result = try connection.queryPrepared(name: "orderstream_apply_v2", ApplyStatement.sql, params)
         } catch {
             if error.sqlState == fencedSQLState { throw .fenced }
             throw .database(error)
