@@ -145,5 +145,10 @@ struct FaultToleranceTests {
             #expect(object?["time"] != nil && object?["level"] != nil && object?["message"] != nil, "not a JSON log line: \(line.prefix(200))")
         }
         #expect(lines.contains { $0.contains("\"color\":\"blue\"") && $0.contains("\"instance\":\"outage\"") })
+        // Every dead letter has its line with where it came from.
+        let deadLetters = lines.filter { $0.contains("\"message\":\"dead-lettered\"") }
+        #expect(deadLetters.count == expected.invalid.count)
+        #expect(deadLetters.allSatisfy { $0.contains("\"topic\":") && $0.contains("\"partition\":") && $0.contains("\"offset\":") && $0.contains("\"reason\":") })
+        #expect(deadLetters.contains { $0.contains("\"event_id\":") })
     }
 }

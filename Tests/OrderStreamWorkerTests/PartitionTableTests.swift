@@ -1,5 +1,6 @@
 import Foundation
 import Kafka
+import OrderStreamDomain
 import Testing
 @testable import OrderStreamWorker
 
@@ -109,5 +110,21 @@ extension PartitionTable.Work: Equatable {
     public static func == (lhs: PartitionTable.Work, rhs: PartitionTable.Work) -> Bool {
         lhs.messages.map(\.offset) == rhs.messages.map(\.offset) && lhs.expected == rhs.expected
             && lhs.epochs == rhs.epochs && lhs.refresh == rhs.refresh
+    }
+}
+
+/// Dead letters keep their bytes and say where they came from.
+struct DeadLetterMessageTests {
+    @Test func aDeadLetterCarriesTheOriginalBytesAndItsOrigin() {
+        let source = ConsumedMessage(partition: TopicPartition(topic: "payments", partition: 4), offset: 77,
+                                     key: Array("ord-1".utf8), value: Array(#"{"event_id":"e-9","x":1}"#.utf8), timestampMillis: nil)
+        let rejected = ValidatedBatch.Rejected(message: source, rejection: Rejection(.unsupportedVersion, "schema_version must be 1"))
+        let letter = DeadLetterPublisher.message(for: rejected)
+        #expect(letter.topic == "payments.dlq" && letter.key == source.key && letter.value == source.value)
+        let headers = Dictionary(uniqueKeysWithValues: letter.headers.map { ($0.key, String(decoding: $0.value ?? [], as: UTF8.self)) })
+        #expect(headers == ["reason": "unsupported_version", "detail": "schema_version must be 1", "source_topic": "payments",
+                            "source_partition": "4", "source_offset": "77"])
+        #expect(DeadLetterPublisher.eventId(of: source.value) == "e-9")
+        #expect(DeadLetterPublisher.eventId(of: Array("not json".utf8)) == nil)
     }
 }

@@ -104,6 +104,7 @@ final class ApplyLane: Sendable {
                     try deadLetters.publishAll(batch.rejected)
                     deadLettered = true
                     state.update { $0.kafkaUp = true }
+                    logDeadLetters(batch.rejected)
                 }
                 let outcome = try BatchApplier.apply(batch, fence: fence, on: connection)
                 state.update { $0.databaseUp = true }
@@ -141,6 +142,19 @@ final class ApplyLane: Sendable {
                 return
             }
             delay.sleep()
+        }
+    }
+
+    /// One log line per dead letter, with where it came from (for log aggregation).
+    private func logDeadLetters(_ rejected: [ValidatedBatch.Rejected]) {
+        for item in rejected {
+            var metadata: Logger.Metadata = [
+                "topic": "\(item.message.partition.topic)", "partition": "\(item.message.partition.partition)",
+                "offset": "\(item.message.offset)", "reason": "\(item.rejection.reason.rawValue)",
+                "detail": "\(item.rejection.detail)",
+            ]
+            if let eventId = DeadLetterPublisher.eventId(of: item.message.value) { metadata["event_id"] = "\(eventId)" }
+            logger.info("dead-lettered", metadata: metadata)
         }
     }
 

@@ -26,6 +26,15 @@ struct DeadLetterPublisher: Sendable {
             ])
     }
 
+    /// The `event_id` of a rejected value when it has a readable one (at most 64 characters),
+    /// for log lines; nil for a value that is not a JSON object with a string `event_id`.
+    static func eventId(of value: [UInt8]) -> String? {
+        guard value.count <= EventValidator.maximumValueBytes,
+              let id = (try? JSONParser.parse(value))?.objectValue?["event_id"]?.stringValue
+        else { return nil }
+        return String(id.prefix(64))
+    }
+
     /// Publishes all of `rejected` and blocks (on the calling lane thread, never the cooperative
     /// pool) until each is acknowledged. Throws the first delivery error; the caller retries the
     /// whole set (a dead letter may then be written twice, never zero times).
