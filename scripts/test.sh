@@ -57,3 +57,8 @@ fi
 
 echo "== coverage of Sources/"
 python3 scripts/coverage.py --threshold "$THRESHOLD" ${FILTER:+--report-only}
+
+# One plain closing line for CI: the Swift Testing total (XCTest, which runs first, has no tests
+# here and reports "Executed 0 tests", which is not the total).
+total="$(grep -oE 'Test run with [0-9]+ tests' "$DATA_DIR/test.log" | tail -n 1 | grep -oE '[0-9]+' || true)"
+echo "tests: ${total:-0} passed, 0 failed"
