@@ -116,6 +116,24 @@ public final class KafkaProducer: Sendable {
         }
     }
 
+    /// Fetches the metadata (partitions, leaders) of `topics` now, so that the first message
+    /// to each is not held back while the producer looks the topic up (measured here: about a
+    /// second for a topic's first message). Blocking: call it off the cooperative pool.
+    public func prepare(topics: [String], timeout: Duration) throws(KafkaError) {
+        try core.withActiveCall { (rk) throws(KafkaError) in
+            for topic in topics {
+                guard let rkt = rd_kafka_topic_new(rk, topic, nil) else {
+                    throw .kafka(code: KafkaErrorCode(rawValue: -1), message: "cannot create a handle for topic \(topic)", fatal: false)
+                }
+                defer { rd_kafka_topic_destroy(rkt) }
+                var metadata: UnsafePointer<rd_kafka_metadata>?
+                let err = rd_kafka_metadata(rk, 0, rkt, &metadata, timeout.kafkaMilliseconds)
+                if let metadata { rd_kafka_metadata_destroy(metadata) }
+                if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError.from(err, operation: "metadata of \(topic)") }
+            }
+        }
+    }
+
     /// Messages and requests not yet acknowledged (`rd_kafka_outq_len`).
     public var outstandingCount: Int {
         (try? core.withActiveCall { Int(rd_kafka_outq_len($0)) }) ?? 0

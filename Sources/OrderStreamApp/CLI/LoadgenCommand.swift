@@ -66,9 +66,11 @@ struct LoadgenCommand: AsyncParsableCommand {
         let tally = Mutex(Tally())
         let rate = self.rate
         let progress = self.progress
-        // The first message is awaited on its own: the idempotent producer first connects and
-        // obtains its producer id, and messages sent meanwhile would wait in its queue (about a
-        // second, measured here) and look like consumer latency to anyone timing the stream.
+        // Before the stream: the topics' metadata is fetched and the first message is awaited on
+        // its own (the idempotent producer connects and obtains its producer id). Messages sent
+        // before either was done waited in the producer's queue, about a second measured here,
+        // which looks like consumer latency to anyone timing the stream.
+        try await Blocking.run { try producer.prepare(topics: Topic.allCases.map(\.rawValue), timeout: .seconds(10)) }
         var messages = generator.makeIterator()
         if let first = messages.next() {
             let outgoing = KafkaOutgoingMessage(topic: first.topic.rawValue, key: first.key, value: first.value)

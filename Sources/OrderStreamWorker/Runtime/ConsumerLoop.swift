@@ -50,7 +50,8 @@ final class ConsumerLoop: Sendable {
                 // Resume first, then seek (librdkafka discards what was fetched before a seek, and
                 // the table drops it too). Measured here with librdkafka 2.0.2: seeking a paused
                 // partition and then resuming it delayed its first fetch by about a second, which
-                // was most of a cutover's pause; this order brought pauses to 0.07-0.5 s.
+                // was most of a cutover's pause; in this order (and with fetch.wait.max.ms 20) ten
+                // cutovers under load paused 0.01-0.08 s.
                 paused = applyFlowControl(paused: paused)
                 applySeeks()
             }

@@ -1,6 +1,7 @@
 import Foundation
 import Kafka
 import Logging
+import OrderStreamDomain
 import PostgreSQL
 
 /// The running parts of one worker and the order they start and stop in. Built and torn down on
@@ -74,6 +75,12 @@ final class WorkerRuntime: Sendable {
             }
         }
         let producer = try KafkaProducer(configuration: kafka.forProducer, logger: logger, onError: onKafkaError)
+        // Look the dead-letter topics up now, not when the first rejection waits for its ack.
+        do {
+            try producer.prepare(topics: Topic.allCases.map(\.deadLetterTopic), timeout: .seconds(5))
+        } catch {
+            logger.warning("dead-letter topics not found yet", metadata: ["error": "\(error)"])
+        }
         let deadLetters = DeadLetterPublisher(producer: producer)
 
         let table = PartitionTable(laneCount: settings.applyConnections)
