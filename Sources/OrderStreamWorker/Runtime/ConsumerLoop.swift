@@ -50,7 +50,7 @@ final class ConsumerLoop: Sendable {
                 // Resume first, then seek (librdkafka discards what was fetched before a seek, and
                 // the table drops it too). Measured here with librdkafka 2.0.2: seeking a paused
                 // partition and then resuming it delayed its first fetch by about a second, which
-                // was most of a cutover's pause; in this order (and with fetch.wait.max.ms 20) ten
+                // was most of a cutover's pause; in this order (and with a short fetch.wait.max.ms) ten
                 // cutovers under load paused 0.01-0.08 s.
                 paused = applyFlowControl(paused: paused)
                 applySeeks()

@@ -94,9 +94,9 @@ final class WorkerRuntime: Sendable {
         var consumerConfiguration = kafka.setting("group.id", settings.kafkaGroupId)
             .setting("auto.offset.reset", "earliest")
         // Defaults for low latency and bounded memory, unless the configuration says otherwise:
-        // a fetch waits at most 20 ms for more data (librdkafka's 500 ms default set the median
+        // a fetch waits at most 10 ms for more data (librdkafka's 500 ms default set the median
         // publish-to-commit latency), and librdkafka prefetches at most 16 MiB (default 64 MiB).
-        for (property, value) in [("fetch.wait.max.ms", "20"), ("queued.max.messages.kbytes", "16384"),
+        for (property, value) in [("fetch.wait.max.ms", "10"), ("queued.max.messages.kbytes", "16384"),
                                   ("queued.min.messages", "20000")] where consumerConfiguration[property] == nil {
             consumerConfiguration = consumerConfiguration.setting(property, value)
         }

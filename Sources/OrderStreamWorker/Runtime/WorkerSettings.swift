@@ -18,8 +18,8 @@ public struct WorkerSettings: Sendable {
     public var batchSize: Int = 5_000
     public var applyConnections: Int = 2
     /// Per partition, the buffered messages above which fetching pauses. With 96 partitions
-    /// of ~300-byte events that bounds the buffers near 60 MB.
-    public var bufferLimit: Int = 2_000
+    /// of ~300-byte events that bounds the buffers near 40 MB.
+    public var bufferLimit: Int = 1_000
     /// Fallback poll of the control row when LISTEN/NOTIFY is silent.
     public var controlPollInterval: Duration = .seconds(1)
     public var httpPort: Int?
