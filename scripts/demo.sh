@@ -92,13 +92,14 @@ say "the KPIs, read from PostgreSQL"
 
 cat <<EOT
 
-Where to look next (the worker is at http://127.0.0.1:$PORT):
+Where to look next (the worker is at http://127.0.0.1:$PORT; everything stops at the end of
+this script unless it runs with --keep-running):
   curl http://127.0.0.1:$PORT/kpis                       the KPIs as JSON
   curl 'http://127.0.0.1:$PORT/kpis?from=$(date -u +%Y-%m-%dT%H:%M:00Z -d '-5 min')&to=$(date -u +%Y-%m-%dT%H:%M:00Z -d '+1 min')'
   curl http://127.0.0.1:$PORT/orders/ord-2026-1           one order and its status
   curl http://127.0.0.1:$PORT/metrics                    Prometheus metrics
   curl http://127.0.0.1:$PORT/health/ready               readiness
-  $BIN status                                            positions, lag, workers
+  $BIN status      positions, lag, workers
   kcat -b $ORDERSTREAM_KAFKA_BROKERS -C -t orders.dlq -e -f 'reason=%h\n'   dead letters
 EOT
 
