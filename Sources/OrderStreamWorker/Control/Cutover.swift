@@ -81,15 +81,13 @@ public struct Cutover: Sendable {
     public func run(on connection: PGConnection, highWatermark: (TopicPartition) -> Int64?) throws(Failure) -> Report {
         guard toColor == "blue" || toColor == "green" else { throw .invalidColor(toColor) }
         let started = Date()
-        let control: PositionStore.Control
+        let row: PositionStore.Control?
         do {
-            guard let row = try PositionStore.readControl(group: group, on: connection) else { throw Failure.unknownGroup(group) }
-            control = row
-        } catch let failure as Failure {
-            throw failure
+            row = try PositionStore.readControl(group: group, on: connection)
         } catch {
-            throw .database(error as? PGError ?? PGError(kind: .other, message: "\(error)"))
+            throw .database(error)
         }
+        guard let control = row else { throw .unknownGroup(group) }
         if control.activeColor == toColor {
             return Report(group: group, fromColor: toColor, toColor: toColor, epoch: control.epoch, alreadyActive: true,
                           terminatedSessions: 0, completionSeconds: 0)

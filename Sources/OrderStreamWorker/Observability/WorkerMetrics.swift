@@ -114,10 +114,11 @@ public final class WorkerMetrics: Sendable {
     }
 
     /// The readiness gauges, from the state `/health/ready` reports.
-    func publish(_ readiness: WorkerState.Readiness) {
-        ready.set(to: readiness.ready ? 1 : 0)
-        databaseUp.set(to: readiness.reasons.contains { $0.hasPrefix("PostgreSQL") } ? 0 : 1)
-        kafkaUp.set(to: readiness.reasons.contains { $0.hasPrefix("Kafka") } ? 0 : 1)
+    func publish(_ state: WorkerState) {
+        let connectivity = state.connectivity
+        ready.set(to: state.readiness().ready ? 1 : 0)
+        databaseUp.set(to: connectivity.database ? 1 : 0)
+        kafkaUp.set(to: connectivity.kafka ? 1 : 0)
     }
 
     /// The processing pause of the group's last cutover, labelled with the color it went to.

@@ -68,7 +68,7 @@ final class ControlWatcher: Sendable {
                 measureLag()
                 reportLastCutover()
             }
-            metrics.publish(state.readiness())
+            metrics.publish(state)
         }
     }
 

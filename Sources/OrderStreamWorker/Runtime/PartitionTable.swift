@@ -42,8 +42,6 @@ final class PartitionTable: @unchecked Sendable {
 
     private let condition = NSCondition()
     private var entries: [TopicPartition: Entry] = [:]
-    /// Raised on every change a waiting lane or revoke may care about.
-    private var generation: UInt64 = 0
     private var isStopping = false
     private var stopDeadline = Date.distantFuture
     /// Revoked partitions whose batch was still in flight when they were forgotten.
@@ -120,7 +118,6 @@ final class PartitionTable: @unchecked Sendable {
                 revokedInFlight.insert(key)
             }
         }
-        generation &+= 1
         condition.broadcast()
         while !revokedInFlight.isDisjoint(with: partitions) {
             if !condition.wait(until: deadline) { break }
@@ -328,7 +325,6 @@ final class PartitionTable: @unchecked Sendable {
     private func locked<T>(_ body: () -> T) -> T {
         condition.lock()
         defer {
-            generation &+= 1
             condition.broadcast()
             condition.unlock()
         }

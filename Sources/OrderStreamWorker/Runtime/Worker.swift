@@ -33,24 +33,9 @@ public final class Worker: Service, Sendable {
                 runtime = try await DedicatedThread.run(name: "orderstream-start") { [self] in
                     try WorkerRuntime.start(settings: settings, metrics: metrics, state: state, logger: logger)
                 }
-            } catch let error as KafkaError {
-                if case .invalidConfiguration = error { throw error }
-                logger.error("cannot start yet; retrying in 2 s", metadata: ["error": "\(error)"])
-                try? await Task.sleep(for: .seconds(2))
-                if Task.isShuttingDownGracefully || Task.isCancelled { return }
-            } catch let error as MigrationError {
-                if case .database(let cause) = error, cause.isTransient {
-                    logger.error("cannot migrate yet; retrying in 2 s", metadata: ["error": "\(error)"])
-                    try? await Task.sleep(for: .seconds(2))
-                    if Task.isShuttingDownGracefully || Task.isCancelled { return }
-                } else {
-                    throw error  // a changed or unknown migration: refuse to start
-                }
-            } catch let error as PGError where !error.isTransient {
-                throw error
             } catch {
+                if Self.refusesToStart(error) { throw error }
                 logger.error("cannot start yet; retrying in 2 s", metadata: ["error": "\(error)"])
-                state.update { $0.databaseUp = false }
                 try? await Task.sleep(for: .seconds(2))
                 if Task.isShuttingDownGracefully || Task.isCancelled { return }
             }
@@ -62,6 +47,23 @@ public final class Worker: Service, Sendable {
         metrics.ready.set(to: 0)
         try await DedicatedThread.run(name: "orderstream-drain") { [self] in
             runtime.drain(deadline: settings.drainDeadline)
+        }
+    }
+
+    /// Errors that retrying cannot fix: bad configuration, or a migration that changed or that
+    /// this binary does not know. Anything else (PostgreSQL or Kafka not reachable yet) is retried.
+    static func refusesToStart(_ error: any Error) -> Bool {
+        switch error {
+        case let error as KafkaError:
+            if case .invalidConfiguration = error { return true }
+            return false
+        case let error as MigrationError:
+            if case .database(let cause) = error { return !cause.isTransient }
+            return true
+        case let error as PGError:
+            return !error.isTransient
+        default:
+            return false
         }
     }
 }

@@ -42,6 +42,9 @@ public final class WorkerState: Sendable {
 
     public var phase: Phase { snapshot.withLock { $0.phase } }
 
+    /// Whether PostgreSQL and Kafka were reachable at the last attempt.
+    var connectivity: (database: Bool, kafka: Bool) { snapshot.withLock { ($0.databaseUp, $0.kafkaUp) } }
+
     public func readiness() -> Readiness {
         snapshot.withLock { s in
             var reasons: [String] = []
