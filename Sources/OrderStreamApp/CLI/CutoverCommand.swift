@@ -35,9 +35,7 @@ struct CutoverCommand: AsyncParsableCommand {
                 try PGConnectionConfiguration(configuration.databaseURL).withApplicationName("orderstream:cutover"),
                 logger: logger)
             defer { connection.close() }
-            let consumer = try KafkaConsumer(
-                configuration: configuration.kafkaConfiguration.setting("group.id", "\(configuration.group)-cutover"),
-                logger: logger)
+            let consumer = try configuration.watermarkClient(for: "cutover", logger: logger)
             defer { consumer.close() }
             return try cutover.run(on: connection) { partition in
                 try? consumer.watermarks(topic: partition.topic, partition: partition.partition, timeout: .seconds(2)).high

@@ -1,4 +1,5 @@
 import Kafka
+import Logging
 
 extension OrderStreamConfiguration {
     /// The librdkafka properties of every client: the bootstrap servers and whatever else the
@@ -17,5 +18,11 @@ extension OrderStreamConfiguration {
             configuration = configuration.setting(property, value)
         }
         return configuration.forProducer
+    }
+
+    /// A consumer that never subscribes, for a command's watermark queries; its group id only
+    /// names the command (`<group>-status`, `<group>-cutover`).
+    func watermarkClient(for command: String, logger: Logger) throws(KafkaError) -> KafkaConsumer {
+        try KafkaConsumer(configuration: kafkaConfiguration.setting("group.id", "\(group)-\(command)"), logger: logger)
     }
 }

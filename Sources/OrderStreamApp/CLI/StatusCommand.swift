@@ -25,9 +25,7 @@ struct StatusCommand: AsyncParsableCommand {
                 try PGConnectionConfiguration(configuration.databaseURL).withApplicationName("orderstream:status"), logger: logger)
             defer { connection.close() }
             var report = try StatusReport.read(group: configuration.group, on: connection)
-            let consumer = try KafkaConsumer(
-                configuration: configuration.kafkaConfiguration.setting("group.id", "\(configuration.group)-status"),
-                logger: logger)
+            let consumer = try configuration.watermarkClient(for: "status", logger: logger)
             defer { consumer.close() }
             for index in report.partitions.indices {
                 let row = report.partitions[index]
