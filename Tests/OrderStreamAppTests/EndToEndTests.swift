@@ -19,9 +19,7 @@ struct EndToEndTests {
 
         let expected = ExpectedStream(orders: 20_000, duplicates: 0.05, invalid: 0.01, seed: 42)
         let started = ContinuousClock.now
-        let published = try ProcessRunner.orderstream(
-            ExpectedStream.loadgenArguments(orders: 20_000, duplicates: 0.05, invalid: 0.01, seed: 42),
-            environment: ["ORDERSTREAM_KAFKA_BROKERS": cluster.bootstrap])
+        let published = try expected.publish(to: cluster)
         #expect(published.status == 0, "loadgen failed: \(published.stderr)")
         let kpis = try await worker.waitAccounted(messages: expected.messages)
         let elapsed = ContinuousClock.now - started

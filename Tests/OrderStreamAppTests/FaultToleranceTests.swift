@@ -13,9 +13,7 @@ struct FaultToleranceTests {
         // About 15,000 messages at 350/s: the publisher runs ~43 s, through all five kills (each
         // restart waits ~4 s for the killed member's session to time out).
         let expected = ExpectedStream(orders: 4_000, duplicates: 0.05, invalid: 0.01, seed: 7)
-        let publisher = try ProcessRunner.start(
-            "loadgen", ExpectedStream.loadgenArguments(orders: 4_000, duplicates: 0.05, invalid: 0.01, seed: 7, rate: 350),
-            environment: ["ORDERSTREAM_KAFKA_BROKERS": cluster.bootstrap])
+        let publisher = try expected.startPublishing(to: cluster, rate: 350)
         defer { publisher.kill() }
         var random = SplitMix64(seed: 2026)
         var kills = 0
@@ -53,9 +51,7 @@ struct FaultToleranceTests {
         defer { second.runner.kill() }
         try await second.waitReady()
         let expected = ExpectedStream(orders: 8_000, duplicates: 0.05, invalid: 0.01, seed: 11)
-        let published = try ProcessRunner.orderstream(
-            ExpectedStream.loadgenArguments(orders: 8_000, duplicates: 0.05, invalid: 0.01, seed: 11, rate: 10_000),
-            environment: ["ORDERSTREAM_KAFKA_BROKERS": cluster.bootstrap])
+        let published = try expected.publish(to: cluster, rate: 10_000)
         #expect(published.status == 0)
         let kpis = try await first.waitAccounted(messages: expected.messages)
         #expect(kpis.body == expected.totalsJSON)
@@ -76,9 +72,7 @@ struct FaultToleranceTests {
         defer { worker.runner.kill() }
         try await worker.waitReady()
         let expected = ExpectedStream(orders: 5_000, duplicates: 0.05, invalid: 0.01, seed: 13)
-        let publisher = try ProcessRunner.start(
-            "loadgen", ExpectedStream.loadgenArguments(orders: 5_000, duplicates: 0.05, invalid: 0.01, seed: 13, rate: 4_000),
-            environment: ["ORDERSTREAM_KAFKA_BROKERS": cluster.bootstrap])
+        let publisher = try expected.startPublishing(to: cluster, rate: 4_000)
         defer { publisher.kill() }
         try await Task.sleep(for: .seconds(1))
         try TestEnvironment.stopPostgreSQL()
@@ -105,9 +99,7 @@ struct FaultToleranceTests {
         let secretFile = folder + "/database-url-\(UUID().uuidString.prefix(6))"
         try (database + "\n").write(toFile: secretFile, atomically: true, encoding: .utf8)
         let expected = ExpectedStream(orders: 4_000, duplicates: 0.05, invalid: 0.01, seed: 17)
-        let published = try ProcessRunner.orderstream(
-            ExpectedStream.loadgenArguments(orders: 4_000, duplicates: 0.05, invalid: 0.01, seed: 17),
-            environment: ["ORDERSTREAM_KAFKA_BROKERS": cluster.bootstrap])
+        let published = try expected.publish(to: cluster)
         #expect(published.status == 0)
         let worker = try WorkerProcess.start(
             cluster: cluster, databaseURL: "unused", instanceId: "outage",

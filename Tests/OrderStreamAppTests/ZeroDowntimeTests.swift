@@ -36,9 +36,7 @@ struct ZeroDowntimeTests {
 
         // ~60,000 messages at 1,000/s: publishing runs through all ten cutovers.
         let expected = ExpectedStream(orders: 16_000, duplicates: 0.05, invalid: 0.01, seed: 21)
-        let publisher = try ProcessRunner.start(
-            "loadgen", ExpectedStream.loadgenArguments(orders: 16_000, duplicates: 0.05, invalid: 0.01, seed: 21, rate: 1_000),
-            environment: ["ORDERSTREAM_KAFKA_BROKERS": cluster.bootstrap])
+        let publisher = try expected.startPublishing(to: cluster, rate: 1_000)
         defer { publisher.kill() }
         var pauses: [Double] = []
         // blue -> green -> blue -> green -> ... : ten cutovers, each one the rollback of the last.
@@ -86,9 +84,7 @@ struct ZeroDowntimeTests {
         defer { green.runner.kill() }
         try await green.waitReady()
         let expected = ExpectedStream(orders: 3_000, duplicates: 0.05, invalid: 0.01, seed: 23)
-        let publisher = try ProcessRunner.start(
-            "loadgen", ExpectedStream.loadgenArguments(orders: 3_000, duplicates: 0.05, invalid: 0.01, seed: 23, rate: 1_000),
-            environment: ["ORDERSTREAM_KAFKA_BROKERS": cluster.bootstrap])
+        let publisher = try expected.startPublishing(to: cluster, rate: 1_000)
         defer { publisher.kill() }
         try await Task.sleep(for: .seconds(2))
 
@@ -124,9 +120,7 @@ struct ZeroDowntimeTests {
         defer { workers.forEach { $0.runner.kill() } }
         try await workers[0].waitReady()
         let expected = ExpectedStream(orders: 5_000, duplicates: 0.05, invalid: 0.01, seed: 25)
-        let publisher = try ProcessRunner.start(
-            "loadgen", ExpectedStream.loadgenArguments(orders: 5_000, duplicates: 0.05, invalid: 0.01, seed: 25, rate: 1_000),
-            environment: ["ORDERSTREAM_KAFKA_BROKERS": cluster.bootstrap])
+        let publisher = try expected.startPublishing(to: cluster, rate: 1_000)
         defer { publisher.kill() }
         try await Task.sleep(for: .seconds(2))
         for name in ["scale-2", "scale-3"] {
@@ -148,9 +142,7 @@ struct ZeroDowntimeTests {
         let database = try TestEnvironment.freshDatabase()
         let expected = ExpectedStream(orders: 10_000, duplicates: 0.05, invalid: 0.01, seed: 27)
         // Preload, so that the worker is busy applying the moment it gets SIGTERM.
-        let published = try ProcessRunner.orderstream(
-            ExpectedStream.loadgenArguments(orders: 10_000, duplicates: 0.05, invalid: 0.01, seed: 27),
-            environment: ["ORDERSTREAM_KAFKA_BROKERS": cluster.bootstrap])
+        let published = try expected.publish(to: cluster)
         #expect(published.status == 0)
         let first = try WorkerProcess.start(cluster: cluster, databaseURL: database, instanceId: "drain-1",
                                             arguments: ["--drain-deadline", "10"])
@@ -182,9 +174,7 @@ struct ZeroDowntimeTests {
         defer { first.runner.kill() }
         try await first.waitReady()
         let expected = ExpectedStream(orders: 3_000, duplicates: 0.05, invalid: 0.01, seed: 29)
-        let published = try ProcessRunner.orderstream(
-            ExpectedStream.loadgenArguments(orders: 3_000, duplicates: 0.05, invalid: 0.01, seed: 29),
-            environment: ["ORDERSTREAM_KAFKA_BROKERS": cluster.bootstrap])
+        let published = try expected.publish(to: cluster)
         #expect(published.status == 0)
         try TestEnvironment.stopPostgreSQL()
         do {
