@@ -5,8 +5,7 @@ import Testing
 /// `orderstream broker` and `orderstream publish` seen by kcat, a Kafka client that is not ours.
 @Suite(.serialized, .timeLimit(.minutes(3)))
 struct BrokerInteropTests {
-    static let examples = TestEnvironment.repositoryRoot.deletingLastPathComponent()
-        .appendingPathComponent("shared/contract/examples")
+    static let examples = TestEnvironment.contractFixtures
 
     @Test func kcatListsTheTopicsAndReadsWhatPublishWrote() async throws {
         let folder = ProcessInfo.processInfo.environment["ORDERSTREAM_TEST_TMP"] ?? NSTemporaryDirectory()

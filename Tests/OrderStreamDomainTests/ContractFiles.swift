@@ -1,11 +1,8 @@
 import Foundation
 import Testing
 
-/// Finds and decodes the shared contract examples (`shared/contract/examples/cases.jsonl`).
-///
-/// Exists so tests run unchanged in this package and in the main repository: both keep
-/// `shared/` beside the package root, so we walk up from this file and look for
-/// `<level>/../shared/contract` (or `<level>/shared/contract`).
+/// Reads the contract's examples and table-test cases from `Tests/Fixtures/contract/`, found
+/// from this file's own path, so the tests read only what the repository carries.
 enum ContractFiles {
     struct Case {
         let name: String
@@ -16,22 +13,13 @@ enum ContractFiles {
         let build: String?
     }
 
-    static func examplesDirectory(filePath: String = #filePath) throws -> URL {
-        var level = URL(fileURLWithPath: filePath).deletingLastPathComponent()
-        while level.path != "/" {
-            for candidate in [level.appendingPathComponent("../shared/contract/examples"),
-                              level.appendingPathComponent("shared/contract/examples")] {
-                let file = candidate.appendingPathComponent("cases.jsonl").standardizedFileURL
-                if FileManager.default.fileExists(atPath: file.path) { return candidate.standardizedFileURL }
-            }
-            level = level.deletingLastPathComponent()
-        }
-        Issue.record("shared/contract/examples/cases.jsonl not found above \(filePath); keep shared/ beside the package root")
-        throw CocoaError(.fileNoSuchFile)
-    }
+    /// `Tests/Fixtures/contract`, two folders up from this file (`Tests/OrderStreamDomainTests/`).
+    static let examplesDirectory = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/contract")
 
     static func cases() throws -> [Case] {
-        let url = try examplesDirectory().appendingPathComponent("cases.jsonl")
+        let url = examplesDirectory.appendingPathComponent("cases.jsonl")
         let text = try String(contentsOf: url, encoding: .utf8)
         return try text.split(separator: "\n").map { line in
             let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
@@ -46,9 +34,8 @@ enum ContractFiles {
         }
     }
 
-    /// The bytes of `examples/<name>`.
+    /// The bytes of `Tests/Fixtures/contract/<name>`.
     static func example(_ name: String) throws -> [UInt8] {
-        let url = try examplesDirectory().appendingPathComponent(name)
-        return [UInt8](try Data(contentsOf: url))
+        [UInt8](try Data(contentsOf: examplesDirectory.appendingPathComponent(name)))
     }
 }

@@ -25,15 +25,13 @@ public enum TestEnvironment {
     /// The data folder of the throwaway server (for restarts).
     public static func pgdata() throws -> String { try variable("ORDERSTREAM_TEST_PGDATA") }
 
-    /// The repository root (scripts live there).
-    public static let repositoryRoot: URL = {
-        var url = URL(fileURLWithPath: #filePath)
-        while url.path != "/" {
-            url.deleteLastPathComponent()
-            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url }
-        }
-        return URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-    }()
+    /// The repository root (scripts and fixtures live there): two folders up from this file
+    /// (`Tests/Support/`), so nothing outside the repository is ever read.
+    public static let repositoryRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// The contract's examples and table-test cases (`Tests/Fixtures/contract/`).
+    public static let contractFixtures = repositoryRoot.appendingPathComponent("Tests/Fixtures/contract")
 
     /// A quiet logger for the code under test.
     public static func logger(_ label: String = "test") -> Logger {

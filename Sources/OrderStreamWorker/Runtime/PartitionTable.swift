@@ -233,7 +233,11 @@ final class PartitionTable: @unchecked Sendable {
                 revokedInFlight.remove(key)
                 guard var entry = entries[key] else { continue }
                 entries[key] = nil
-                if row.active && !entry.active {
+                // A partition that just became active, or whose position went backwards (a
+                // PostgreSQL failover that lost its last asynchronous commits, an operator's
+                // offset reset): what is buffered or fetched next no longer starts at the
+                // position, so Kafka's fetch position must move there first.
+                if (row.active && !entry.active) || row.nextOffset < entry.expected {
                     entry.seekTo = row.nextOffset
                     entry.buffer.removeAll()
                     entry.head = 0
