@@ -11,9 +11,11 @@
 import PackageDescription
 
 /// Settings shared by every Swift target: Swift 6 mode with strict concurrency is the default
-/// for tools 6.x; existentials are spelled `any`.
+/// for tools 6.x; existentials are spelled `any`; a warning is an error in our own targets (never
+/// in the dependencies', which this setting does not reach).
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
+    .treatAllWarnings(as: .error),
 ]
 
 let package = Package(
@@ -99,14 +101,26 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: swiftSettings,
+            plugins: ["BuildRevisionPlugin"]
         ),
+        // Records the git revision of the build for `orderstream --version` and /metrics.
+        .plugin(name: "BuildRevisionPlugin", capability: .buildTool()),
         .executableTarget(
             name: "orderstream",
             dependencies: [
                 "OrderStreamApp",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            swiftSettings: swiftSettings
+        ),
+
+        // libFuzzer target for the JSON parser and the validator (outside Sources/, so not in
+        // coverage). Run it with `scripts/fuzz.sh SECONDS`.
+        .executableTarget(
+            name: "OrderStreamFuzz",
+            dependencies: ["OrderStreamDomain"],
+            path: "Fuzz/OrderStreamFuzz",
             swiftSettings: swiftSettings
         ),
 

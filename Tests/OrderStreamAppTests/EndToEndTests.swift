@@ -1,5 +1,6 @@
 import Foundation
 import Kafka
+import OrderStreamApp
 import OrderStreamDomain
 import OrderStreamTestSupport
 import OrderStreamWorker
@@ -81,6 +82,10 @@ struct EndToEndTests {
         // Prometheus counters moved with the commits.
         let metrics = try await HTTPProbe.get(worker.baseURL + "/metrics")
         #expect(metrics.body.contains("orderstream_orders_created_total \(expected.reference.kpis().ordersCreated)"))
+        // Which release the worker runs, for dashboards comparing blue and green.
+        #expect(metrics.body.contains(
+            #"orderstream_build_info{version="\#(BuildInfo.version)",revision="\#(BuildInfo.revision)"} 1"#),
+            "\(metrics.body.split(separator: "\n").filter { $0.contains("build_info") })")
     }
 }
 

@@ -23,7 +23,8 @@ struct FaultToleranceTests {
             try await worker.waitReady()
             // Let it consume for a random while, then kill it without warning.
             try await Task.sleep(for: .milliseconds(300 + Int(random.next() % 1_200)))
-            let applied = (try? await worker.kpis())?.int("events_applied") ?? -1
+            // A failed read fails the test: a made-up number would satisfy the check below.
+            let applied = try #require(try await worker.kpis().int("events_applied"), "no events_applied in /kpis")
             appliedAtKills.append(applied)
             worker.runner.signal(SIGKILL)
             _ = await worker.runner.wait(timeout: .seconds(5))
@@ -36,7 +37,8 @@ struct FaultToleranceTests {
         #expect(await publisher.wait(timeout: .seconds(60)) == 0)
         let kpis = try await worker.waitAccounted(messages: expected.messages, timeout: .seconds(120))
         #expect(kills == 5)
-        #expect(appliedAtKills.last ?? 0 < expected.reference.kpis().eventsApplied, "the kills came after everything was applied")
+        let lastKill = try #require(appliedAtKills.last)
+        #expect(lastKill < expected.reference.kpis().eventsApplied, "the kills came after everything was applied")
         #expect(kpis.body == expected.totalsJSON)
     }
 

@@ -54,7 +54,8 @@ public final class WorkerProcess: Sendable {
         _ = await TestEnvironment.eventually(timeout: timeout, every: .milliseconds(500)) {
             guard let kpis = try? await kpis() else { return false }
             last = kpis
-            return kpis.accountedMessages >= messages
+            guard let accounted = kpis.accountedMessages else { return false }
+            return accounted >= messages
         }
         guard let last else { throw TestEnvironment.Missing(description: "no /kpis answer from \(instanceId)") }
         return last
@@ -73,9 +74,14 @@ public struct KPIJSON: Sendable, Equatable {
         self.fields = (try? JSONParser.parse(body).objectValue) ?? [:]
     }
 
-    public func int(_ name: String) -> Int64 { fields[name]?.integerValue ?? -1 }
+    /// The integer field `name`, or nil when the answer has no such integer (a failed read
+    /// must never pass for a number).
+    public func int(_ name: String) -> Int64? { fields[name]?.integerValue }
 
-    public var accountedMessages: Int64 {
-        int("events_applied") + int("events_duplicate") + int("events_rejected")
+    /// Messages the worker has accounted for; nil unless all three counts are present.
+    public var accountedMessages: Int64? {
+        guard let applied = int("events_applied"), let duplicate = int("events_duplicate"),
+              let rejected = int("events_rejected") else { return nil }
+        return applied + duplicate + rejected
     }
 }

@@ -106,7 +106,9 @@ final class RDKafkaProducerCore: Sendable {
                 }
                 reports.append((id, .success(KafkaDeliveryReport(topic: topic, partition: m.partition, offset: m.offset))))
             } else {
-                let text = String(cString: rd_kafka_message_errstr(message))
+                // Not rd_kafka_message_errstr: for a delivery report it returns the message's own
+                // payload as the "error string" (the event's bytes in every error line and log).
+                let text = String(cString: rd_kafka_err2str(m.err))
                 reports.append((id, .failure(.delivery(code: KafkaErrorCode(m.err), message: text))))
             }
         }

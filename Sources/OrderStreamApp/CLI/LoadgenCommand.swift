@@ -13,6 +13,7 @@ struct LoadgenCommand: AsyncParsableCommand {
         abstract: "Publishes realistic order and payment flows (deterministic for a seed).")
 
     @OptionGroup var options: GlobalOptions
+    @OptionGroup var delivery: DeliveryOptions
 
     @Option(help: "Orders to generate.")
     var orders: Int
@@ -62,7 +63,9 @@ struct LoadgenCommand: AsyncParsableCommand {
                   + "valid \(summary.valid), duplicates \(summary.duplicates), invalid \(summary.invalid))")
             return
         }
-        let producer = try KafkaProducer(configuration: configuration.kafkaConfiguration, logger: logger)
+        let kafka = delivery.applied(to: configuration.kafkaConfiguration)
+        let timeoutSeconds = DeliveryOptions.seconds(in: kafka)
+        let producer = try KafkaProducer(configuration: kafka, logger: logger)
         let tally = Mutex(Tally())
         let rate = self.rate
         let progress = self.progress
@@ -70,12 +73,28 @@ struct LoadgenCommand: AsyncParsableCommand {
         // its own (the idempotent producer connects and obtains its producer id). Messages sent
         // before either was done waited in the producer's queue, about a second measured here,
         // which looks like consumer latency to anyone timing the stream.
-        try await Blocking.run { try producer.prepare(topics: Topic.allCases.map(\.rawValue), timeout: .seconds(10)) }
+        do {
+            try await Blocking.run {
+                try producer.prepare(topics: Topic.allCases.map(\.rawValue), timeout: .seconds(min(10, timeoutSeconds)))
+            }
+        } catch {
+            producer.close()
+            throw LoadgenFailure(description: "orderstream loadgen: the topics' metadata did not arrive from brokers "
+                                 + "\(configuration.kafkaBrokers) within \(Int(min(10, timeoutSeconds).rounded(.up))) s: \(error)")
+        }
         var messages = generator.makeIterator()
         if let first = messages.next() {
             let outgoing = KafkaOutgoingMessage(topic: first.topic.rawValue, key: first.key, value: first.value)
-            let delivered = (try? await producer.send(outgoing)) != nil
-            tally.withLock { $0.record(kind: first.kind, delivered: delivered) }
+            do {
+                _ = try await producer.send(outgoing)
+                tally.withLock { $0.record(kind: first.kind, delivered: true) }
+            } catch {
+                // The first message decides whether the stream can flow at all: without the
+                // broker there is no point in queueing the rest for the delivery timeout each.
+                producer.close()
+                throw LoadgenFailure(description: "orderstream loadgen: 1 messages not delivered within "
+                                     + "\(Int(timeoutSeconds)) s to brokers \(configuration.kafkaBrokers): \(error)")
+            }
         }
         let rest = messages
         try await Blocking.run(name: "orderstream-loadgen") {
@@ -91,8 +110,12 @@ struct LoadgenCommand: AsyncParsableCommand {
                 }
                 let outgoing = KafkaOutgoingMessage(topic: message.topic.rawValue, key: message.key, value: message.value)
                 let kind = message.kind
+                let number = sent + 1
                 try producer.send(outgoing) { result in
-                    tally.withLock { $0.record(kind: kind, delivered: (try? result.get()) != nil) }
+                    tally.withLock {
+                        if case .failure(let error) = result { $0.undelivered.record(line: number, error: "\(error)") }
+                        $0.record(kind: kind, delivered: (try? result.get()) != nil)
+                    }
                 }
                 sent += 1
                 if progress, Date().timeIntervalSince(lastReport) >= 1 {
@@ -103,11 +126,21 @@ struct LoadgenCommand: AsyncParsableCommand {
                 }
             }
         }
-        try await producer.flush(timeout: .seconds(60))
+        // Every message completes within its delivery timeout; the flush waits a little longer.
+        try await producer.flush(timeout: .seconds(Int(timeoutSeconds.rounded(.up)) + 10))
         producer.close()
         let t = tally.withLock { $0 }
         print("loadgen: \(t.delivered) messages delivered (valid \(t.valid), duplicates \(t.duplicates), invalid \(t.invalid)), \(t.failed) failed")
+        for line in t.undelivered.lines(command: "orderstream loadgen", brokers: configuration.kafkaBrokers,
+                                        timeoutSeconds: timeoutSeconds, unit: "messages") {
+            FileHandle.standardError.write(Data((line + "\n").utf8))
+        }
         if t.failed > 0 { throw ExitCode(1) }
+    }
+
+    /// The stream could not start: says why in one line and exits non-zero.
+    struct LoadgenFailure: Error, CustomStringConvertible {
+        let description: String
     }
 
     static func currentMinuteMicros() -> Int64 {
@@ -117,6 +150,7 @@ struct LoadgenCommand: AsyncParsableCommand {
 
     /// Counts of what was delivered.
     struct Tally: Sendable {
+        var undelivered = DeliveryFailureSummary()
         var delivered = 0
         var failed = 0
         var valid = 0

@@ -6,13 +6,16 @@ import OrderStreamWorker
 import Synchronization
 
 /// `orderstream publish [FILE]`: JSON lines to their topics, keyed by `order_id`, through the
-/// idempotent producer. Exits non-zero naming every line that could not be routed or delivered.
+/// idempotent producer. Exits non-zero naming every line that could not be routed, and with one
+/// line per distinct delivery error (naming the brokers) for what could not be delivered within
+/// `--delivery-timeout`.
 struct PublishCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "publish",
         abstract: "Publishes events (JSON lines from FILE or stdin) to their topics, keyed by order_id.")
 
     @OptionGroup var options: GlobalOptions
+    @OptionGroup var delivery: DeliveryOptions
 
     @Argument(help: "A file of JSON lines; stdin when absent.")
     var file: String?
@@ -24,8 +27,10 @@ struct PublishCommand: AsyncParsableCommand {
         let configuration = try options.configuration()
         let logger = ProcessLogging.logger(configuration, label: "orderstream.publish")
         let lines = try readLines()
-        let producer = try KafkaProducer(configuration: configuration.kafkaConfiguration, logger: logger)
+        let kafka = delivery.applied(to: configuration.kafkaConfiguration)
+        let producer = try KafkaProducer(configuration: kafka, logger: logger)
         let failures = Mutex<[Int: String]>([:])
+        let undelivered = Mutex(DeliveryFailureSummary())
         let counts = Mutex<[String: Int]>([:])
         let group = DispatchGroup()
         for (index, line) in lines.enumerated() where !line.allSatisfy(\.isWhitespace) {
@@ -42,12 +47,12 @@ struct PublishCommand: AsyncParsableCommand {
                 try producer.send(message) { result in
                     switch result {
                     case .success: counts.withLock { $0[message.topic, default: 0] += 1 }
-                    case .failure(let error): failures.withLock { $0[number] = "not delivered: \(error)" }
+                    case .failure(let error): undelivered.withLock { $0.record(line: number, error: "\(error)") }
                     }
                     group.leave()
                 }
             } catch {
-                failures.withLock { $0[number] = "not sent: \(error)" }
+                undelivered.withLock { $0.record(line: number, error: "not sent: \(error)") }
                 group.leave()
             }
         }
@@ -57,12 +62,15 @@ struct PublishCommand: AsyncParsableCommand {
         print("published \(delivered.values.reduce(0, +)) events (" +
               delivered.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ") + ")")
         let failed = failures.withLock { $0 }
-        if !failed.isEmpty {
-            for (line, problem) in failed.sorted(by: { $0.key < $1.key }) {
-                FileHandle.standardError.write(Data("line \(line): \(problem)\n".utf8))
-            }
-            throw ExitCode(1)
+        for (line, problem) in failed.sorted(by: { $0.key < $1.key }) {
+            FileHandle.standardError.write(Data("line \(line): \(problem)\n".utf8))
         }
+        let notDelivered = undelivered.withLock { $0 }
+        for line in notDelivered.lines(command: "orderstream publish", brokers: configuration.kafkaBrokers,
+                                       timeoutSeconds: DeliveryOptions.seconds(in: kafka), unit: "events") {
+            FileHandle.standardError.write(Data((line + "\n").utf8))
+        }
+        if !failed.isEmpty || !notDelivered.isEmpty { throw ExitCode(1) }
     }
 
     private func readLines() throws -> [String] {

@@ -47,7 +47,7 @@ struct WorkerCommand: AsyncParsableCommand {
         settings.applyConnections = c.applyConnections
         settings.httpPort = c.httpPort
 
-        let metrics = WorkerMetrics()
+        let metrics = WorkerMetrics(buildVersion: BuildInfo.version, buildRevision: BuildInfo.revision)
         let worker = Worker(settings: settings, metrics: metrics, logger: logger)
         let queries = try QueryService(databaseURL: c.databaseURL, applicationName: settings.applicationName + ":http", logger: logger)
         let router = HTTPRoutes.router(readModel: queries, readiness: { worker.state.readiness() }, metrics: metrics.registry)

@@ -10,8 +10,9 @@ public struct ConfigurationLoader: Sendable {
 
     public var environment: [String: String]
 
-    /// Variables under this prefix belong to the test and demo scripts, not to the worker.
-    public static let reservedPrefix = "ORDERSTREAM_TEST_"
+    /// Variables under these prefixes belong to the test and demo scripts and to the build
+    /// (`ORDERSTREAM_BUILD_REVISION`), not to the worker's configuration.
+    public static let reservedPrefixes = ["ORDERSTREAM_TEST_", "ORDERSTREAM_BUILD_"]
 
     public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.environment = environment
@@ -51,7 +52,7 @@ public struct ConfigurationLoader: Sendable {
     func resolvedVariables() throws(ConfigurationError) -> [String: String] {
         var values: [String: String] = [:]
         for (name, value) in environment where name.hasPrefix("ORDERSTREAM_") && name != "ORDERSTREAM_CONFIG"
-            && !name.hasPrefix(Self.reservedPrefix) {
+            && !Self.reservedPrefixes.contains(where: name.hasPrefix) {
             if name.hasSuffix("_FILE") {
                 let base = String(name.dropLast("_FILE".count))
                 if environment[base] != nil {

@@ -43,8 +43,13 @@ public final class WorkerMetrics: Sendable {
         .seconds(10), .seconds(30),
     ]
 
-    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+    /// `buildVersion` and `buildRevision` label the `orderstream_build_info` gauge (always 1), so
+    /// dashboards can tell which release each worker runs, e.g. blue and green during a release.
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+                buildVersion: String = "dev", buildRevision: String = "unknown") {
         self.registry = registry
+        registry.makeGauge(descriptor: .named("orderstream_build_info", help: "The release this worker runs (always 1)."),
+                           labels: [("version", buildVersion), ("revision", buildRevision)]).set(1.0)
         eventsApplied = registry.makeCounter(descriptor: .named("orderstream_events_applied_total", help: "Distinct events applied (committed) by this worker."))
         batchesApplied = registry.makeCounter(descriptor: .named("orderstream_batches_applied_total", help: "Batches committed by this worker."))
         batchesFenced = registry.makeCounter(descriptor: .named("orderstream_batches_fenced_total", help: "Batches refused by the position or epoch fence and dropped."))
