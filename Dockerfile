@@ -10,6 +10,15 @@
 # --build-arg SWIFT_IMAGE=swift:6.3-bookworm to match the development toolchain.
 ARG SWIFT_IMAGE=swift:6.2-bookworm
 ARG RUNTIME_IMAGE=debian:bookworm-slim
+# What this image is: a release build passes
+#   --build-arg VERSION=1.2.3 --build-arg REVISION="$(git rev-parse HEAD)" \
+#   --build-arg SOURCE_URL=<the repository's URL>
+# They become the OCI labels of the image; REVISION is also the revision the build stamps into
+# the binary (ORDERSTREAM_BUILD_REVISION: the build context has no .git). VERSION must equal the
+# binary's own version (BuildInfo.version, printed by `orderstream --version`).
+ARG VERSION=dev
+ARG REVISION=unknown
+ARG SOURCE_URL=unknown
 
 FROM ${SWIFT_IMAGE} AS build
 # The C libraries the Kafka and PostgreSQL wrappers link against (headers + pkg-config files).
@@ -25,6 +34,16 @@ COPY Sources ./Sources
 # SwiftPM loads every target of the manifest, the test targets included, so their folders
 # must exist even though only the executable is built.
 COPY Tests ./Tests
+# The build plugin (Plugins/BuildRevisionPlugin runs scripts/build-revision.sh) and the fuzz
+# target's folder, both declared in Package.swift. (.dockerignore must let
+# scripts/build-revision.sh through: `!scripts/build-revision.sh` after its `scripts` line.)
+COPY Plugins ./Plugins
+COPY Fuzz/OrderStreamFuzz ./Fuzz/OrderStreamFuzz
+COPY scripts/build-revision.sh ./scripts/build-revision.sh
+# The revision for the build plugin (declared here, after the dependency steps, so that a new
+# revision does not invalidate their cache).
+ARG REVISION
+ENV ORDERSTREAM_BUILD_REVISION=$REVISION
 # The Swift standard library and Foundation linked statically: the runtime image needs only
 # the C libraries (librdkafka, libpq and what they pull in).
 RUN swift build -c release --product orderstream --static-swift-stdlib \
@@ -49,6 +68,17 @@ COPY --from=build /out/orderstream /usr/local/bin/orderstream
 # ORDERSTREAM_CONFIG names a file (the working directory holds no config/orderstream.yaml,
 # so without them the defaults plus ORDERSTREAM_* variables apply).
 COPY config/ /etc/orderstream/examples/
+# OCI annotations (late in the stage: a new revision does not invalidate the layers above).
+# No LICENSE file in the repository: all rights reserved, hence LicenseRef-Proprietary.
+ARG VERSION
+ARG REVISION
+ARG SOURCE_URL
+LABEL org.opencontainers.image.title="orderstream" \
+      org.opencontainers.image.description="OrderStream: a Kafka to PostgreSQL event worker" \
+      org.opencontainers.image.version="$VERSION" \
+      org.opencontainers.image.revision="$REVISION" \
+      org.opencontainers.image.source="$SOURCE_URL" \
+      org.opencontainers.image.licenses="LicenseRef-Proprietary"
 USER 10001:10001
 WORKDIR /var/lib/orderstream
 EXPOSE 8080
@@ -56,6 +86,9 @@ EXPOSE 8080
 # unreachable and during a drain, none of which a container restart would fix. The port is the default 8080; a
 # container that changes ORDERSTREAM_HTTP_PORT must override the healthcheck too. Commands
 # without HTTP (migrate, loadgen, publish) disable it (see docker-compose.yml).
+# Shell form on purpose (hadolint DL3025 is for CMD/ENTRYPOINT): `|| exit 1` maps every curl
+# failure to 1, since Docker reserves health-check exit status 2.
+# hadolint ignore=DL3025
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
     CMD curl -fsS http://127.0.0.1:8080/health/live || exit 1
 # SIGTERM starts the drain; give `docker stop` more than the 15 s drain deadline
