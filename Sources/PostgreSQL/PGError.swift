@@ -51,15 +51,28 @@ public struct PGError: Error, Sendable, Equatable, CustomStringConvertible {
         self.statementIndex = statementIndex
     }
 
-    /// Whether retrying (a new transaction, possibly after a reconnect) may succeed.
+    /// Whether retrying (a new transaction, possibly after a reconnect) may succeed: connection
+    /// loss, serialization failures, deadlocks, lock timeouts, shutdowns, a server that is
+    /// read-only (SQLSTATE 25006: a standby during a failover), out of resources (class 53) or
+    /// with a system error (class 58).
     public var isTransient: Bool {
         switch kind {
         case .connectionLost, .connectionFailed, .serializationFailure, .deadlockDetected,
             .adminShutdown, .lockNotAvailable:
             return true
         case .uniqueViolation, .queryCanceled, .invalidConfiguration, .decoding, .other:
-            return false
+            guard let sqlState else { return false }
+            return sqlState == "25006" || sqlState.hasPrefix("53") || sqlState.hasPrefix("58")
         }
+    }
+
+    /// Whether the statement's data made it fail, so that running the same data again cannot
+    /// succeed: SQLSTATE classes 21 (cardinality violation), 22 (data exception), 23 (integrity
+    /// constraint violation) and 54 (program limit exceeded, e.g. an index row too large).
+    /// Such a failure can be tied to one input row by applying smaller parts of the input.
+    public var isCausedByData: Bool {
+        guard let sqlState, sqlState.count == 5 else { return false }
+        return ["21", "22", "23", "54"].contains(String(sqlState.prefix(2)))
     }
 
     public var description: String {

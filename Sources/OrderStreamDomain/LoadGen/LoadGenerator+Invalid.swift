@@ -52,8 +52,8 @@ extension LoadGenerator.Iterator {
             topic = .orders
             created = true
             totalOffset = 1
-        case .tooLarge:
-            break  // never generated
+        case .tooLarge, .applyFailed:
+            break  // never generated (apply_failed is not a validation outcome)
         }
 
         let isCreated = created

@@ -11,4 +11,12 @@ public enum RejectionReason: String, Sendable, Hashable, CaseIterable {
     case invalidAmount = "invalid_amount"
     case invalidCurrency = "invalid_currency"
     case totalMismatch = "total_mismatch"
+    /// Not a validation check: the event passed validation, but PostgreSQL refused it for a
+    /// reason no retry can cure (a data exception, a constraint, a program limit), and the worker
+    /// isolated it from its batch. The SQLSTATE and server message are in `detail`.
+    case applyFailed = "apply_failed"
+
+    /// The reasons the validator gives, in the order its checks run (`applyFailed` comes later,
+    /// from the worker).
+    public static var validationOrder: [RejectionReason] { allCases.filter { $0 != .applyFailed } }
 }

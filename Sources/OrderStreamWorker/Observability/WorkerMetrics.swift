@@ -31,6 +31,8 @@ public final class WorkerMetrics: Sendable {
     private let kpiCounters: Mutex<[String: Counter]>
     private let lagGauges: Mutex<[TopicPartition: Gauge]>
     private let cutoverPauses: Mutex<[String: Gauge]>
+    private let stalledGauges: Mutex<[TopicPartition: Gauge]>
+    private let applyFailedByTopic: Mutex<[String: Counter]>
     private let publishToCommitMaxSeconds = Mutex(0.0)
 
     /// Fine buckets (1 ms to 30 s), so that percentiles interpolated from them (scripts/bench.sh)
@@ -74,6 +76,38 @@ public final class WorkerMetrics: Sendable {
         kpiCounters = Mutex([:])
         lagGauges = Mutex([:])
         cutoverPauses = Mutex([:])
+        stalledGauges = Mutex([:])
+        applyFailedByTopic = Mutex([:])
+    }
+
+    /// 1 while a partition's batch keeps failing (retried with backoff), 0 once it commits.
+    func recordStalled(_ partitions: [TopicPartition], stalled: Bool) {
+        for partition in partitions {
+            let gauge = stalledGauges.withLock { gauges in
+                if let gauge = gauges[partition] { return gauge }
+                let gauge = registry.makeGauge(
+                    descriptor: .named("orderstream_partition_stalled",
+                                       help: "1 while the partition's batch keeps failing and is retried (see /health/ready)."),
+                    labels: [("topic", partition.topic), ("partition", "\(partition.partition)")])
+                gauges[partition] = gauge
+                return gauge
+            }
+            gauge.set(to: stalled ? 1 : 0)
+        }
+    }
+
+    /// A poison event isolated from its batch and dead-lettered as `apply_failed`.
+    func recordApplyFailed(topic: String) {
+        let counter = applyFailedByTopic.withLock { counters in
+            if let counter = counters[topic] { return counter }
+            let counter = registry.makeCounter(
+                descriptor: .named("orderstream_apply_failed_total",
+                                   help: "Events PostgreSQL refused for good, isolated from their batch and dead-lettered."),
+                labels: [("topic", topic)])
+            counters[topic] = counter
+            return counter
+        }
+        counter.increment()
     }
 
     /// Raises the max gauge to `seconds` if that is larger than every earlier value.

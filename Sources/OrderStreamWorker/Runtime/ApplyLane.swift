@@ -2,6 +2,7 @@ import Foundation
 import Kafka
 import Logging
 import PostgreSQL
+import Synchronization
 
 /// One apply lane: a dedicated thread with its own PostgreSQL session that takes batches of
 /// its partitions from the `PartitionTable`, dead-letters the rejections, and applies the rest
@@ -19,6 +20,8 @@ final class ApplyLane: Sendable {
     private let metrics: WorkerMetrics
     private let state: WorkerState
     private let logger: Logger
+    /// Set by `cancel()` (another thread) before it cancels the running statement.
+    private let cancelRequested = Atomic<Bool>(false)
 
     init(index: Int, settings: WorkerSettings, table: PartitionTable, deadLetters: DeadLetterPublisher,
          connection: PGConnection, metrics: WorkerMetrics, state: WorkerState, logger: Logger) {
@@ -35,8 +38,10 @@ final class ApplyLane: Sendable {
     }
 
     /// Cancels the statement this lane is running (a revoke or a drain that ran out of time):
-    /// it rolls back, and the lane gives its partitions back.
+    /// it rolls back, and the lane gives its partitions back. The flag tells this cancel from
+    /// a server's `statement_timeout` (the same SQLSTATE 57014), which is retried instead.
     func cancel() {
+        cancelRequested.store(true, ordering: .relaxed)
         connection.cancelRunningQuery()
     }
 
@@ -92,8 +97,10 @@ final class ApplyLane: Sendable {
         let partitions = Array(batch.partitions.keys)
         let fence = BatchApplier.Fence(
             group: settings.group, color: settings.color, instanceId: settings.instanceId, epochs: work.epochs)
+        var isolation = PoisonIsolation(messages: work.messages, expected: work.expected)
         var deadLettered = false
         var delay = Backoff()
+        cancelRequested.store(false, ordering: .relaxed)
         while true {
             if table.pastStopDeadline {
                 table.release(partitions)
@@ -106,10 +113,13 @@ final class ApplyLane: Sendable {
                     state.update { $0.kafkaUp = true }
                     logDeadLetters(batch.rejected)
                 }
-                let outcome = try BatchApplier.apply(batch, fence: fence, on: connection)
-                state.update { $0.databaseUp = true }
-                table.committed(batch.partitions.mapValues(\.nextOffset))
-                record(batch, outcome: outcome, started: started)
+                try runIsolating(&isolation, fence: fence, started: started)
+                state.update {
+                    $0.databaseUp = true
+                    for partition in partitions { $0.stalled[partition] = nil }
+                }
+                metrics.recordStalled(partitions, stalled: false)
+                table.committed(isolation.expected.filter { batch.partitions[$0.key] != nil })
                 return
             } catch let error as KafkaError {
                 state.update {
@@ -117,19 +127,34 @@ final class ApplyLane: Sendable {
                     $0.lastKafkaError = "\(error)"
                 }
                 logger.warning("dead-letter write failed; the batch waits and retries", metadata: ["error": "\(error)"])
-            } catch BatchApplier.Failure.fenced {
+            } catch PoisonIsolation.Failure.deadLetter(let error) {
+                state.update {
+                    $0.kafkaUp = false
+                    $0.lastKafkaError = "\(error)"
+                }
+                logger.warning("writing a poison's dead letter failed; retrying", metadata: ["error": "\(error)"])
+            } catch PoisonIsolation.Failure.fenced {
                 metrics.batchesFenced.increment()
                 logger.notice("batch fenced: another owner or epoch; re-reading positions",
                               metadata: ["partitions": "\(partitions.sorted())"])
                 table.fenced(partitions)
                 return
-            } catch BatchApplier.Failure.database(let error) {
-                if error.kind == .queryCanceled || !table.holdsAny(partitions) {
+            } catch PoisonIsolation.Failure.notIsolatable(let error) {
+                let pending = pendingPartitions(isolation)
+                reportStalled(pending, reason: "a database error not tied to one event: \(PoisonIsolation.detail(of: error))")
+                logger.error("applying a batch failed with a data error that no single event causes; retrying",
+                             metadata: ["error": "\(error)", "partitions": "\(pending.sorted())"])
+            } catch PoisonIsolation.Failure.database(let error) {
+                let ownCancel = error.kind == .queryCanceled && cancelRequested.load(ordering: .relaxed)
+                if ownCancel || !table.holdsAny(partitions) {
                     // Cancelled by a revoke or a drain past its deadline: rolled back, given back.
                     table.release(partitions)
                     return
                 }
                 state.update { $0.databaseUp = !(error.kind == .connectionLost || error.kind == .connectionFailed || error.kind == .adminShutdown) }
+                // A statement timeout, a lock held on a position row, an unknown error: the
+                // partitions wait, and /health/ready says why.
+                reportStalled(pendingPartitions(isolation), reason: PoisonIsolation.detail(of: error))
                 let level: Logger.Level = error.isTransient ? .warning : .error
                 logger.log(level: level, "applying a batch failed; retrying the same batch",
                            metadata: ["error": "\(error)", "partitions": "\(partitions.sorted())"])
@@ -143,6 +168,53 @@ final class ApplyLane: Sendable {
             }
             delay.sleep()
         }
+    }
+
+    /// Applies what `isolation` has not committed yet: one statement when nothing in it is
+    /// poison, the bisection when something is (see `PoisonIsolation`).
+    private func runIsolating(_ isolation: inout PoisonIsolation, fence: BatchApplier.Fence,
+                              started: ContinuousClock.Instant) throws(PoisonIsolation.Failure) {
+        let statementsBefore = isolation.statements
+        let isolatedBefore = isolation.setAside.count
+        defer {
+            if isolation.statements - statementsBefore > 1 {
+                logger.notice("isolated poison events from a batch", metadata: [
+                    "statements": "\(isolation.statements - statementsBefore)",
+                    "poisons": "\(isolation.setAside.count - isolatedBefore)",
+                    "messages": "\(isolation.messages.count)",
+                    "elapsed": "\(ContinuousClock.now - started)",
+                ])
+            }
+        }
+        try isolation.run(PoisonIsolation.Steps(
+            apply: { [connection] (part) throws(BatchApplier.Failure) -> BatchApplier.Outcome in
+                try BatchApplier.apply(part, fence: fence, on: connection)
+            },
+            probe: { [connection] (part) throws(BatchApplier.Failure) in
+                try BatchApplier.probe(part, fence: fence, on: connection)
+            },
+            deadLetter: { [self] (poison) throws(KafkaError) in
+                try deadLetters.publishAll([poison])
+                logDeadLetters([poison])
+                metrics.recordApplyFailed(topic: poison.message.partition.topic)
+            },
+            committed: { [self] part, outcome in
+                table.progressed(part.partitions.mapValues(\.nextOffset))
+                record(part, outcome: outcome, started: started)
+            }))
+    }
+
+    /// The partitions of the batch that still have uncommitted messages.
+    private func pendingPartitions(_ isolation: PoisonIsolation) -> [TopicPartition] {
+        Array(Set(isolation.messages[isolation.committedCount...].map(\.partition)))
+    }
+
+    /// Says on /health/ready and /metrics which partitions wait, and why.
+    private func reportStalled(_ partitions: [TopicPartition], reason: String) {
+        state.update {
+            for partition in partitions { $0.stalled[partition] = reason }
+        }
+        metrics.recordStalled(partitions, stalled: true)
     }
 
     /// One log line per dead letter, with where it came from (for log aggregation).

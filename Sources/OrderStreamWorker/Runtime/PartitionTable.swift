@@ -216,6 +216,20 @@ final class PartitionTable: @unchecked Sendable {
         }
     }
 
+    /// A lane committed part of its batch (poison isolation): the positions move and the buffers
+    /// lose what was applied, while the partitions stay in flight for the rest of the batch.
+    func progressed(_ newPositions: [TopicPartition: Int64]) {
+        locked {
+            for (key, next) in newPositions {
+                guard var entry = entries[key] else { continue }
+                entries[key] = nil
+                entry.expected = next
+                Self.dropBuffered(below: next, in: &entry)
+                entries[key] = entry
+            }
+        }
+    }
+
     /// A lane gives partitions back without applying (transient failure, stop, revoke).
     func release(_ partitions: [TopicPartition]) {
         locked {

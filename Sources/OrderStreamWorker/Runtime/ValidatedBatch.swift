@@ -1,6 +1,19 @@
 import Kafka
 import OrderStreamDomain
 
+/// Where a consumed message is: its partition and offset.
+struct MessageCoordinates: Hashable, Sendable, CustomStringConvertible {
+    let partition: TopicPartition
+    let offset: Int64
+
+    init(_ message: ConsumedMessage) {
+        partition = message.partition
+        offset = message.offset
+    }
+
+    var description: String { "\(partition.topic):\(partition.partition):\(offset)" }
+}
+
 /// A batch of consumed messages after validation: the distinct valid events to apply, the
 /// rejections to dead-letter, and per partition the position update it implies.
 ///
@@ -27,8 +40,12 @@ struct ValidatedBatch: Sendable {
     var partitions: [TopicPartition: PartitionSlice] = [:]
 
     /// Validates `messages` (in partition order) against the contract. `expected` gives each
-    /// partition's position as this worker last saw it in PostgreSQL.
-    init(messages: [ConsumedMessage], expected: [TopicPartition: Int64]) {
+    /// partition's position as this worker last saw it in PostgreSQL. Messages in `setAside`
+    /// (poisons isolated from an earlier attempt, already dead-lettered) count as rejected with
+    /// the rejection given there.
+    init<Messages: Collection<ConsumedMessage>>(
+        messages: Messages, expected: [TopicPartition: Int64], setAside: [MessageCoordinates: Rejection] = [:]
+    ) {
         var seen = Set<String>()
         seen.reserveCapacity(messages.count)
         events.reserveCapacity(messages.count)
@@ -37,7 +54,9 @@ struct ValidatedBatch: Sendable {
             var slice = partitions[key]
                 ?? PartitionSlice(expectedOffset: expected[key] ?? 0, nextOffset: expected[key] ?? 0)
             slice.nextOffset = max(slice.nextOffset, message.offset + 1)
-            switch EventValidator.validate(topic: key.topic, key: message.key, value: message.value) {
+            let outcome = setAside[MessageCoordinates(message)].map(ValidationOutcome.rejected)
+                ?? EventValidator.validate(topic: key.topic, key: message.key, value: message.value)
+            switch outcome {
             case .valid(let event):
                 if seen.insert(event.eventId).inserted {
                     events.append((event, message))

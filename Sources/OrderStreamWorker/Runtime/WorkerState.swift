@@ -1,3 +1,4 @@
+import Kafka
 import Synchronization
 
 /// What `/health/ready` reports, kept up to date by the runtime's threads.
@@ -30,6 +31,8 @@ public final class WorkerState: Sendable {
         var active = false
         var fencedAtEpoch: Int64?
         var lastKafkaError: String?
+        /// Partitions whose batch keeps failing, with the last reason (cleared by a commit).
+        var stalled: [TopicPartition: String] = [:]
     }
 
     private let snapshot = Mutex(Snapshot())
@@ -52,6 +55,9 @@ public final class WorkerState: Sendable {
             if !s.databaseUp { reasons.append("PostgreSQL is unreachable") }
             if !s.kafkaUp { reasons.append("Kafka is unreachable: \(s.lastKafkaError ?? "unknown error")") }
             if !s.joined { reasons.append("not yet a member of the consumer group") }
+            for (partition, reason) in s.stalled.sorted(by: { $0.key < $1.key }) {
+                reasons.append("partition \(partition) is stalled, retrying: \(reason)")
+            }
             var role = s.active ? "active" : "standby"
             if let epoch = s.fencedAtEpoch { role += ", fenced out by epoch \(epoch)" }
             return Readiness(ready: reasons.isEmpty, phase: s.phase.rawValue, role: role, reasons: reasons)

@@ -38,6 +38,27 @@ struct BatchApplier: Sendable {
     /// The SQLSTATE raised by `orderstream_fenced()` (see the schema migration).
     static let fencedSQLState = "OS001"
 
+    /// Runs the batch's statement inside a transaction that is always rolled back: whether the
+    /// batch would commit, without committing it (poison isolation asks this before it blames
+    /// an event). Throws as `apply` does.
+    static func probe(_ batch: ValidatedBatch, fence: Fence, on connection: PGConnection) throws(Failure) {
+        struct RolledBack: Error {}
+        do {
+            _ = try connection.transaction { connection in
+                _ = try apply(batch, fence: fence, on: connection)
+                throw RolledBack()
+            }
+        } catch is RolledBack {
+            return
+        } catch let failure as Failure {
+            throw failure
+        } catch let error as PGError {
+            throw .database(error)
+        } catch {
+            throw .database(PGError(kind: .other, message: "\(error)"))
+        }
+    }
+
     /// Applies the batch atomically (one statement, one implicit transaction).
     static func apply(_ batch: ValidatedBatch, fence: Fence, on connection: PGConnection) throws(Failure) -> Outcome {
         let p = ApplyParameters(batch: batch, epochs: fence.epochs)
