@@ -48,13 +48,6 @@ if [[ $status -ne 0 ]]; then
     exit "$status"
 fi
 
-if [[ ${#FILTER[@]} -eq 0 ]]; then
-    echo "== deployment kit checks (compose, promtool, manifests, configs, a live Prometheus)"
-    BIN_PATH="$(swift build --show-bin-path)"
-    ORDERSTREAM_BIN="$BIN_PATH/orderstream" LLVM_PROFILE_FILE="$BIN_PATH/codecov/deploy-%p.profraw" \
-        bash scripts/check-deploy.sh
-fi
-
 echo "== coverage of Sources/"
 python3 scripts/coverage.py --threshold "$THRESHOLD" ${FILTER:+--report-only}
 
