@@ -125,10 +125,15 @@ struct EventValidatorTests {
 
     @Test("overflowing totals are a mismatch, never a trap")
     func overflow() {
+        // Ten lines at the bounds (10^6 * 10^12 = 10^18 each) sum past Int64.max.
+        let line = #"{"sku":"a","quantity":1000000,"unit_price_cents":1000000000000}"#
+        let ten = Array(repeating: line, count: 10).joined(separator: ",")
+        #expect(reason(eventJSON(data: #"{"items":["# + ten + #"],"total_cents":0,"currency":"EUR"}"#)) == "total_mismatch")
+        #expect(reason(eventJSON(data: #"{"items":["# + ten + #"],"total_cents":1000000000000,"currency":"EUR"}"#)) == "total_mismatch")
+        // Values beyond the bounds (up to Int64.max) are invalid_amount before any sum is taken.
         let big = "9223372036854775807"
-        #expect(reason(eventJSON(data: #"{"items":[{"sku":"a","quantity":2,"unit_price_cents":"# + big + #"}],"total_cents":0,"currency":"EUR"}"#)) == "total_mismatch")
-        #expect(reason(eventJSON(data: #"{"items":[{"sku":"a","quantity":1,"unit_price_cents":"# + big + #"},{"sku":"b","quantity":1,"unit_price_cents":1}],"total_cents":"# + big + #","currency":"EUR"}"#)) == "total_mismatch")
-        #expect(reason(eventJSON(data: #"{"items":[{"sku":"a","quantity":1,"unit_price_cents":"# + big + #"}],"total_cents":"# + big + #","currency":"EUR"}"#)) == "apply")
+        #expect(reason(eventJSON(data: #"{"items":[{"sku":"a","quantity":2,"unit_price_cents":"# + big + #"}],"total_cents":0,"currency":"EUR"}"#)) == "invalid_amount")
+        #expect(reason(eventJSON(data: #"{"items":[{"sku":"a","quantity":"# + big + #","unit_price_cents":"# + big + #"}],"total_cents":"# + big + #","currency":"EUR"}"#)) == "invalid_amount")
     }
 
     @Test("unknown fields are ignored, duplicate keys: last wins")

@@ -12,15 +12,21 @@
 /// - a negative `total_cents` is `total_mismatch` (the sum of valid items is never negative);
 /// - free-text strings (`sku`, `reason`, `carrier`, `tracking_number`, `method`,
 ///   `failure_code`) may be empty; ids must have 1-64 Unicode scalars;
+/// - no string field of the contract may contain U+0000 (PostgreSQL `text` cannot hold it):
+///   `invalid_field`, the detail names the field; unknown extra fields are not inspected;
+/// - `quantity` is 1...`ContractLimits.maximumQuantity` (10^6), `unit_price_cents` and
+///   `amount_cents` are 0...`ContractLimits.maximumCents` (10^12), `total_cents` at most
+///   10^12: outside is `invalid_amount` (checked items first, in order, then `total_cents`);
 /// - sums that overflow `Int64` are a `total_mismatch`, never a trap.
 ///
 /// Nothing here traps on input: no force unwraps of input-derived values, all arithmetic on
 /// input integers is overflow-checked.
 public enum EventValidator {
-    /// Values strictly larger than this are `too_large` (1 MiB).
-    public static let maximumValueBytes = 1_048_576
-    /// Ids (`event_id`, `order_id`, `customer_id`, `payment_id`) have 1...this many scalars.
-    public static let maximumIdLength = 64
+    /// Values strictly larger than this are `too_large` (`ContractLimits.maximumValueBytes`).
+    public static let maximumValueBytes = ContractLimits.maximumValueBytes
+    /// Ids (`event_id`, `order_id`, `customer_id`, `payment_id`) have 1...this many scalars
+    /// (`ContractLimits.maximumIdLength`).
+    public static let maximumIdLength = ContractLimits.maximumIdLength
 
     public static func validate(topic: String, key: [UInt8]?, value: [UInt8]) -> ValidationOutcome {
         do throws(Rejection) {
@@ -140,22 +146,30 @@ public enum EventValidator {
 
     private static func checkAmounts(_ payload: EventPayload) throws(Rejection) {
         switch payload {
-        case .orderCreated(let items, _, _):
+        case .orderCreated(let items, let total, _):
             if items.isEmpty { throw Rejection(.invalidAmount, "data.items must not be empty") }
             for (index, item) in items.enumerated() {
-                if item.quantity < 1 {
-                    throw Rejection(.invalidAmount, "data.items[\(index)].quantity must be >= 1, got \(item.quantity)")
-                }
-                if item.unitPriceCents < 0 {
-                    throw Rejection(.invalidAmount, "data.items[\(index)].unit_price_cents must be >= 0, got \(item.unitPriceCents)")
-                }
+                try checkRange("data.items[\(index)].quantity", item.quantity, 1...ContractLimits.maximumQuantity)
+                try checkRange("data.items[\(index)].unit_price_cents", item.unitPriceCents, 0...ContractLimits.maximumCents)
+            }
+            // A negative total is a total_mismatch (see above); only the upper bound is checked here.
+            if total > ContractLimits.maximumCents {
+                throw Rejection(.invalidAmount, "data.total_cents must be <= \(ContractLimits.maximumCents), got \(total)")
             }
         case .payment(let facts):
-            if facts.amountCents < 0 {
-                throw Rejection(.invalidAmount, "data.amount_cents must be >= 0, got \(facts.amountCents)")
-            }
+            try checkRange("data.amount_cents", facts.amountCents, 0...ContractLimits.maximumCents)
         case .orderCancelled, .orderShipped:
             break
+        }
+    }
+
+    /// `invalid_amount` unless `value` is in `range`; the detail names the field and the bound.
+    private static func checkRange(_ field: String, _ value: Int64, _ range: ClosedRange<Int64>) throws(Rejection) {
+        if value < range.lowerBound {
+            throw Rejection(.invalidAmount, "\(field) must be >= \(range.lowerBound), got \(value)")
+        }
+        if value > range.upperBound {
+            throw Rejection(.invalidAmount, "\(field) must be <= \(range.upperBound), got \(value)")
         }
     }
 

@@ -1,6 +1,9 @@
 /// Typed access to the members of one JSON object, throwing `invalid_field` rejections whose
 /// detail names the full field path (`data.items[1].quantity must be an integer`).
 ///
+/// Every string read here (`string` and `id`) is also refused when it contains U+0000, which
+/// PostgreSQL `text` cannot store (`data.items[0].sku must not contain the NUL character (U+0000)`).
+///
 /// Exists to keep `EventValidator` a readable list of fields instead of nested `guard case`s.
 struct FieldReader {
     let fields: [String: JSONValue]
@@ -24,7 +27,15 @@ struct FieldReader {
         guard case .string(let text) = value else {
             throw Rejection(.invalidField, "\(path)\(name) must be a string, got \(value.typeName)")
         }
+        try refuseNUL(name, text)
         return text
+    }
+
+    /// PostgreSQL `text` cannot hold U+0000, so no contract string may contain it.
+    private func refuseNUL(_ name: String, _ text: String) throws(Rejection) {
+        if text.utf8.contains(0) {
+            throw Rejection(.invalidField, "\(path)\(name) must not contain the NUL character (U+0000)")
+        }
     }
 
     /// A string of 1-64 Unicode scalars.
@@ -39,6 +50,7 @@ struct FieldReader {
         guard length >= 1, length <= EventValidator.maximumIdLength else {
             throw Rejection(.invalidField, "\(path)\(name) must have 1-\(EventValidator.maximumIdLength) characters, has \(text.unicodeScalars.count)")
         }
+        try refuseNUL(name, text)
         return text
     }
 
