@@ -1,14 +1,26 @@
 import ArgumentParser
+import Foundation
 import OrderStreamWorker
 import PostgreSQL
 
-/// `orderstream migrate`: applies the migrations that are missing, checks the applied ones.
+/// `orderstream migrate`: applies the migrations that are missing, checks the applied ones, and
+/// decides which color is active in the configured consumer group if it has never run.
 struct MigrateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "migrate",
         abstract: "Applies missing database migrations; refuses when an applied one changed.")
 
     @OptionGroup var options: GlobalOptions
+
+    @Option(name: .customLong("active-color"),
+            help: "The color that is active in a consumer group that has never run (blue or green; the database keeps blue unless told).")
+    var activeColor: String?
+
+    func validate() throws {
+        if let activeColor, !DeploymentSettings.colors.contains(activeColor) {
+            throw ValidationError("--active-color must be blue or green, not '\(activeColor)'")
+        }
+    }
 
     func run() async throws {
         let configuration = try options.configuration()
@@ -18,10 +30,20 @@ struct MigrateCommand: AsyncParsableCommand {
                 try PGConnectionConfiguration(configuration.databaseURL).withApplicationName("orderstream:migrate"),
                 logger: logger)
             defer { connection.close() }
-            return try SchemaMigrations.apply(on: connection)
+            let report = try SchemaMigrations.apply(on: connection)
+            let active = try DeploymentSettings.prepareGroup(configuration.group, initialActiveColor: activeColor, on: connection)
+            return (report, active)
         }
-        print("migrations applied: \(report.applied.map(String.init).joined(separator: ", ").ifEmpty("none")); "
-              + "already applied: \(report.alreadyApplied.map(String.init).joined(separator: ", ").ifEmpty("none"))")
+        print("migrations applied: \(report.0.applied.map(String.init).joined(separator: ", ").ifEmpty("none")); "
+              + "already applied: \(report.0.alreadyApplied.map(String.init).joined(separator: ", ").ifEmpty("none"))")
+        print("consumer group \(configuration.group): \(report.1) is active")
+        if let activeColor, activeColor != report.1 {
+            // The group already ran: its active color is only ever changed by a cutover.
+            FileHandle.standardError.write(Data(
+                ("orderstream migrate: consumer group \(configuration.group) already runs with \(report.1) active; "
+                 + "--active-color only decides for a group that never ran. Use `orderstream cutover --to \(activeColor)`.\n").utf8))
+            throw ExitCode(1)
+        }
     }
 }
 

@@ -49,7 +49,7 @@ final class WorkerRuntime: Sendable {
         state.update { $0.databaseUp = true }
         // The schema first: safe from several processes at once, refuses a changed migration.
         _ = try SchemaMigrations.apply(on: control)
-        let controlRow = try PositionStore.ensureControl(group: settings.group, initialColor: settings.color, on: control)
+        let controlRow = try PositionStore.ensureControl(group: settings.group, on: control)
         _ = try control.execute(
             """
             INSERT INTO workers (instance_id, consumer_group, color, application_name, http_port, state)

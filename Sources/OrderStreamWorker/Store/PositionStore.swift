@@ -19,10 +19,14 @@ enum PositionStore {
 
     /// Creates the group's control row if there is none: the first worker ever started makes
     /// its own color the active one, at epoch 1. Returns the row as it stands.
-    static func ensureControl(group: String, initialColor: String, on connection: PGConnection) throws(PGError) -> Control {
+    /// Creates the group's control row if it has none, with the database's initial active color
+    /// (`deployment_settings`, set by `orderstream migrate --active-color`, blue by default), or
+    /// `initialColor` when given; never the color of whichever worker starts first.
+    static func ensureControl(group: String, initialColor: String? = nil, on connection: PGConnection) throws(PGError) -> Control {
         _ = try connection.execute(
             """
-            INSERT INTO consumer_control (consumer_group, active_color, epoch) VALUES ($1, $2, 1)
+            INSERT INTO consumer_control (consumer_group, active_color, epoch)
+            SELECT $1, coalesce($2, (SELECT value FROM deployment_settings WHERE name = 'initial_active_color'), 'blue'), 1
             ON CONFLICT (consumer_group) DO NOTHING
             """, [group, initialColor])
         guard let control = try readControl(group: group, on: connection) else {
