@@ -3,7 +3,7 @@
 /// It exists so callers can decide what to do (retry, reconnect, give up) from a `kind`
 /// rather than from message text. Its `description` is safe to log: messages that libpq or
 /// the server produce are scrubbed of the connection's password before they are stored here.
-public struct PGError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct PGError: Error, Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible {
     /// What went wrong, in terms a caller acts on.
     public enum Kind: String, Sendable, Equatable {
         /// Could not open a connection (refused, bad password, unknown host, ...).
@@ -75,13 +75,20 @@ public struct PGError: Error, Sendable, Equatable, CustomStringConvertible {
         return ["21", "22", "23", "54"].contains(String(sqlState.prefix(2)))
     }
 
+    /// Safe for logs and answers: kind, SQLSTATE and the primary message, never the server's
+    /// DETAIL line, which can quote row data (`Failing row contains (...)`).
     public var description: String {
         var text = "PGError.\(kind.rawValue)"
         if let sqlState { text += " [\(sqlState)]" }
         if let statementIndex { text += " (pipeline statement \(statementIndex))" }
         text += ": \(message)"
-        if let detail { text += " DETAIL: \(detail)" }
         return text
+    }
+
+    /// `description` plus the DETAIL line, for debugging (`String(reflecting:)`, debug logs).
+    public var debugDescription: String {
+        guard let detail else { return description }
+        return description + " DETAIL: \(detail)"
     }
 
     /// Maps a SQLSTATE to a kind; nil for codes without a dedicated kind.

@@ -20,6 +20,25 @@ extension ServerTests {
             #expect(error.message.contains("duplicate key"))
         }
 
+        /// The DETAIL line can quote the row (here a card number): never in `description`, which
+        /// is what logs and answers print; still there for debugging.
+        @Test func descriptionLeavesOutTheRowDataOfDetail() throws {
+            let connection = try TestDatabase.connect()
+            defer { connection.close() }
+            let table = TestDatabase.uniqueName("detail")
+            try connection.execute("CREATE TABLE \(table) (card text CHECK (length(card) < 5))")
+            defer { _ = try? connection.execute("DROP TABLE \(table)") }
+            let error = try #require(throws: PGError.self) {
+                try connection.execute("INSERT INTO \(table) VALUES ('4111111111111111')")
+            }
+            #expect(error.sqlState == "23514")
+            #expect(error.isCausedByData && !error.isTransient)
+            #expect(error.detail?.contains("4111111111111111") == true, "\(String(describing: error.detail))")
+            #expect(!error.description.contains("4111111111111111"), "\(error.description)")
+            #expect(!"\(error)".contains("4111111111111111"))
+            #expect(String(reflecting: error).contains("4111111111111111"))
+        }
+
         @Test func serializationFailureBetweenTwoSerializableTransactions() throws {
             let first = try TestDatabase.connect()
             let second = try TestDatabase.connect()
