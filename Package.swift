@@ -82,7 +82,7 @@ let package = Package(
             resources: [
                 .embedInCode("Migrations/m0001_schema.sql"),
                 .embedInCode("Migrations/m0002_cutover.sql"),
-                .embedInCode("Migrations/m0003_initial_color.sql"),
+                .embedInCode("Migrations/m0003_deployment.sql"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -3,8 +3,9 @@ public enum MigrationError: Error, Sendable, Equatable, CustomStringConvertible 
     /// An applied migration's SQL changed: `expected` is the checksum recorded when it was
     /// applied, `found` the checksum of the SQL this binary has.
     case checksumMismatch(version: Int, expected: String, found: String)
-    /// The database has a migration version this binary does not know (a newer binary ran?).
-    case unknownAppliedVersion(Int)
+    /// The database has a migration this binary does not know (a newer release applied it), and
+    /// that migration declared that releases before `release` cannot run against it.
+    case incompatibleNewerMigration(version: Int, name: String, release: String?, knownUpTo: Int)
     /// Two migrations share a version.
     case duplicateVersion(Int)
     /// A `.sql` file not named `NNNN_name.sql`.
@@ -20,8 +21,10 @@ public enum MigrationError: Error, Sendable, Equatable, CustomStringConvertible 
         switch self {
         case .checksumMismatch(let version, let expected, let found):
             return "migration \(version) was changed after it was applied (recorded checksum \(expected), file checksum \(found)); refusing to continue"
-        case .unknownAppliedVersion(let version):
-            return "the database has migration \(version) applied, which this binary does not know"
+        case .incompatibleNewerMigration(let version, let name, let release, let knownUpTo):
+            let needed = release.map { "release \($0) or later" } ?? "a newer release"
+            return "the database has migration \(version) (\(name)) applied, which this binary (migrations up to "
+                + "\(knownUpTo)) does not know and which older releases cannot run against: run \(needed)"
         case .duplicateVersion(let version):
             return "two migrations have version \(version)"
         case .invalidFileName(let name):

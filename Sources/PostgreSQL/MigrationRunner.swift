@@ -6,8 +6,9 @@ import Logging
 /// others applied); `schema_migrations` is created under that lock; every migration runs in
 /// its own transaction together with its `schema_migrations` row, so a crash leaves either
 /// both or neither. Applied migrations are checked first: an edited one
-/// (`checksumMismatch`) or one unknown to this binary (`unknownAppliedVersion`) stops
-/// everything before any change.
+/// (`checksumMismatch`), or one unknown to this binary that did not declare itself compatible
+/// with older releases (`incompatibleNewerMigration`), stops everything before any change. An
+/// unknown one that did declare it (expand/contract: see `Migration`) is reported and tolerated.
 ///
 /// A migration's SQL runs through the simple query protocol (several statements allowed) inside
 /// a transaction, so it must not contain BEGIN/COMMIT or statements that cannot run in a
@@ -57,22 +58,43 @@ public struct MigrationRunner: Sendable {
                     applied_at timestamptz NOT NULL DEFAULT now()
                 )
                 """)
-            appliedRows = try connection.query("SELECT version, checksum FROM schema_migrations ORDER BY version")
+            // What an older binary needs to judge a migration it does not know (added in 0.2.0;
+            // rows of earlier releases are known to every binary that reads these columns).
+            try connection.execute(
+                """
+                ALTER TABLE schema_migrations
+                    ADD COLUMN IF NOT EXISTS release text,
+                    ADD COLUMN IF NOT EXISTS compatible_with_older boolean NOT NULL DEFAULT false
+                """)
+            appliedRows = try connection.query(
+                "SELECT version, name, checksum, release, compatible_with_older FROM schema_migrations ORDER BY version")
         } catch {
             throw .database(error)
         }
         var alreadyApplied: [Int] = []
+        var newerCompatible: [Int] = []
+        let knownUpTo = known.keys.max() ?? 0
         for row in 0..<appliedRows.rowCount {
             let version: Int
             let checksum: String
+            let name: String
+            let release: String?
+            let compatible: Bool
             do {
                 version = try appliedRows.int(row, "version")
                 checksum = try appliedRows.string(row, "checksum")
+                name = try appliedRows.string(row, "name")
+                release = try appliedRows.decodeIfPresent(String.self, row: row, column: "release")
+                compatible = try appliedRows.bool(row, "compatible_with_older")
             } catch {
                 throw .database(error)
             }
             guard let migration = known[version] else {
-                throw .unknownAppliedVersion(version)
+                guard compatible else {
+                    throw .incompatibleNewerMigration(version: version, name: name, release: release, knownUpTo: knownUpTo)
+                }
+                newerCompatible.append(version)
+                continue
             }
             guard migration.checksum == checksum else {
                 throw .checksumMismatch(version: version, expected: checksum, found: migration.checksum)
@@ -87,8 +109,12 @@ public struct MigrationRunner: Sendable {
                 try connection.transaction { connection in
                     try connection.executeScript(migration.sql)
                     try connection.execute(
-                        "INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
-                        [migration.version, migration.name, migration.checksum])
+                        """
+                        INSERT INTO schema_migrations (version, name, checksum, release, compatible_with_older)
+                        VALUES ($1, $2, $3, $4, $5)
+                        """,
+                        [migration.version, migration.name, migration.checksum, migration.release,
+                         migration.compatibleWithOlderReleases])
                 }
             } catch let error as PGError {
                 throw .migrationFailed(version: migration.version, error)
@@ -98,7 +124,11 @@ public struct MigrationRunner: Sendable {
             logger.info("applied migration", metadata: ["migration.version": "\(migration.version)", "migration.name": "\(migration.name)"])
             applied.append(migration.version)
         }
-        return MigrationReport(applied: applied, alreadyApplied: alreadyApplied)
+        if !newerCompatible.isEmpty {
+            logger.notice("the database has migrations of a newer release, which declared themselves compatible",
+                          metadata: ["migration.versions": "\(newerCompatible)"])
+        }
+        return MigrationReport(applied: applied, alreadyApplied: alreadyApplied, newerCompatible: newerCompatible)
     }
 
     private static func index(_ migrations: [Migration]) throws(MigrationError) -> [Int: Migration] {

@@ -48,14 +48,45 @@ extension ServerTests {
             }
         }
 
-        @Test func unknownAppliedVersionIsRefused() throws {
+        /// A newer release's migration that did not declare itself compatible (the default) is
+        /// refused by an older binary, naming it and the release it needs.
+        @Test func anUnknownIncompatibleMigrationIsRefusedNamingTheRelease() throws {
             try TestDatabase.withSchema("migunk") { configuration in
                 let connection = try PGConnection.connect(configuration)
                 defer { connection.close() }
                 let runner = MigrationRunner(connection)
-                _ = try runner.migrate(Self.set)
+                var newer = Self.set
+                newer[2].release = "2.0.0"
+                _ = try runner.migrate(newer)
                 let error = try #require(throws: MigrationError.self) { try runner.migrate(Array(Self.set.prefix(2))) }
-                #expect(error == .unknownAppliedVersion(3))
+                #expect(error == .incompatibleNewerMigration(version: 3, name: "seed", release: "2.0.0", knownUpTo: 2))
+                #expect("\(error)".contains("run release 2.0.0 or later"), "\(error)")
+            }
+        }
+
+        /// Expand: a newer release's additive migration, declared compatible, lets the older
+        /// binary run (and migrate what it knows) against it; the report names it.
+        @Test func anUnknownCompatibleMigrationIsTolerated() throws {
+            try TestDatabase.withSchema("migexp") { configuration in
+                let connection = try PGConnection.connect(configuration)
+                defer { connection.close() }
+                let runner = MigrationRunner(connection)
+                let additive = Migration(version: 4, name: "note", sql: "ALTER TABLE orders ADD COLUMN note text;",
+                                         release: "1.1.0", compatibleWithOlderReleases: true)
+                _ = try runner.migrate(Self.set + [additive])
+                let rows = try connection.query("SELECT release, compatible_with_older FROM schema_migrations WHERE version = 4")
+                #expect(try rows.string(0, "release") == "1.1.0")
+                #expect(try rows.bool(0, "compatible_with_older"))
+                let older = try runner.migrate(Self.set)
+                #expect(older == MigrationReport(applied: [], alreadyApplied: [1, 2, 3], newerCompatible: [4]))
+                // An incompatible one after it still refuses.
+                let contract = Migration(version: 5, name: "drop_amount", sql: "ALTER TABLE orders DROP COLUMN amount;",
+                                         release: "2.0.0", compatibleWithOlderReleases: false)
+                _ = try runner.migrate(Self.set + [additive, contract])
+                let error = try #require(throws: MigrationError.self) { try runner.migrate(Self.set) }
+                #expect(error == .incompatibleNewerMigration(version: 5, name: "drop_amount", release: "2.0.0", knownUpTo: 3))
+                // The release that knows everything runs.
+                #expect(try runner.migrate(Self.set + [additive, contract]).alreadyApplied == [1, 2, 3, 4, 5])
             }
         }
 

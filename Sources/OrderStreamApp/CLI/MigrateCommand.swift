@@ -16,6 +16,9 @@ struct MigrateCommand: AsyncParsableCommand {
             help: "The color that is active in a consumer group that has never run (blue or green; the database keeps blue unless told).")
     var activeColor: String?
 
+    @Flag(help: "Show what would be applied and whether the running workers stay compatible; change nothing.")
+    var plan = false
+
     func validate() throws {
         if let activeColor, !DeploymentSettings.colors.contains(activeColor) {
             throw ValidationError("--active-color must be blue or green, not '\(activeColor)'")
@@ -25,6 +28,17 @@ struct MigrateCommand: AsyncParsableCommand {
     func run() async throws {
         let configuration = try options.configuration()
         let logger = ProcessLogging.logger(configuration, label: "orderstream.migrate")
+        if plan {
+            let lines = try await Blocking.run {
+                let connection = try PGConnection.connect(
+                    try PGConnectionConfiguration(configuration.databaseURL).withApplicationName("orderstream:migrate"),
+                    logger: logger)
+                defer { connection.close() }
+                return try MigrationPlan.read(group: configuration.group, on: connection).lines
+            }
+            print(lines.joined(separator: "\n"))
+            return
+        }
         let report = try await Blocking.run {
             let connection = try PGConnection.connect(
                 try PGConnectionConfiguration(configuration.databaseURL).withApplicationName("orderstream:migrate"),

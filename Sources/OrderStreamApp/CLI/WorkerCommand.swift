@@ -46,6 +46,7 @@ struct WorkerCommand: AsyncParsableCommand {
         settings.batchSize = c.batchSize
         settings.applyConnections = c.applyConnections
         settings.httpPort = c.httpPort
+        settings.release = BuildInfo.version
 
         let metrics = WorkerMetrics(buildVersion: BuildInfo.version, buildRevision: BuildInfo.revision)
         let worker = Worker(settings: settings, metrics: metrics, logger: logger)

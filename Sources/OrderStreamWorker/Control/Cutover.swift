@@ -45,6 +45,9 @@ public struct Cutover: Sendable {
         case unknownGroup(String)
         case invalidColor(String)
         case timedOut(epoch: Int64, waitingFor: [String])
+        /// Live workers of the target color run a binary that cannot run against the schema
+        /// (a migration newer than they know declared older releases incompatible).
+        case incompatibleColor(color: String, workers: [String])
         case database(PGError)
 
         public var description: String {
@@ -57,6 +60,9 @@ public struct Cutover: Sendable {
                 return "epoch \(epoch) is fenced in, but the new color has not yet committed on "
                     + "\(partitions.count) partition(s) with pending events: \(partitions.prefix(12).joined(separator: ", "))"
                     + " (are its workers running and ready? `orderstream cutover --to <old color>` rolls back)"
+            case .incompatibleColor(let color, let workers):
+                return "\(color) cannot take over: its binary cannot run against the schema: "
+                    + workers.joined(separator: "; ") + " (deploy a release that knows these migrations to \(color) first)"
             case .database(let error):
                 return "database: \(error)"
             }
@@ -92,6 +98,7 @@ public struct Cutover: Sendable {
             return Report(group: group, fromColor: toColor, toColor: toColor, epoch: control.epoch, alreadyActive: true,
                           terminatedSessions: 0, completionSeconds: 0)
         }
+        try refuseIncompatibleColor(on: connection)
         let fence = try fenceIn(from: control.activeColor, on: connection, started: started)
         let fencedAt = Date()
         let newFirst = try waitForNewColor(epoch: fence.epoch, on: connection, highWatermark: highWatermark)
@@ -110,6 +117,30 @@ public struct Cutover: Sendable {
             throw .database(error)
         }
         return report
+    }
+
+    // MARK: schema compatibility
+
+    /// Refuses before anything changes when a live worker of the new color runs a binary that
+    /// does not know a migration that declared older releases incompatible (expand/contract).
+    private func refuseIncompatibleColor(on connection: PGConnection) throws(Failure) {
+        do {
+            let schema = try SchemaCompatibility.read(on: connection)
+            let workers = try SchemaCompatibility.runningWorkers(group: group, color: toColor, on: connection)
+            let problems = workers.compactMap { worker -> String? in
+                let blockers = schema.blockers(for: worker)
+                guard !blockers.isEmpty else { return nil }
+                return "worker \(worker.instanceId) (release \(worker.release ?? "before 0.2.0"), migrations up to "
+                    + "\(worker.knownMigration)) cannot run against migration " + blockers.map(\.needs).joined(separator: ", ")
+            }
+            if !problems.isEmpty { throw Failure.incompatibleColor(color: toColor, workers: problems) }
+        } catch let failure as Failure {
+            throw failure
+        } catch let error as PGError {
+            throw .database(error)
+        } catch {
+            throw .database(PGError(kind: .other, message: "\(error)"))
+        }
     }
 
     // MARK: fence

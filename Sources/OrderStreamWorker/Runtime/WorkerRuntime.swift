@@ -52,12 +52,14 @@ final class WorkerRuntime: Sendable {
         let controlRow = try PositionStore.ensureControl(group: settings.group, on: control)
         _ = try control.execute(
             """
-            INSERT INTO workers (instance_id, consumer_group, color, application_name, http_port, state)
-            VALUES ($1, $2, $3, $4, $5, 'starting')
+            INSERT INTO workers (instance_id, consumer_group, color, application_name, http_port, state, release, known_migration)
+            VALUES ($1, $2, $3, $4, $5, 'starting', $6, $7)
             ON CONFLICT (instance_id) DO UPDATE SET consumer_group = $2, color = $3, application_name = $4,
-                http_port = $5, started_at = now(), heartbeat_at = now(), state = 'starting'
+                http_port = $5, started_at = now(), heartbeat_at = now(), state = 'starting', release = $6,
+                known_migration = $7
             """,
-            [settings.instanceId, settings.group, settings.color, settings.applicationName, settings.httpPort])
+            [settings.instanceId, settings.group, settings.color, settings.applicationName, settings.httpPort,
+             settings.release, SchemaMigrations.knownUpTo])
         state.update {
             $0.active = controlRow.activeColor == settings.color
             $0.fencedAtEpoch = nil
