@@ -14,9 +14,10 @@ struct MigrateCommand: AsyncParsableCommand {
         let configuration = try options.configuration()
         let logger = ProcessLogging.logger(configuration, label: "orderstream.migrate")
         let report = try await Blocking.run {
-            let connection = try PGConnection.connect(
-                try PGConnectionConfiguration(configuration.databaseURL).withApplicationName("orderstream:migrate"),
-                logger: logger)
+            let database = try PGConnectionConfiguration(configuration.databaseURL).withApplicationName("orderstream:migrate")
+            // The migration lock is a session-level advisory lock: refuse a pooler in transaction mode.
+            try SessionPinningCheck.verify(database, logger: logger)
+            let connection = try PGConnection.connect(database, logger: logger)
             defer { connection.close() }
             return try SchemaMigrations.apply(on: connection)
         }
