@@ -82,8 +82,15 @@ log_tail() {
     fi
 }
 
+# Alive and not a zombie (a daemon whose parent is an init that does not reap at once).
+pid_alive() {
+    local state
+    state="$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null || true)"
+    [[ -n "$state" && "$state" != "Z" ]]
+}
+
 is_running() {
-    [[ -f "$PID_FILE" ]] && kill -0 "$(cat "$PID_FILE")" 2>/dev/null
+    [[ -f "$PID_FILE" ]] && pid_alive "$(cat "$PID_FILE")"
 }
 
 port_in_use() {
@@ -179,7 +186,7 @@ case "$COMMAND" in
             pid="$(cat "$PID_FILE")"
             kill -TERM "$pid" 2>/dev/null || true
             for _ in $(seq 1 50); do
-                kill -0 "$pid" 2>/dev/null || exit 0
+                pid_alive "$pid" || exit 0
                 sleep 0.1
             done
             kill -KILL "$pid" 2>/dev/null || true

@@ -57,7 +57,15 @@ struct FailoverTests {
         let expected = ExpectedStream(orders: 7_000, duplicates: 0.05, invalid: 0.01, seed: 29)
         let publisher = try expected.startPublishing(to: cluster, rate: 2_500)
         defer { publisher.kill() }
-        try await Task.sleep(for: .seconds(3))
+        // Part of the load reaches the replica (a checkpoint flushes the WAL so far), the
+        // commits of the next 1.5 s most likely not.
+        try await Task.sleep(for: .seconds(2))
+        _ = try TestEnvironment.query(primary, "CHECKPOINT")
+        let streamed = await TestEnvironment.eventually(timeout: .seconds(10)) {
+            (try? Self.positions(replica).values.reduce(0, +)) ?? 0 > 0
+        }
+        #expect(streamed, "no applied batch reached the replica")
+        try await Task.sleep(for: .milliseconds(1_500))
         let appliedBefore = try await worker.kpis().int("events_applied")
         #expect(appliedBefore > 0, "nothing applied before the failover")
 
@@ -87,7 +95,7 @@ struct FailoverTests {
         print("failover: the primary had committed \(onPrimary.values.reduce(0, +)) offsets, the promoted replica "
               + "\(onReplica.values.reduce(0, +)): \(lostOffsets) offsets of \(lostPartitions) partitions lost "
               + "(at least; commits after the last read are not counted); promoted "
-              + "\(promotedAt - crashedAt) after the crash; \(appliedBefore) events applied 3 s into the load")
+              + "\(promotedAt - crashedAt) after the crash; \(appliedBefore) events applied 3.5 s into the load")
 
         #expect(await publisher.wait(timeout: .seconds(60)) == 0)
         let kpis = try await worker.waitAccounted(messages: expected.messages, timeout: .seconds(90))
@@ -114,8 +122,9 @@ struct FailoverTests {
             cluster: cluster, databaseURL: database + "?options=-c%20statement_timeout%3D1000", instanceId: "stall")
         defer { worker.runner.kill() }
         try await worker.waitReady()
+        // ~15,000 messages at 1,000/s: publishing runs through the stall.
         let expected = ExpectedStream(orders: 4_000, duplicates: 0.05, invalid: 0.01, seed: 31)
-        let publisher = try expected.startPublishing(to: cluster, rate: 1_500)
+        let publisher = try expected.startPublishing(to: cluster, rate: 1_000)
         defer { publisher.kill() }
         let started = await TestEnvironment.eventually(timeout: .seconds(20)) {
             (try? await worker.kpis().int("events_applied")) ?? 0 > 0
@@ -129,12 +138,12 @@ struct FailoverTests {
         let locked = try await blocker.query(
             "SELECT next_offset FROM partition_positions WHERE topic = 'orders' AND partition = 0 FOR UPDATE")
         #expect(locked.rowCount == 1)
+        let positionsAtLock = try Self.positions(database)
         // The stall is reported with the partition and why, on /health/ready and as a gauge.
         var lastHealth = ""
         let reported = await TestEnvironment.eventually(timeout: .seconds(30)) {
             guard let answer = await HTTPProbe.tryGet(worker.baseURL + "/health/ready") else { return false }
-            lastHealth = answer.body
-            guard answer.status == 503 else { return false }
+            lastHealth = "\(answer.status) \(answer.body)"
             let reasons = try? JSONParser.parse(answer.body).objectValue?["reasons"]?.arrayValue
             return reasons?.contains { reason in
                 let text = reason.stringValue ?? ""
@@ -149,6 +158,12 @@ struct FailoverTests {
         #expect(stalled.count == 1 && stalled.first.flatMap { Double($0.split(separator: " ").last ?? "") } == 1,
                 "orderstream_partition_stalled for orders/0 is not 1: \(stalled)")
         #expect(publisher.isRunning, "publishing ended while the row was locked")
+        // Whatever the report, the lock really held orders/0 back while the others moved on.
+        let lockedAt = try locked.int64(0, "next_offset")
+        let duringLock = try Self.positions(database)
+        #expect(duringLock["orders/0"] == lockedAt, "orders/0 moved while its row was locked")
+        let startedAt = positionsAtLock.values.reduce(0, +)
+        #expect(duringLock.values.reduce(0, +) > startedAt, "no partition moved while orders/0 was locked")
 
         // The lock goes away: the worker catches up, ready again, exact.
         try await blocker.execute("ROLLBACK")
