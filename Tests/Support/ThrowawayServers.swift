@@ -27,6 +27,7 @@ public final class ThrowawayServers: Sendable {
             throw TestEnvironment.Missing(description: "\(script) \(arguments.joined(separator: " ")) failed (\(output.status)): \(output.stderr)")
         }
         print("\(script) \(arguments.first ?? ""): \(ContinuousClock.now - started)")
+        if !output.stderr.isEmpty { print(output.stderr.trimmingCharacters(in: .whitespacesAndNewlines)) }
         var exports: [String: String] = [:]
         for line in output.stdout.split(separator: "\n") where line.hasPrefix("export ") {
             let pair = line.dropFirst("export ".count).split(separator: "=", maxSplits: 1)
