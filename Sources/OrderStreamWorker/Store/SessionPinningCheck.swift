@@ -42,14 +42,21 @@ public enum SessionPinningCheck {
         guard before == after, other != before else {
             throw PGError(
                 kind: .invalidConfiguration,
-                message: problem + " (one session ran on server sessions \(before) and \(after), another on \(other))")
+                message: problem + " (one session's transactions ran in server backends \(before.pid) and \(after.pid), "
+                    + "another session's in \(other.pid))")
         }
-        logger.debug("database sessions are pinned", metadata: ["server_session": "\(before)"])
+        logger.debug("database sessions are pinned", metadata: ["backend_pid": "\(before.pid)"])
     }
 
     /// The server session a statement ran in: its backend pid and the server's start time.
-    static func serverSession(_ connection: PGConnection) throws(PGError) -> String {
-        try connection.query("SELECT pg_backend_pid()::text || '@' || pg_postmaster_start_time()::text AS session")
-            .string(0, "session")
+    struct ServerSession: Equatable {
+        let pid: Int32
+        let serverStarted: String
+    }
+
+    static func serverSession(_ connection: PGConnection) throws(PGError) -> ServerSession {
+        let result = try connection.query(
+            "SELECT pg_backend_pid() AS pid, pg_postmaster_start_time()::text AS started")
+        return ServerSession(pid: try result.int32(0, "pid"), serverStarted: try result.string(0, "started"))
     }
 }
