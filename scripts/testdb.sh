@@ -7,6 +7,14 @@
 #   testdb.sh stop DIR     fast shutdown (no error if it is not running)
 #   testdb.sh restart DIR  fast restart on the same port
 #   testdb.sh status DIR   exit 0 when running
+#   testdb.sh start-replica PRIMARY_DIR REPLICA_DIR
+#                          a streaming replica (asynchronous, hot standby) of the running
+#                          cluster in PRIMARY_DIR: pg_basebackup into REPLICA_DIR, started on a
+#                          free loopback port; prints ORDERSTREAM_TEST_REPLICA_URL, _PORT and
+#                          _PGDATA export lines once the replica streams
+#   testdb.sh promote DIR  promotes the replica in DIR and waits until it accepts writes
+#   testdb.sh stop-immediate DIR
+#                          immediate shutdown (a crash: no checkpoint, no last WAL to replicas)
 #
 # Only the export lines go to stdout; everything else goes to stderr. Any failure exits
 # non-zero with a message (and the tail of the server log when the server is involved).
@@ -28,19 +36,30 @@ die() {
 trap 'echo "testdb.sh: error: command failed (line $LINENO): $BASH_COMMAND" >&2' ERR
 
 usage() {
-    echo "usage: testdb.sh start|stop|restart|status DIR" >&2
+    echo "usage: testdb.sh start|stop|stop-immediate|restart|status|promote DIR" >&2
+    echo "       testdb.sh start-replica PRIMARY_DIR REPLICA_DIR" >&2
     exit 2
 }
 
-[[ $# -eq 2 ]] || usage
-COMMAND=$1
-DIR=$2
-[[ -n "$DIR" ]] || usage
-case "$DIR" in
-    /*) ;;
-    *) DIR="$(pwd)/$DIR" ;;
-esac
-DIR="${DIR%/}"
+absolute_dir() {
+    local dir=$1
+    [[ -n "$dir" ]] || usage
+    case "$dir" in
+        /*) ;;
+        *) dir="$(pwd)/$dir" ;;
+    esac
+    echo "${dir%/}"
+}
+
+COMMAND=${1:-}
+REPLICA_DIR=""
+if [[ "$COMMAND" == "start-replica" ]]; then
+    [[ $# -eq 3 ]] || usage
+    REPLICA_DIR="$(absolute_dir "$3")"
+else
+    [[ $# -eq 2 ]] || usage
+fi
+DIR="$(absolute_dir "$2")"
 
 # Newest installed major version, e.g. /usr/lib/postgresql/15/bin.
 find_bindir() {
@@ -81,8 +100,13 @@ else
     as_owner() { (cd / && "$@"); }
 fi
 
-LOG="$DIR/server.log"
-PORT_FILE="$DIR/testdb.port"
+# The cluster the functions below act on (start-replica switches from the primary to the replica).
+use_dir() {
+    DIR=$1
+    LOG="$DIR/server.log"
+    PORT_FILE="$DIR/testdb.port"
+}
+use_dir "$DIR"
 
 log_tail() {
     if [[ -f "$LOG" ]]; then
@@ -219,7 +243,108 @@ WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = '$DATABASE') \gexec
 EOF
 }
 
+print_replica_exports() {
+    local port
+    port="$(cat "$PORT_FILE")"
+    echo "export ORDERSTREAM_TEST_REPLICA_URL=postgresql://$ROLE:$PASSWORD@127.0.0.1:$port/$DATABASE"
+    echo "export ORDERSTREAM_TEST_REPLICA_PORT=$port"
+    echo "export ORDERSTREAM_TEST_REPLICA_PGDATA=$DIR"
+}
+
+# Replication connections come through the trusted socket inside the primary's DIR, as the
+# bootstrap superuser; TCP keeps needing a password.
+allow_replication() {
+    if ! grep -q -E "^local[[:space:]]+replication[[:space:]]" "$DIR/pg_hba.conf"; then
+        echo "local   replication   all                  trust" >>"$DIR/pg_hba.conf"
+        as_owner "$BINDIR/pg_ctl" reload -D "$DIR" >/dev/null || { log_tail; die "pg_ctl reload failed"; }
+    fi
+}
+
+# Waits until `sql` (run on the cluster in DIR) prints `want`, at most `seconds`.
+wait_for() {
+    local sql=$1 want=$2 seconds=$3 got="" tries=0
+    while ((tries < seconds * 5)); do
+        got="$(psql_admin -t -A -c "$sql" 2>/dev/null || true)"
+        [[ "$got" == "$want" ]] && return 0
+        sleep 0.2
+        tries=$((tries + 1))
+    done
+    return 1
+}
+
+start_replica() {
+    local primary=$DIR replica=$REPLICA_DIR primary_port
+    is_running || die "the primary in $primary is not running (testdb.sh start $primary first)"
+    primary_port="$(cat "$PORT_FILE")"
+    if [[ -f "$replica/PG_VERSION" ]]; then
+        use_dir "$replica"
+        is_running || start_server
+        print_replica_exports
+        return 0
+    fi
+    allow_replication
+    mkdir -p "$replica"
+    [[ -z "$(ls -A "$replica")" ]] || die "$replica exists, is not empty and holds no PostgreSQL cluster"
+    [[ "$(id -u)" -ne 0 ]] || chown "$OWNER" "$replica"
+    chmod 700 "$replica"
+    as_owner test -w "$replica" || die "user '$OWNER' cannot write $replica (every parent folder must be searchable by it; /tmp works)"
+    # -R writes standby.signal and primary_conninfo (the primary's socket, as postgres).
+    # A reload of pg_hba.conf may take a moment to apply: retry a few times.
+    local attempt backuplog
+    backuplog="$(mktemp)"
+    for attempt in 1 2 3 4 5; do
+        if as_owner "$BINDIR/pg_basebackup" -D "$replica" -h "$primary" -p "$primary_port" -U postgres \
+            -X stream -R --checkpoint=fast >"$backuplog" 2>&1; then
+            break
+        fi
+        if ((attempt == 5)); then
+            cat "$backuplog" >&2
+            rm -f "$backuplog"
+            die "pg_basebackup from $primary failed"
+        fi
+        sleep 1
+    done
+    rm -f "$backuplog"
+
+    use_dir "$replica"
+    local port
+    port="$(pick_port)"
+    rm -f "$LOG"
+    sed -i -E "s|^port = [0-9]+$|port = $port|; s|^unix_socket_directories = .*$|unix_socket_directories = '$replica'|" \
+        "$DIR/postgresql.conf"
+    echo "$port" >"$PORT_FILE"
+    [[ "$(id -u)" -ne 0 ]] || chown "$OWNER" "$PORT_FILE"
+    start_server
+    wait_for "SELECT status FROM pg_stat_wal_receiver" "streaming" 30 || { log_tail; die "the replica in $replica does not stream from $primary"; }
+    print_replica_exports
+}
+
+promote() {
+    is_running || die "$DIR is not running"
+    if [[ "$(psql_admin -t -A -c "SELECT pg_is_in_recovery()")" == "t" ]]; then
+        as_owner "$BINDIR/pg_ctl" promote -D "$DIR" -w -t 60 >/dev/null || { log_tail; die "pg_ctl promote failed"; }
+    fi
+    # Accepting writes: out of recovery, and a write transaction commits.
+    local tries=0
+    until psql_admin -c "CREATE TEMP TABLE testdb_promoted (x int)" >/dev/null 2>&1; do
+        tries=$((tries + 1))
+        ((tries < 150)) || { log_tail; die "$DIR does not accept writes after promotion"; }
+        sleep 0.2
+    done
+}
+
 case "$COMMAND" in
+    start-replica)
+        start_replica
+        ;;
+    promote)
+        promote
+        ;;
+    stop-immediate)
+        if is_running; then
+            as_owner "$BINDIR/pg_ctl" stop -D "$DIR" -m immediate -w -t 60 >/dev/null || { log_tail; die "pg_ctl stop -m immediate failed"; }
+        fi
+        ;;
     start)
         if is_running; then
             [[ -f "$PORT_FILE" ]] || die "$DIR is running but has no $PORT_FILE (not made by testdb.sh?)"

@@ -40,9 +40,10 @@ struct MigrateCommand: AsyncParsableCommand {
             return
         }
         let report = try await Blocking.run {
-            let connection = try PGConnection.connect(
-                try PGConnectionConfiguration(configuration.databaseURL).withApplicationName("orderstream:migrate"),
-                logger: logger)
+            let database = try PGConnectionConfiguration(configuration.databaseURL).withApplicationName("orderstream:migrate")
+            // The migration lock is a session-level advisory lock: refuse a pooler in transaction mode.
+            try SessionPinningCheck.verify(database, logger: logger)
+            let connection = try PGConnection.connect(database, logger: logger)
             defer { connection.close() }
             let report = try SchemaMigrations.apply(on: connection)
             let active = try DeploymentSettings.prepareGroup(configuration.group, initialActiveColor: activeColor, on: connection)

@@ -34,7 +34,10 @@ public final class Worker: Service, Sendable {
                     try WorkerRuntime.start(settings: settings, metrics: metrics, state: state, logger: logger)
                 }
             } catch {
-                if Self.refusesToStart(error) { throw error }
+                if Self.refusesToStart(error) {
+                    logger.critical("refusing to start", metadata: ["error": "\(error)"])
+                    throw error
+                }
                 logger.error("cannot start yet; retrying in 2 s", metadata: ["error": "\(error)"])
                 try? await Task.sleep(for: .seconds(2))
                 if Task.isShuttingDownGracefully || Task.isCancelled { return }

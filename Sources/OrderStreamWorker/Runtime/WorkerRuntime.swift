@@ -47,6 +47,8 @@ final class WorkerRuntime: Sendable {
         let database = try PGConnectionConfiguration(settings.databaseURL).withApplicationName(settings.applicationName)
         let control = try PGConnection.connect(database, logger: logger)
         state.update { $0.databaseUp = true }
+        // Prepared statements, advisory locks and LISTEN/NOTIFY need a session of our own.
+        try SessionPinningCheck.verify(database, logger: logger)
         // The schema first: safe from several processes at once, refuses a changed migration.
         _ = try SchemaMigrations.apply(on: control)
         let controlRow = try PositionStore.ensureControl(group: settings.group, on: control)
