@@ -66,7 +66,7 @@ struct FailoverTests {
         }
         #expect(streamed, "no applied batch reached the replica")
         try await Task.sleep(for: .milliseconds(1_500))
-        let appliedBefore = try await worker.kpis().int("events_applied")
+        let appliedBefore = try #require(try await worker.kpis().int("events_applied"), "no events_applied in /kpis")
         #expect(appliedBefore > 0, "nothing applied before the failover")
 
         // The crash: positions as the primary committed them just before, then an immediate stop.
