@@ -27,7 +27,7 @@ struct HTTPRoutesTests {
 
         func order(id: String) async throws -> OrderView? {
             if failing { throw Down() }
-            guard id == "ord-1" else { return nil }
+            guard ["ord-1", "ord 1", "a/b", "été-7"].contains(id) else { return nil }
             return OrderView(orderId: id, facts: OrderFacts(created: true, totalCents: 1_500, currency: "EUR", customerId: "c-1",
                                                             capturedCents: 1_500, anyAuthorizedOrCaptured: true))
         }
@@ -75,6 +75,25 @@ struct HTTPRoutesTests {
                 #expect(response.status == .notFound)
                 #expect(String(buffer: response.body).contains("\"error\""))
             }
+        }
+    }
+
+    /// Order ids are percent-decoded: a space, a slash and non-ASCII letters reach the lookup as
+    /// the contract's characters, and a broken escape is a 400, never the literal text.
+    @Test func orderIdsArePercentDecoded() async throws {
+        try await Self.app(FakeReadModel()).test(.router) { client in
+            for (path, id) in [("ord%201", "ord 1"), ("a%2Fb", "a/b"), ("%C3%A9t%C3%A9-7", "été-7")] {
+                try await client.execute(uri: "/orders/\(path)", method: .get) { response in
+                    #expect(response.status == .ok, "\(path)")
+                    #expect(String(buffer: response.body).contains(#""order_id":"\#(id)""#), "\(String(buffer: response.body))")
+                }
+            }
+            try await client.execute(uri: "/orders/ord%2", method: .get) { response in
+                #expect(response.status == .badRequest)
+                #expect(String(buffer: response.body).contains("percent-encoded"))
+            }
+            try await client.execute(uri: "/orders/%FF%FE", method: .get) { #expect($0.status == .badRequest) }
+            try await client.execute(uri: "/orders/ord%202", method: .get) { #expect($0.status == .notFound) }
         }
     }
 

@@ -1,9 +1,10 @@
+import Foundation
 import Hummingbird
 import OrderStreamDomain
 import OrderStreamWorker
 import Prometheus
 
-/// The worker's HTTP API (see INTERFACE.md): health, metrics, KPIs and orders. Every answer,
+/// The worker's HTTP API (see docs/interface.md): health, metrics, KPIs and orders. Every answer,
 /// errors included, is JSON except `/metrics`.
 public enum HTTPRoutes {
     /// Builds the router. `readiness` is asked on every `/health/ready`.
@@ -44,8 +45,13 @@ public enum HTTPRoutes {
             }
         }
         router.get("/orders/:id") { _, context in
-            guard let id = context.parameters.get("id"), !id.isEmpty else {
+            // The path segment is percent-encoded: `ord%201` is the order `ord 1`, `a%2Fb` is
+            // `a/b` (an id may hold any character the contract allows).
+            guard let raw = context.parameters.get("id"), !raw.isEmpty else {
                 return json(.badRequest, errorBody("an order id is required"))
+            }
+            guard let id = raw.removingPercentEncoding, !id.isEmpty else {
+                return json(.badRequest, errorBody("the order id is not valid percent-encoded UTF-8"))
             }
             do {
                 guard let order = try await readModel.order(id: id) else {
