@@ -100,22 +100,8 @@ is_running() {
     [[ -f "$PID_FILE" ]] && pid_alive "$(cat "$PID_FILE")"
 }
 
-port_in_use() {
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
-
-pick_port() {
-    local tries=0 port
-    while ((tries < 200)); do
-        port=$((20000 + RANDOM % 30000))
-        if ! port_in_use "$port"; then
-            echo "$port"
-            return 0
-        fi
-        tries=$((tries + 1))
-    done
-    die "could not find a free loopback port"
-}
+# port_in_use and pick_port
+source "$(dirname "${BASH_SOURCE[0]}")/lib/ports.sh"
 
 print_exports() {
     local port

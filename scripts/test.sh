@@ -17,16 +17,8 @@ fi
 
 bash scripts/install-deps.sh
 
-DATA_DIR="$(mktemp -d /tmp/orderstream-test.XXXXXX)"
-chmod 755 "$DATA_DIR"
-cleanup() {
-    bash scripts/testdb.sh stop "$DATA_DIR/pg" >/dev/null 2>&1 || true
-    rm -rf "$DATA_DIR"
-}
-trap cleanup EXIT
-eval "$(bash scripts/testdb.sh start "$DATA_DIR/pg")"
-export ORDERSTREAM_TEST_DATABASE_URL ORDERSTREAM_TEST_PGDATA
-export ORDERSTREAM_TEST_TMP="$DATA_DIR"
+source scripts/lib/throwaway-postgresql.sh
+start_throwaway_postgresql test
 
 echo "== building"
 set +e

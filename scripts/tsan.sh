@@ -1,34 +1,38 @@
 #!/usr/bin/env bash
-# The concurrency-heavy tests once more, built and run under ThreadSanitizer: the partition
-# table and poison isolation, rebalances and the consumer's threads, the producer's delivery
-# path, the PostgreSQL layer (reconnects, notifications, cancels), fencing and cutover, and the
-# drain and cutover tests with worker processes. A data race fails the step.
+# The concurrency-heavy tests once more, built and run under ThreadSanitizer, in process: the
+# partition table and poison isolation, rebalances and the consumer's threads (cooperative and
+# eager), the producer's delivery path, the PostgreSQL layer (reconnects, notifications,
+# cancels, concurrent migrations), fencing and cutover. Any report fails the step.
+#
+# Not here: the tests that run worker processes (drain, cutovers under load). Their workers
+# would be instrumented too, but their reports go to the workers' own output, and an
+# instrumented loadgen cannot keep those tests' publishing rates. Known blind spot:
+# Synchronization.Mutex on Linux is invisible to the sanitizer (its lock lives in the
+# uninstrumented runtime; a Mutex-guarded array appended to by four threads is reported as a
+# race), so state guarded by Mutex is not checked; the Kafka producer core and the Kafka test helpers use LockedValue (an NSLock) instead.
 #
 #   bash scripts/tsan.sh [--filter REGEX]
 #
 # Built into .build-tsan (its own scratch path; about 3 times slower than a debug build), with
 # a throwaway PostgreSQL like scripts/test.sh. RoundTripTests is left out: it measures volume,
 # and its rate floor is not meant for an instrumented build.
+#
+# librdkafka starts its threads with C11 thrd_create, which the sanitizer cannot see on glibc
+# (they crash at their first allocation): scripts/tsan/c11-threads-as-pthreads.c, compiled here
+# and preloaded into the test process (and the worker processes it starts), routes them through
+# pthread_create so that the Kafka layer runs, and is checked, under the sanitizer too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-FILTER='PartitionTableTests|PoisonIsolationTests|RebalanceTests|ConsumerOperationsTests|ProducerFailureTests|PostgreSQLTests|CutoverTests|FencingTests|ZeroDowntimeTests'
+FILTER='PartitionTableTests|PoisonIsolationTests|RebalanceTests|ConsumerOperationsTests|ProducerFailureTests|PostgreSQLTests|CutoverTests|FencingTests'
 if [[ "${1:-}" == "--filter" ]]; then
     FILTER=$2
 fi
 
 bash scripts/install-deps.sh
 
-DATA_DIR="$(mktemp -d /tmp/orderstream-tsan.XXXXXX)"
-chmod 755 "$DATA_DIR"
-cleanup() {
-    bash scripts/testdb.sh stop "$DATA_DIR/pg" >/dev/null 2>&1 || true
-    rm -rf "$DATA_DIR"
-}
-trap cleanup EXIT
-eval "$(bash scripts/testdb.sh start "$DATA_DIR/pg")"
-export ORDERSTREAM_TEST_DATABASE_URL ORDERSTREAM_TEST_PGDATA
-export ORDERSTREAM_TEST_TMP="$DATA_DIR"
+source scripts/lib/throwaway-postgresql.sh
+start_throwaway_postgresql tsan
 # Any report fails the run (the test process exits 66), with the other thread's stack.
 export TSAN_OPTIONS="halt_on_error=0 exitcode=66 history_size=4 second_deadlock_stack=1"
 
@@ -41,9 +45,11 @@ if [[ $build_status -ne 0 ]]; then
     echo "== tsan build FAILED (exit $build_status)"
     exit "$build_status"
 fi
+cc -shared -fPIC -O2 -Wall -Wextra -Werror -o "$DATA_DIR/c11-threads-as-pthreads.so" scripts/tsan/c11-threads-as-pthreads.c
 echo "== running under ThreadSanitizer: $FILTER"
 set +e
-swift test --skip-build --sanitize thread --scratch-path .build-tsan --no-parallel --filter "$FILTER" 2>&1 | tee "$DATA_DIR/tsan.log"
+LD_PRELOAD="$DATA_DIR/c11-threads-as-pthreads.so" \
+    swift test --skip-build --sanitize thread --scratch-path .build-tsan --no-parallel --filter "$FILTER" 2>&1 | tee "$DATA_DIR/tsan.log"
 status=${PIPESTATUS[0]}
 set -e
 races=$(grep -c "WARNING: ThreadSanitizer" "$DATA_DIR/tsan.log" || true)

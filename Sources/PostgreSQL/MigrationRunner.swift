@@ -116,10 +116,8 @@ public struct MigrationRunner: Sendable {
                         [migration.version, migration.name, migration.checksum, migration.release,
                          migration.compatibleWithOlderReleases])
                 }
-            } catch let error as PGError {
-                throw .migrationFailed(version: migration.version, error)
             } catch {
-                throw .migrationFailed(version: migration.version, PGError(kind: .other, message: "\(error)"))
+                throw .migrationFailed(version: migration.version, PGError(wrapping: error))
             }
             logger.info("applied migration", metadata: ["migration.version": "\(migration.version)", "migration.name": "\(migration.name)"])
             applied.append(migration.version)

@@ -51,6 +51,16 @@ public struct PGError: Error, Sendable, Equatable, CustomStringConvertible, Cust
         self.statementIndex = statementIndex
     }
 
+    /// `error` itself when it is a `PGError`, else an `.other` error describing it: for the
+    /// untyped `throws` of `PGConnection.transaction` bodies, whose errors are ours or this layer's.
+    public init(wrapping error: any Error) {
+        if let error = error as? PGError {
+            self = error
+        } else {
+            self.init(kind: .other, message: "\(error)")
+        }
+    }
+
     /// Whether retrying (a new transaction, possibly after a reconnect) may succeed: connection
     /// loss, serialization failures, deadlocks, lock timeouts, shutdowns, a server that is
     /// read-only (SQLSTATE 25006: a standby during a failover), out of resources (class 53) or

@@ -1,5 +1,5 @@
 import Foundation
-import Kafka
+@testable import Kafka
 import Synchronization
 
 /// A consumer on its own polling thread, as the worker will run it: subscribe, poll
@@ -7,12 +7,12 @@ import Synchronization
 final class ConsumerRunner: Sendable {
     let consumer: KafkaConsumer
     let handler: RecordingRebalanceHandler
-    let messages = Mutex<[KafkaMessage]>([])
+    let messages = LockedValue<[KafkaMessage]>([])
     let count = Atomic<Int>(0)
     private let topics: [String]
     private let stopRequested = Atomic<Bool>(false)
     private let finished = DispatchSemaphore(value: 0)
-    let pollError = Mutex<KafkaError?>(nil)
+    let pollError = LockedValue<KafkaError?>(nil)
 
     init(configuration: KafkaConfiguration, topics: [String], explicitOffsets: [TopicPartition: Int64] = [:]) throws {
         let handler = RecordingRebalanceHandler(explicitOffsets: explicitOffsets)

@@ -1,5 +1,5 @@
 import Foundation
-import Kafka
+@testable import Kafka
 import Synchronization
 import Testing
 
@@ -11,7 +11,7 @@ extension KafkaTests {
             defer { cluster.close() }
             let topic = TestSupport.unique("undeliverable")
             try cluster.createTopic(topic, partitions: 1)
-            let errors = Mutex<[KafkaError]>([])
+            let errors = LockedValue<[KafkaError]>([])
             // Every wait librdkafka may add to message.timeout.ms, bounded by what is configured
             // here rather than by its defaults: a produce request already in flight is timed out
             // only after request.timeout.ms (30 s by default; seen once: 10.6 s); while every
@@ -58,7 +58,7 @@ extension KafkaTests {
             #expect(elapsed < .milliseconds(boundMillis), "bound derived from the configuration: \(boundMillis) ms")
 
             // Still down: messages pending at close get their completion with an error, exactly once.
-            let calls = Mutex<[Int: Int]>([:])
+            let calls = LockedValue<[Int: Int]>([:])
             let failures = Atomic<Int>(0)
             for i in 0..<10 {
                 try producer.send(KafkaOutgoingMessage(topic: topic, value: TestSupport.bytes("pending-\(i)"))) { result in

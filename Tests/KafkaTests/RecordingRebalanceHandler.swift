@@ -1,4 +1,4 @@
-import Kafka
+@testable import Kafka
 import Synchronization
 
 /// A rebalance handler for tests: records every call, checks inside the revoke that
@@ -19,9 +19,9 @@ final class RecordingRebalanceHandler: KafkaRebalanceHandler {
         var firstOffsets: [(TopicPartition, Int64)] = []
     }
 
-    let state = Mutex(State())
+    let state = LockedValue(State())
     /// Set after the consumer exists; cleared after close to break the cycle.
-    let consumer = Mutex<KafkaConsumer?>(nil)
+    let consumer = LockedValue<KafkaConsumer?>(nil)
     let explicitOffsets: [TopicPartition: Int64]
 
     init(explicitOffsets: [TopicPartition: Int64] = [:]) {

@@ -20,10 +20,10 @@ final class RDKafkaProducerCore: Sendable {
 
     let handle: RDKafkaHandle
     private let mainQueue: RDKafkaHandle
-    private let state = Mutex(State())
+    private let state = LockedValue(State())
     private let stopPolling = Atomic<Bool>(false)
     private let pollerExited = DispatchSemaphore(value: 0)
-    private let pollerThread = Mutex<pthread_t?>(nil)
+    private let pollerThread = LockedValue<pthread_t?>(nil)
     let logger: Logger
     private let onError: (@Sendable (KafkaError) -> Void)?
     private let clientName: String

@@ -136,10 +136,8 @@ public struct Cutover: Sendable {
             if !problems.isEmpty { throw Failure.incompatibleColor(color: toColor, workers: problems) }
         } catch let failure as Failure {
             throw failure
-        } catch let error as PGError {
-            throw .database(error)
         } catch {
-            throw .database(PGError(kind: .other, message: "\(error)"))
+            throw .database(PGError(wrapping: error))
         }
     }
 
@@ -191,10 +189,8 @@ public struct Cutover: Sendable {
                 // A session holds the position rows: a frozen worker of the old color.
                 terminated += try terminateLockHolders(color: oldColor, on: connection)
                 if attempt >= 10 { throw .database(error) }
-            } catch let error as PGError {
-                throw .database(error)
             } catch {
-                throw .database(PGError(kind: .other, message: "\(error)"))
+                throw .database(PGError(wrapping: error))
             }
         }
     }

@@ -52,10 +52,8 @@ struct BatchApplier: Sendable {
             return
         } catch let failure as Failure {
             throw failure
-        } catch let error as PGError {
-            throw .database(error)
         } catch {
-            throw .database(PGError(kind: .other, message: "\(error)"))
+            throw .database(PGError(wrapping: error))
         }
     }
 
