@@ -101,6 +101,15 @@ final class ApplyLane: Sendable {
         var deadLettered = false
         var delay = Backoff()
         cancelRequested.store(false, ordering: .relaxed)
+        // However this batch ends (committed, fenced, given back on a revoke or a stop), its
+        // partitions are no longer stalled here: a partition this lane gave back must not keep
+        // the worker not-ready, and the next attempt reports again if it still fails.
+        defer {
+            state.update {
+                for partition in partitions { $0.stalled[partition] = nil }
+            }
+            metrics.recordStalled(partitions, stalled: false)
+        }
         while true {
             if table.pastStopDeadline {
                 table.release(partitions)
@@ -114,11 +123,7 @@ final class ApplyLane: Sendable {
                     logDeadLetters(batch.rejected)
                 }
                 try runIsolating(&isolation, fence: fence, started: started)
-                state.update {
-                    $0.databaseUp = true
-                    for partition in partitions { $0.stalled[partition] = nil }
-                }
-                metrics.recordStalled(partitions, stalled: false)
+                state.update { $0.databaseUp = true }
                 table.committed(isolation.expected.filter { batch.partitions[$0.key] != nil })
                 return
             } catch let error as KafkaError {
