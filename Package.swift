@@ -83,6 +83,7 @@ let package = Package(
                 .embedInCode("Migrations/m0001_schema.sql"),
                 .embedInCode("Migrations/m0002_cutover.sql"),
                 .embedInCode("Migrations/m0003_deployment.sql"),
+                .embedInCode("Migrations/m0004_restore_points.sql"),
             ],
             swiftSettings: swiftSettings
         ),

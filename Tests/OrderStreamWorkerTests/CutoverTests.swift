@@ -75,4 +75,56 @@ struct CutoverTests {
             #expect(group == "nobody")
         }
     }
+
+    /// A restore point and the WAL position are recorded before the fence; a role that may not
+    /// create one stops the cutover before anything changed, unless asked to go on without.
+    @Test func aRestorePointIsRecordedOrTheCutoverRefusesWithoutIt() throws {
+        let url = try TestEnvironment.freshDatabase()
+        let admin = try PGConnection.connect(try PGConnectionConfiguration(url), logger: TestEnvironment.logger())
+        defer { admin.close() }
+        _ = try PositionStore.ensureControl(group: "g", initialColor: "blue", on: admin)
+        _ = try PositionStore.claim([TopicPartition(topic: "orders", partition: 0)], group: "g", on: admin)
+
+        // The test server's role is a superuser: it may.
+        let report = try Cutover(group: "g", toColor: "green", timeout: .seconds(5), logger: TestEnvironment.logger())
+            .run(on: admin) { _ in 0 }
+        let name = try #require(report.restorePoint)
+        #expect(name.hasPrefix("orderstream-g-epoch-2-"), "\(name)")
+        let row = try admin.query("SELECT restore_point, wal_lsn::text AS lsn FROM cutovers WHERE epoch = 2")
+        #expect(try row.string(0, "restore_point") == name)
+        #expect(try row.string(0, "lsn") == report.walPosition)
+
+        // A role without the right (not a superuser, no EXECUTE grant on the function).
+        let role = "limited_\(UUID().uuidString.prefix(6).lowercased())"
+        _ = try admin.executeScript("""
+            CREATE ROLE \(role) LOGIN PASSWORD 'limited-pw';
+            GRANT ALL ON ALL TABLES IN SCHEMA public TO \(role);
+            """)
+        var components = try #require(URLComponents(string: url))
+        components.user = role
+        components.password = "limited-pw"
+        let limited = try PGConnection.connect(try PGConnectionConfiguration(try #require(components.string)),
+                                               logger: TestEnvironment.logger())
+        defer { limited.close() }
+        var back = Cutover(group: "g", toColor: "blue", timeout: .seconds(5), logger: TestEnvironment.logger())
+        do {
+            _ = try back.run(on: limited) { _ in 0 }
+            Issue.record("a role that may not create a restore point cut over")
+        } catch {
+            guard case .restorePointRefused(let reason) = error else {
+                Issue.record("expected restorePointRefused, got \(error)")
+                return
+            }
+            #expect(reason.contains("permission denied"), "\(reason)")
+            #expect("\(error)".contains("--no-restore-point"))
+        }
+        #expect(try PositionStore.readControl(group: "g", on: admin) == PositionStore.Control(activeColor: "green", epoch: 2),
+                "a refused cutover changes nothing")
+        back.restorePoint = false
+        let without = try back.run(on: limited) { _ in 0 }
+        #expect(without.restorePoint == nil && without.epoch == 3)
+        let recorded = try admin.query("SELECT restore_point, wal_lsn::text AS lsn FROM cutovers WHERE epoch = 3")
+        #expect(try recorded.decodeIfPresent(String.self, row: 0, column: "restore_point") == nil)
+        #expect(try recorded.string(0, "lsn") == without.walPosition)
+    }
 }

@@ -20,6 +20,10 @@ struct CutoverCommand: AsyncParsableCommand {
     @Option(help: "Seconds to wait for the new color to commit everywhere it has pending events.")
     var timeout: Double = 60
 
+    @Flag(name: .customLong("no-restore-point"),
+          help: "Do not create a PostgreSQL restore point before the fence (record only the WAL position).")
+    var noRestorePoint = false
+
     func validate() throws {
         guard to == "blue" || to == "green" else { throw ValidationError("--to must be blue or green, not '\(to)'") }
         guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be a positive number of seconds") }
@@ -28,8 +32,10 @@ struct CutoverCommand: AsyncParsableCommand {
     func run() async throws {
         let configuration = try options.configuration()
         let logger = ProcessLogging.logger(configuration, label: "orderstream.cutover")
-        let cutover = Cutover(group: configuration.group, toColor: to,
-                              timeout: .milliseconds(Int64(timeout * 1000)), logger: logger)
+        var configured = Cutover(group: configuration.group, toColor: to,
+                                 timeout: .milliseconds(Int64(timeout * 1000)), logger: logger)
+        configured.restorePoint = !noRestorePoint
+        let cutover = configured
         let report: Cutover.Report = try await Blocking.run(name: "orderstream-cutover") {
             let connection = try PGConnection.connect(
                 try PGConnectionConfiguration(configuration.databaseURL).withApplicationName("orderstream:cutover"),
@@ -52,6 +58,10 @@ struct CutoverCommand: AsyncParsableCommand {
             "cutover of group \(report.group): \(report.fromColor) -> \(report.toColor), epoch \(report.epoch)",
             "\(report.toColor) committed on every partition with pending events \(String(format: "%.3f", report.completionSeconds)) s after the fence",
         ]
+        if let lsn = report.walPosition {
+            lines.append(report.restorePoint.map { "restore point \($0) at WAL \(lsn)" }
+                         ?? "no restore point (--no-restore-point); WAL position before the fence: \(lsn)")
+        }
         if report.terminatedSessions > 0 {
             lines.append("ended \(report.terminatedSessions) session(s) of \(report.fromColor) that held the position rows")
         }

@@ -6,6 +6,10 @@ import PostgreSQL
 
 /// The blue-green handover of one consumer group, driven from PostgreSQL:
 ///
+/// 0. **Restore point.** A named PostgreSQL restore point (`pg_create_restore_point`) and the
+///    WAL position, recorded with the cutover: point-in-time recovery can return to the moment
+///    before it. A role that may not create one stops the cutover before anything changed,
+///    unless `restorePoint` is false (then only the WAL position is recorded).
 /// 1. **Fence.** One transaction bumps the group's epoch, makes the target color the owner of
 ///    every partition at that epoch, records the old color's last commit and notifies the
 ///    workers. From its commit on, every apply of the old color fails its compare-and-set. Its
@@ -27,6 +31,10 @@ public struct Cutover: Sendable {
         public var epoch: Int64
         public var alreadyActive: Bool
         public var terminatedSessions: Int
+        /// The restore point created before the fence (nil when asked not to create one).
+        public var restorePoint: String? = nil
+        /// The WAL position before the fence (`pg_lsn` text), when the cutover ran.
+        public var walPosition: String? = nil
         /// The old color's last commit and the new color's first, when there was one.
         public var oldLastCommit: Date?
         public var newFirstCommit: Date?
@@ -48,6 +56,8 @@ public struct Cutover: Sendable {
         /// Live workers of the target color run a binary that cannot run against the schema
         /// (a migration newer than they know declared older releases incompatible).
         case incompatibleColor(color: String, workers: [String])
+        /// The restore point could not be created (the role may not, or `wal_level` is minimal).
+        case restorePointRefused(String)
         case database(PGError)
 
         public var description: String {
@@ -63,6 +73,10 @@ public struct Cutover: Sendable {
             case .incompatibleColor(let color, let workers):
                 return "\(color) cannot take over: its binary cannot run against the schema: "
                     + workers.joined(separator: "; ") + " (deploy a release that knows these migrations to \(color) first)"
+            case .restorePointRefused(let reason):
+                return "cannot create a restore point before the fence (\(reason)); nothing was changed. Grant "
+                    + "EXECUTE ON FUNCTION pg_create_restore_point(text) to this role, or pass --no-restore-point "
+                    + "to cut over with only the WAL position recorded"
             case .database(let error):
                 return "database: \(error)"
             }
@@ -72,6 +86,8 @@ public struct Cutover: Sendable {
     public var group: String
     public var toColor: String
     public var timeout: Duration
+    /// Create a named restore point before the fence (else record only the WAL position).
+    public var restorePoint = true
     /// How long the fence waits for a row lock before ending the sessions that hold it.
     public var lockTimeout: Duration = .seconds(1)
     public var logger: Logger
@@ -99,12 +115,21 @@ public struct Cutover: Sendable {
                           terminatedSessions: 0, completionSeconds: 0)
         }
         try refuseIncompatibleColor(on: connection)
+        let marker = try markRestorePoint(epoch: control.epoch + 1, on: connection)
         let fence = try fenceIn(from: control.activeColor, on: connection, started: started)
         let fencedAt = Date()
+        do {
+            _ = try connection.execute(
+                "UPDATE cutovers SET restore_point = $3, wal_lsn = $4::pg_lsn WHERE consumer_group = $1 AND epoch = $2",
+                [group, fence.epoch, marker.name, marker.lsn])
+        } catch {
+            throw .database(error)
+        }
         let newFirst = try waitForNewColor(epoch: fence.epoch, on: connection, highWatermark: highWatermark)
         let report = Report(
             group: group, fromColor: control.activeColor, toColor: toColor, epoch: fence.epoch, alreadyActive: false,
-            terminatedSessions: fence.terminated, oldLastCommit: fence.oldLastCommit, newFirstCommit: newFirst,
+            terminatedSessions: fence.terminated, restorePoint: marker.name, walPosition: marker.lsn,
+            oldLastCommit: fence.oldLastCommit, newFirstCommit: newFirst,
             completionSeconds: Date().timeIntervalSince(fencedAt))
         do {
             _ = try connection.execute(
@@ -117,6 +142,42 @@ public struct Cutover: Sendable {
             throw .database(error)
         }
         return report
+    }
+
+    // MARK: restore point
+
+    /// `orderstream-<group>-epoch-<n>-<UTC time>`, at most 63 bytes (PostgreSQL's limit).
+    func restorePointName(epoch: Int64, at date: Date) -> String {
+        var name = "orderstream-\(group)-epoch-\(epoch)-\(Self.compactTimestamp(date))"
+        while name.utf8.count > 63 { name.removeFirst() }
+        return name
+    }
+
+    private static func compactTimestamp(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withYear, .withMonth, .withDay, .withTime, .withTimeZone]
+        return formatter.string(from: date).replacingOccurrences(of: ":", with: "").replacingOccurrences(of: "-", with: "")
+    }
+
+    /// Creates the restore point (or, when not asked to, reads the WAL position only).
+    private func markRestorePoint(epoch: Int64, on connection: PGConnection) throws(Failure) -> (name: String?, lsn: String) {
+        guard restorePoint else {
+            do {
+                return (nil, try connection.query("SELECT pg_current_wal_lsn()::text AS lsn").string(0, "lsn"))
+            } catch {
+                throw .database(error)
+            }
+        }
+        let name = restorePointName(epoch: epoch, at: Date())
+        do {
+            let lsn = try connection.query("SELECT pg_create_restore_point($1)::text AS lsn", [name]).string(0, "lsn")
+            logger.notice("restore point created", metadata: ["restore_point": "\(name)", "wal_lsn": "\(lsn)"])
+            return (name, lsn)
+        } catch {
+            // 42501: the role may not; 55000: wal_level is minimal (no restore points possible).
+            if error.sqlState == "42501" || error.sqlState == "55000" { throw .restorePointRefused(error.message) }
+            throw .database(error)
+        }
     }
 
     // MARK: schema compatibility

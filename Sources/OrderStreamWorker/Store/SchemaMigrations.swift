@@ -15,6 +15,9 @@ public enum SchemaMigrations {
                   release: "0.1.0", compatibleWithOlderReleases: true),
         Migration(version: 3, name: "deployment", sql: String(decoding: PackageResources.m0003_deployment_sql, as: UTF8.self),
                   release: "0.2.0", compatibleWithOlderReleases: true),
+        Migration(version: 4, name: "restore_points",
+                  sql: String(decoding: PackageResources.m0004_restore_points_sql, as: UTF8.self),
+                  release: "0.2.0", compatibleWithOlderReleases: true),
     ]
 
     /// The newest migration this binary knows.
