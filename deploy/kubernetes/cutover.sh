@@ -3,15 +3,17 @@
 # color).
 #
 #   deploy/kubernetes/cutover.sh --to green [-n NAMESPACE] [--context CTX] [--replicas N]
-#                                [--timeout SECONDS] [--group NAME] [--dry-run]
+#                                [--timeout SECONDS] [--group NAME] [--no-restore-point] [--dry-run]
 #
 # Steps:
 #   1. pause the KEDA ScaledObject (it must not resize either color meanwhile);
 #   2. scale worker-<to> up to the replicas of worker-<from> (or --replicas);
 #   3. wait until it is rolled out and every replica is ready (a standby is ready when it is
 #      connected, assigned and paused, able to take over);
-#   4. `orderstream cutover --to <to>` inside a worker-<to> pod: a new epoch, ownership moves,
-#      the old color is fenced; exits 0 once <to> owns every partition;
+#   4. `orderstream cutover --to <to>` inside a worker-<to> pod: a PostgreSQL restore point first
+#      (the database role needs EXECUTE on pg_create_restore_point; --no-restore-point records
+#      only the WAL position), then a new epoch, ownership moves, the old color is fenced; exits 0
+#      once <to> owns every partition;
 #   5. scale worker-<from> to 0 (its pods drain and exit);
 #   6. point the ScaledObject at worker-<to> and its consumer group <group>-<to>, resume it.
 #
@@ -26,6 +28,7 @@ TIMEOUT=120
 GROUP=orderstream
 DRY_RUN=0
 KUBECTL_ARGS=()
+CUTOVER_ARGS=()
 
 usage() {
     awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0" >&2
@@ -46,6 +49,7 @@ while [[ $# -gt 0 ]]; do
         -n|--namespace) KUBECTL_ARGS+=(--namespace "${2:-}"); shift 2 ;;
         --context) KUBECTL_ARGS+=(--context "${2:-}"); shift 2 ;;
         --dry-run) DRY_RUN=1; shift ;;
+        --no-restore-point) CUTOVER_ARGS+=(--no-restore-point); shift ;;
         -h|--help) usage ;;
         *) echo "cutover.sh: unknown argument: $1" >&2; usage ;;
     esac
@@ -130,7 +134,7 @@ say "worker-$TO is ready ($REPLICAS replicas)"
 # 4. The handover itself, run in a pod of the new color (it has the configuration and the
 # database secret mounted).
 say "running orderstream cutover --to $TO"
-if ! k exec "deployment/worker-$TO" -c orderstream -- orderstream cutover --to "$TO" --timeout "$TIMEOUT"; then
+if ! k exec "deployment/worker-$TO" -c orderstream -- orderstream cutover --to "$TO" --timeout "$TIMEOUT" "${CUTOVER_ARGS[@]}"; then
     resume_keda
     die "orderstream cutover --to $TO failed; $FROM keeps the partitions it owns (see \`orderstream status\`). worker-$TO is left running; scale it down with: kubectl scale deployment worker-$TO --replicas=0"
 fi
