@@ -127,4 +127,45 @@ struct CutoverTests {
         #expect(try recorded.decodeIfPresent(String.self, row: 0, column: "restore_point") == nil)
         #expect(try recorded.string(0, "lsn") == without.walPosition)
     }
+
+    /// The verification: books that balance are verified and stored; an applied event that no
+    /// position accounts for (here written behind the cutover's back while it waits) fails it.
+    @Test func theVerificationComparesOffsetsWithWhatWasAccountedFor() throws {
+        let url = try TestEnvironment.freshDatabase()
+        let connection = try PGConnection.connect(try PGConnectionConfiguration(url), logger: TestEnvironment.logger())
+        defer { connection.close() }
+        let other = try PGConnection.connect(try PGConnectionConfiguration(url), logger: TestEnvironment.logger())
+        defer { other.close() }
+        _ = try PositionStore.ensureControl(group: "g", initialColor: "blue", on: connection)
+        _ = try PositionStore.claim([TopicPartition(topic: "orders", partition: 0), TopicPartition(topic: "payments", partition: 1)],
+                                    group: "g", on: connection)
+
+        let balanced = try Cutover(group: "g", toColor: "green", timeout: .seconds(5), logger: TestEnvironment.logger())
+            .run(on: connection) { _ in 0 }
+        let verification = try #require(balanced.verification)
+        #expect(verification.verified)
+        #expect(verification.verdict(color: "green", epoch: 2)
+                == "verified: 0 offsets since the fence = 0 applied + 0 duplicates + 0 rejected; every partition owned by green at epoch 2")
+        let stored = try connection.query("SELECT verified, verdict FROM cutovers WHERE epoch = 2")
+        #expect(try stored.bool(0, "verified"))
+        #expect(try stored.string(0, "verdict").hasPrefix("verified: "))
+
+        // While the cutover back waits, an applied event appears that no position moved for.
+        let unbalanced = try Cutover(group: "g", toColor: "blue", timeout: .seconds(5), logger: TestEnvironment.logger())
+            .run(on: connection) { _ in
+                _ = try? other.execute("INSERT INTO kpi_minutes (minute, kind, members) VALUES ('2026-01-01T00:00:00Z', 'event', 1) ON CONFLICT DO NOTHING")
+                return 0
+            }
+        let failed = try #require(unbalanced.verification)
+        #expect(!failed.verified)
+        #expect(failed.verdict(color: "blue", epoch: 3)
+                == "FAILED: 0 offsets since the fence but 1 applied + 0 duplicates + 0 rejected = 1", "\(failed)")
+        let recorded = try connection.query("SELECT verified, verdict FROM cutovers WHERE epoch = 3")
+        #expect(try !recorded.bool(0, "verified"))
+        #expect(try recorded.string(0, "verdict").hasPrefix("FAILED: "))
+
+        // A partition the fence did not reach (written back behind its back) is named.
+        let partial = CutoverVerification(notOwned: ["orders[0]"], atFence: failed.now, now: failed.now)
+        #expect(partial.verdict(color: "blue", epoch: 3) == "FAILED: not owned by blue at epoch 3: orders[0]")
+    }
 }

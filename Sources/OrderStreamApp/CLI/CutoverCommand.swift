@@ -48,6 +48,8 @@ struct CutoverCommand: AsyncParsableCommand {
             }
         }
         print(Self.describe(report))
+        // The handover happened, but the exactly-once books do not balance: say so loudly.
+        if let verification = report.verification, !verification.verified { throw ExitCode(3) }
     }
 
     static func describe(_ report: Cutover.Report) -> String {
@@ -64,6 +66,9 @@ struct CutoverCommand: AsyncParsableCommand {
         }
         if report.terminatedSessions > 0 {
             lines.append("ended \(report.terminatedSessions) session(s) of \(report.fromColor) that held the position rows")
+        }
+        if let verification = report.verification {
+            lines.append(verification.verdict(color: report.toColor, epoch: report.epoch))
         }
         if let pause = report.pauseSeconds {
             lines.append("processing pause: \(String(format: "%.3f", pause)) s (last \(report.fromColor) commit to first \(report.toColor) commit)")

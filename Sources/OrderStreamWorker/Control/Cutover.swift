@@ -19,6 +19,9 @@ import PostgreSQL
 /// 2. **Wait.** Until the new color has committed on every partition that has pending events
 ///    (or the partition has none), then report the processing pause: the old color's last
 ///    commit to the new color's first.
+/// 3. **Verify** (`CutoverVerification`): every partition has the new owner and epoch, and the
+///    events accounted for since the fence equal the offsets the positions moved by; the
+///    verdict is printed and stored with the cutover.
 ///
 /// Calling it for the color that is already active changes nothing. Calling it back is the
 /// rollback. Every call is blocking: run it on a dedicated thread.
@@ -40,6 +43,8 @@ public struct Cutover: Sendable {
         public var newFirstCommit: Date?
         /// From the fence's commit until the new color had committed everywhere it had to.
         public var completionSeconds: Double
+        /// The verification after the handover (nil when nothing was handed over).
+        public var verification: CutoverVerification? = nil
 
         /// The processing pause: old color's last commit to new color's first commit.
         public var pauseSeconds: Double? {
@@ -126,22 +131,32 @@ public struct Cutover: Sendable {
             throw .database(error)
         }
         let newFirst = try waitForNewColor(epoch: fence.epoch, on: connection, highWatermark: highWatermark)
-        let report = Report(
-            group: group, fromColor: control.activeColor, toColor: toColor, epoch: fence.epoch, alreadyActive: false,
-            terminatedSessions: fence.terminated, restorePoint: marker.name, walPosition: marker.lsn,
-            oldLastCommit: fence.oldLastCommit, newFirstCommit: newFirst,
-            completionSeconds: Date().timeIntervalSince(fencedAt))
+        let completion = Date().timeIntervalSince(fencedAt)
         do {
+            let verification = CutoverVerification(
+                notOwned: try CutoverVerification.notOwned(group: group, color: toColor, epoch: fence.epoch, on: connection),
+                atFence: fence.ledger, now: try CutoverVerification.Ledger.read(group: group, on: connection))
+            let report = Report(
+                group: group, fromColor: control.activeColor, toColor: toColor, epoch: fence.epoch, alreadyActive: false,
+                terminatedSessions: fence.terminated, restorePoint: marker.name, walPosition: marker.lsn,
+                oldLastCommit: fence.oldLastCommit, newFirstCommit: newFirst, completionSeconds: completion,
+                verification: verification)
             _ = try connection.execute(
                 """
-                UPDATE cutovers SET completed_at = now(), new_first_commit = $3, pause_seconds = $4
+                UPDATE cutovers SET completed_at = now(), new_first_commit = $3, pause_seconds = $4, verified = $5,
+                                    verdict = $6
                 WHERE consumer_group = $1 AND epoch = $2
                 """,
-                [group, fence.epoch, newFirst.map(Self.timestampText), report.pauseSeconds])
+                [group, fence.epoch, newFirst.map(Self.timestampText), report.pauseSeconds, verification.verified,
+                 verification.verdict(color: toColor, epoch: fence.epoch)])
+            if !verification.verified {
+                logger.critical("cutover verification failed", metadata: [
+                    "verdict": "\(verification.verdict(color: toColor, epoch: fence.epoch))"])
+            }
+            return report
         } catch {
             throw .database(error)
         }
-        return report
     }
 
     // MARK: restore point
@@ -208,6 +223,8 @@ public struct Cutover: Sendable {
         var epoch: Int64
         var oldLastCommit: Date?
         var terminated: Int
+        /// The group's accounting as the fence committed it (same transaction).
+        var ledger: CutoverVerification.Ledger
     }
 
     private func fenceIn(from oldColor: String, on connection: PGConnection, started: Date) throws(Failure) -> Fence {
@@ -240,7 +257,8 @@ public struct Cutover: Sendable {
                         VALUES ($1, $2, $3, $4, $5::timestamptz, clock_timestamp(), $6::timestamptz, $7)
                         """, [group, epoch, oldColor, toColor, Self.timestampText(started), oldLast, terminated])
                     _ = try connection.execute("SELECT pg_notify($1, $2)", [ControlWatcher.channel, group])
-                    return Fence(epoch: epoch, oldLastCommit: oldLast.flatMap(Self.parseTimestamp), terminated: terminated)
+                    return Fence(epoch: epoch, oldLastCommit: oldLast.flatMap(Self.parseTimestamp), terminated: terminated,
+                                 ledger: try CutoverVerification.Ledger.read(group: group, on: connection))
                 }
                 logger.notice("cutover fenced in", metadata: [
                     "group": "\(group)", "to": "\(toColor)", "epoch": "\(fence.epoch)", "attempt": "\(attempt)",
