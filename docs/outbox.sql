@@ -25,7 +25,7 @@ CREATE INDEX IF NOT EXISTS orderstream_outbox_pending ON orderstream_outbox (id)
 -- draw the id (see Sources/OrderStreamApp/Relay/OutboxSchema.swift for why this is enough).
 CREATE OR REPLACE FUNCTION orderstream_outbox_assign_id() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM pg_advisory_xact_lock(hashtext('orderstream_outbox'), hashtext(NEW.order_id));
+    PERFORM pg_advisory_xact_lock(hashtext('orderstream_outbox'), hashtext(NEW.order_id) & 1023);
     NEW.id := nextval('orderstream_outbox_id_seq');
     RETURN NEW;
 END

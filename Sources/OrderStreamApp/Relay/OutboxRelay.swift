@@ -23,7 +23,14 @@ final class OutboxRelay: Service, Sendable {
         var databaseUp = false
         var kafkaUp = true
         var lastError: String?
+        /// When the current batch started waiting for its acknowledgements, and how many.
+        var waitingSince: ContinuousClock.Instant?
+        var waitingCount = 0
     }
+
+    /// A batch waiting longer than this for the broker makes the relay not ready (librdkafka
+    /// reports a broker that stopped answering only after its reconnect attempts fail).
+    static let acknowledgementStall: Duration = .seconds(5)
 
     private let settings: Settings
     private let publisher: EventPublisher
@@ -44,7 +51,12 @@ final class OutboxRelay: Service, Sendable {
         let health = health.withLock { $0 }
         var reasons: [String] = []
         if !health.databaseUp { reasons.append("PostgreSQL is unreachable") }
-        if !health.kafkaUp || !publisher.isBrokerReachable { reasons.append("Kafka is unreachable") }
+        if !health.kafkaUp || !publisher.isBrokerReachable {
+            reasons.append("Kafka is unreachable")
+        } else if let since = health.waitingSince, ContinuousClock.now - since > Self.acknowledgementStall {
+            let seconds = Int((ContinuousClock.now - since).components.seconds)
+            reasons.append("Kafka is not acknowledging: \(health.waitingCount) events waiting for \(seconds) s")
+        }
         metrics.ready.set(to: reasons.isEmpty ? 1 : 0)
         return (reasons.isEmpty, reasons)
     }
@@ -135,6 +147,21 @@ final class OutboxRelay: Service, Sendable {
         var undelivered = 0
     }
 
+    private struct SendOutcome: Sendable {
+        let id: Int64
+        let delivered: Bool
+        let error: String?
+    }
+
+    private static func sendOne(_ publisher: EventPublisher, _ event: OutgoingEvent, id: Int64) async -> SendOutcome {
+        do {
+            _ = try await publisher.send(event)
+            return SendOutcome(id: id, delivered: true, error: nil)
+        } catch {
+            return SendOutcome(id: id, delivered: false, error: "\(error)")
+        }
+    }
+
     private struct Row: Sendable {
         let id: Int64
         let eventId: String
@@ -173,30 +200,33 @@ final class OutboxRelay: Service, Sendable {
                 }
             }
             let publisher = self.publisher
-            let results = await withTaskGroup(of: (Int64, Result<Delivery, PublishError>).self) { group in
+            // Each child reports (row id, delivered?, error text). Plain values only: returning a
+            // tuple holding a `Result<Delivery, PublishError>` from the children gave garbage row
+            // ids in the release build (Swift 6.3, -O; the debug build was right), measured.
+            health.withLock { $0.waitingSince = .now; $0.waitingCount = toSend.count }
+            defer { health.withLock { $0.waitingSince = nil; $0.waitingCount = 0 } }
+            let results = await withTaskGroup(of: SendOutcome.self) { group in
                 for (row, event) in toSend {
-                    group.addTask {
-                        do throws(PublishError) {
-                            return (row.id, .success(try await publisher.send(event)))
-                        } catch {
-                            return (row.id, .failure(error))
-                        }
-                    }
+                    let id = row.id
+                    group.addTask { await Self.sendOne(publisher, event, id: id) }
                 }
-                var all: [(Int64, Result<Delivery, PublishError>)] = []
+                var all: [SendOutcome] = []
+                all.reserveCapacity(toSend.count)
                 for await result in group { all.append(result) }
                 return all
             }
             var delivered: [Int64] = []
-            var lastError: PublishError?
-            for (id, result) in results {
-                switch result {
-                case .success: delivered.append(id)
-                case .failure(let error): lastError = error
-                }
+            var lastError: String?
+            for result in results {
+                if result.delivered { delivered.append(result.id) } else { lastError = result.error }
             }
             outcome.undelivered = toSend.count - delivered.count
-            if !delivered.isEmpty { try await connection.execute(OutboxSchema.markPublished(table), [delivered]) }
+            if !delivered.isEmpty {
+                let marked = try await connection.execute(OutboxSchema.markPublished(table), [delivered])
+                if marked != delivered.count {
+                    logger.error("relay: marked \(marked) of \(delivered.count) delivered rows; claimed \(rows.count), first ids \(delivered.sorted().prefix(5))")
+                }
+            }
             if !parked.isEmpty {
                 try await connection.execute(OutboxSchema.park(table), [parked.map(\.id), parked.map(\.reason), parked.map(\.detail)])
             }
