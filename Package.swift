@@ -6,6 +6,7 @@
 //   Kafka, PostgreSQL       thin wrappers, the only code that imports C
 //   OrderStreamDomain       events, validation, order state, KPIs: pure, no I/O
 //   OrderStreamWorker       the runtime: consume loop, batches, apply, drain, rebalance, cutover
+//   OrderStreamPublisher    the library for Swift services that publish events (Kafka + domain only)
 //   OrderStreamApp          the executable's pieces: CLI, configuration, HTTP, metrics exposition
 //   orderstream             `main`, nothing else
 import PackageDescription
@@ -22,6 +23,9 @@ let package = Package(
     name: "OrderStream",
     products: [
         .executable(name: "orderstream", targets: ["orderstream"]),
+        // For Swift services: typed events, validated by the contract's own validator before
+        // they are sent, through an idempotent producer with back-pressure.
+        .library(name: "OrderStreamPublisher", targets: ["OrderStreamPublisher"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -68,6 +72,25 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // The publishing library: depends on Kafka and the domain only (never on the worker,
+        // HTTP or PostgreSQL), so a service pulls in no more than it needs.
+        .target(
+            name: "OrderStreamPublisher",
+            dependencies: [
+                "Kafka",
+                "OrderStreamDomain",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // A tiny service using the library (also the library's throughput benchmark).
+        .executableTarget(
+            name: "PublisherExample",
+            dependencies: ["OrderStreamPublisher", "OrderStreamDomain"],
+            path: "Examples/PublisherExample",
+            swiftSettings: swiftSettings
+        ),
+
         // The worker runtime.
         .target(
             name: "OrderStreamWorker",
@@ -96,6 +119,7 @@ let package = Package(
                 "PostgreSQL",
                 "OrderStreamDomain",
                 "OrderStreamWorker",
+                "OrderStreamPublisher",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -148,6 +172,11 @@ let package = Package(
         .testTarget(
             name: "OrderStreamDomainTests",
             dependencies: ["OrderStreamDomain"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "OrderStreamPublisherTests",
+            dependencies: ["OrderStreamPublisher", "OrderStreamDomain", "Kafka", "OrderStreamTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -8,7 +8,7 @@ public struct OrderStreamCommand: AsyncParsableCommand {
         version: BuildInfo.versionLine,
         subcommands: [
             BrokerCommand.self, MigrateCommand.self, WorkerCommand.self, PublishCommand.self,
-            LoadgenCommand.self, StatusCommand.self, CutoverCommand.self, KPIsCommand.self,
+            LoadgenCommand.self, StatusCommand.self, CutoverCommand.self, KPIsCommand.self, RelayCommand.self,
         ])
 
     public init() {}
