@@ -97,7 +97,7 @@ final class ApplyLane: Sendable {
         let partitions = Array(batch.partitions.keys)
         let fence = BatchApplier.Fence(
             group: settings.group, color: settings.color, instanceId: settings.instanceId, epochs: work.epochs)
-        var isolation = PoisonIsolation(messages: work.messages, expected: work.expected)
+        var isolation = PoisonIsolation(messages: work.messages, expected: work.expected, validated: batch)
         var deadLettered = false
         var delay = Backoff()
         cancelRequested.store(false, ordering: .relaxed)

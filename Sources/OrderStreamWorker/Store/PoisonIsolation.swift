@@ -43,10 +43,14 @@ struct PoisonIsolation {
     private(set) var setAside: [MessageCoordinates: Rejection] = [:]
     /// Statements run, for the log and the tests.
     private(set) var statements = 0
+    /// The whole batch as the caller already validated it: the first attempt, the common case
+    /// of a batch without poison, is not validated a second time.
+    private var validatedWhole: ValidatedBatch?
 
-    init(messages: [ConsumedMessage], expected: [TopicPartition: Int64]) {
+    init(messages: [ConsumedMessage], expected: [TopicPartition: Int64], validated: ValidatedBatch? = nil) {
         self.messages = messages
         self.expected = expected
+        self.validatedWhole = validated
     }
 
     var isComplete: Bool { committedCount == messages.count }
@@ -69,7 +73,12 @@ struct PoisonIsolation {
     }
 
     private mutating func applyIsolating(_ range: Range<Int>, knownFailure: PGError?, _ steps: Steps) throws(Failure) {
-        let batch = ValidatedBatch(messages: messages[range], expected: expected, setAside: setAside)
+        let batch: ValidatedBatch
+        if let whole = validatedWhole, range == messages.indices, setAside.isEmpty {
+            batch = whole  // nothing committed or set aside yet: the caller's validation holds
+        } else {
+            batch = ValidatedBatch(messages: messages[range], expected: expected, setAside: setAside)
+        }
         var failure = knownFailure
         if failure == nil {
             statements += 1
