@@ -1,7 +1,6 @@
 import CRdKafka
 import Foundation
 import Logging
-import Synchronization
 
 /// A Kafka group consumer whose rebalances let the application finish or roll back a
 /// partition's work before it is released, and choose start offsets before assignment.
@@ -27,7 +26,7 @@ public final class KafkaConsumer: Sendable {
     // Unmanaged: retained once in init (the conf opaque), released once in `close`
     // after rd_kafka_destroy, when no callback can run any more.
     private let unmanagedContext: Unmanaged<RDKafkaClientContext>
-    private let state = Mutex(State())
+    private let state = LockedValue(State())  // not Mutex: see LockedValue (ThreadSanitizer)
     private let logger: Logger
 
     /// - Parameters:

@@ -1,6 +1,5 @@
 import CRdKafka
 import Logging
-import Synchronization
 
 /// librdkafka's in-process mock Kafka cluster, listening on real TCP ports on
 /// 127.0.0.1: the embedded development broker and the test broker (no real Kafka can
@@ -19,7 +18,7 @@ public final class KafkaMockCluster: Sendable {
     // once in `close` after rd_kafka_destroy (no callback runs after that).
     private let unmanagedContext: Unmanaged<RDKafkaClientContext>
     /// `true` once closed; held during every mock call so none races with destroy.
-    private let closed = Mutex(false)
+    private let closed = LockedValue(false)  // not Mutex: see LockedValue (ThreadSanitizer)
 
     public init(brokers: Int = 1, logger: Logger) throws(KafkaError) {
         // The mock cluster lives on a client handle; a producer that never produces.
