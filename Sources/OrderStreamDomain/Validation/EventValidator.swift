@@ -164,12 +164,15 @@ public enum EventValidator {
     }
 
     /// `invalid_amount` unless `value` is in `range`; the detail names the field and the bound.
-    private static func checkRange(_ field: String, _ value: Int64, _ range: ClosedRange<Int64>) throws(Rejection) {
+    /// `field` is built only for a rejection: this runs for every item of every event.
+    private static func checkRange(
+        _ field: @autoclosure () -> String, _ value: Int64, _ range: ClosedRange<Int64>
+    ) throws(Rejection) {
         if value < range.lowerBound {
-            throw Rejection(.invalidAmount, "\(field) must be >= \(range.lowerBound), got \(value)")
+            throw Rejection(.invalidAmount, "\(field()) must be >= \(range.lowerBound), got \(value)")
         }
         if value > range.upperBound {
-            throw Rejection(.invalidAmount, "\(field) must be <= \(range.upperBound), got \(value)")
+            throw Rejection(.invalidAmount, "\(field()) must be <= \(range.upperBound), got \(value)")
         }
     }
 
