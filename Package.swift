@@ -107,6 +107,7 @@ let package = Package(
                 .embedInCode("Migrations/m0002_cutover.sql"),
                 .embedInCode("Migrations/m0003_deployment.sql"),
                 .embedInCode("Migrations/m0004_restore_points.sql"),
+                .embedInCode("Migrations/m0005_operations.sql"),
             ],
             swiftSettings: swiftSettings
         ),

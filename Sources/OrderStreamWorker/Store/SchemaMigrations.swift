@@ -18,6 +18,8 @@ public enum SchemaMigrations {
         Migration(version: 4, name: "restore_points",
                   sql: String(decoding: PackageResources.m0004_restore_points_sql, as: UTF8.self),
                   release: "0.2.0", compatibleWithOlderReleases: true),
+        Migration(version: 5, name: "operations", sql: String(decoding: PackageResources.m0005_operations_sql, as: UTF8.self),
+                  release: "0.3.0", compatibleWithOlderReleases: true),
     ]
 
     /// The newest migration this binary knows.
