@@ -138,6 +138,15 @@ public final class KafkaConsumer: Sendable {
         }
     }
 
+    /// Assigns `offsets` directly, without joining the group (replacing any earlier
+    /// assignment): for a command's reads at chosen positions. Not for a subscribed consumer.
+    public func assign(_ offsets: [TopicPartitionOffset]) throws(KafkaError) {
+        try withHandle { (rk) throws(KafkaError) in
+            let err = RDKafkaTopicPartitionList.with(offsets) { rd_kafka_assign(rk, $0) }
+            if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError.from(err, operation: "assign") }
+        }
+    }
+
     // MARK: thread-safe
 
     /// The partitions currently assigned to this consumer.
@@ -245,6 +254,22 @@ public final class KafkaConsumer: Sendable {
             let err = rd_kafka_query_watermark_offsets(rk, topic, partition, &low, &high, timeout.kafkaMilliseconds)
             if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError.from(err, operation: "watermarks \(topic)[\(partition)]") }
             return KafkaWatermarks(low: low, high: high)
+        }
+    }
+
+    /// For each partition, the earliest offset whose message timestamp is at or after
+    /// `timestamp` (milliseconds since 1970), or `KafkaOffset.end` (-1) when every message is
+    /// older. Blocking, up to `timeout`. The partitions need not be assigned.
+    public func offsetsForTimes(_ partitions: [TopicPartition], timestamp: Int64, timeout: Duration) throws(KafkaError)
+        -> [TopicPartitionOffset]
+    {
+        try withHandle { (rk) throws(KafkaError) in
+            try RDKafkaTopicPartitionList.with(partitions, offset: timestamp) { (list) throws(KafkaError) in
+                let err = rd_kafka_offsets_for_times(rk, list, timeout.kafkaMilliseconds)
+                if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError.from(err, operation: "offsets_for_times") }
+                if let error = RDKafkaTopicPartitionList.firstError(list, operation: "offsets_for_times") { throw error }
+                return RDKafkaTopicPartitionList.offsets(list)
+            }
         }
     }
 

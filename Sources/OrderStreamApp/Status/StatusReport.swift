@@ -1,5 +1,6 @@
 import Foundation
 import OrderStreamDomain
+import OrderStreamWorker
 import PostgreSQL
 
 /// What `orderstream status` shows, read from PostgreSQL (positions, owners, workers) and
@@ -29,6 +30,11 @@ struct StatusReport: Sendable {
     var epoch: Int64?
     var partitions: [PartitionRow] = []
     var workers: [WorkerRow] = []
+    /// The latest operator commands (offset resets, pauses, resumes, replays), newest first.
+    var operations: [OperationsLog.Entry] = []
+
+    /// How many operator commands status lists.
+    static let operationsShown = 10
 
     /// A worker whose heartbeat is older than this is not listed as live.
     static let liveWithinSeconds = 15.0
@@ -64,6 +70,7 @@ struct StatusReport: Sendable {
                 instanceId: try workers.string(row, "instance_id"), color: try workers.string(row, "color"),
                 state: try workers.string(row, "state"), secondsSinceHeartbeat: try workers.double(row, "age")))
         }
+        report.operations = try OperationsLog.recent(group: group, limit: operationsShown, on: connection)
         return report
     }
 
@@ -80,6 +87,12 @@ struct StatusReport: Sendable {
         lines.append("live workers: \(workers.count)")
         for w in workers {
             lines.append("  \(w.instanceId) (\(w.color), \(w.state), heartbeat \(String(format: "%.1f", w.secondsSinceHeartbeat)) s ago)")
+        }
+        lines.append("")
+        lines.append("operator commands (latest \(Self.operationsShown)): \(operations.isEmpty ? "none" : "")")
+        for o in operations {
+            lines.append("  #\(o.id) \(o.at) \(o.actor): \(o.command) \(o.arguments) -> \(o.result)"
+                         + (o.epoch.map { " (epoch \($0))" } ?? ""))
         }
         return lines.joined(separator: "\n")
     }
@@ -119,6 +132,20 @@ struct StatusReport: Sendable {
             w.field("color", worker.color)
             w.field("state", worker.state)
             w.key("seconds_since_heartbeat"); w.double(worker.secondsSinceHeartbeat)
+            w.endObject()
+        }
+        w.endArray()
+        w.key("operations")
+        w.beginArray()
+        for o in operations {
+            w.beginObject()
+            w.field("id", o.id)
+            w.field("at", o.at)
+            w.field("actor", o.actor)
+            w.field("command", o.command)
+            w.field("arguments", o.arguments)
+            w.key("epoch"); if let e = o.epoch { w.integer(e) } else { w.null() }
+            w.field("result", o.result)
             w.endObject()
         }
         w.endArray()

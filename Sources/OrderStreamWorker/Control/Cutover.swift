@@ -311,7 +311,7 @@ public struct Cutover: Sendable {
             do {
                 let rows = try connection.query(
                     """
-                    SELECT topic, partition, next_offset, last_commit_epoch,
+                    SELECT topic, partition, next_offset, last_commit_epoch, paused,
                            to_char(epoch_first_commit_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS first
                     FROM partition_positions WHERE consumer_group = $1
                     """, [group])
@@ -325,6 +325,8 @@ public struct Cutover: Sendable {
                         }
                         continue
                     }
+                    // A paused partition commits nothing until it is resumed: nothing to wait for.
+                    if try rows.bool(row, "paused") { continue }
                     let position = try rows.int64(row, "next_offset")
                     if let high = highWatermark(partition), position >= high { continue }
                     waiting.append(partition.description)

@@ -8,7 +8,8 @@ import PostgreSQL
 public struct CutoverVerification: Sendable, Equatable {
     /// A group's accounting in one snapshot.
     public struct Ledger: Sendable, Equatable {
-        /// The sum of the group's positions (`next_offset`).
+        /// The sum of the group's positions (`next_offset`), less what operators moved them by
+        /// (`offsets reset`): the offsets the workers consumed.
         public var offsets: Int64
         public var applied: Int64
         public var duplicates: Int64
@@ -28,7 +29,7 @@ public struct CutoverVerification: Sendable, Equatable {
         static func read(group: String, on connection: PGConnection) throws(PGError) -> Ledger {
             let row = try connection.query(
                 """
-                SELECT coalesce(sum(next_offset), 0)::bigint AS offsets,
+                SELECT coalesce(sum(next_offset - offsets_moved_by_operators), 0)::bigint AS offsets,
                        coalesce(sum(events_duplicate), 0)::bigint AS duplicates,
                        coalesce(sum(events_rejected), 0)::bigint AS rejected,
                        (SELECT coalesce(sum(members), 0)::bigint FROM kpi_minutes WHERE kind = 'event') AS applied

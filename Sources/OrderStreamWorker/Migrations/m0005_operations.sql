@@ -8,6 +8,12 @@ ALTER TABLE partition_positions
     ADD COLUMN paused_at timestamptz,
     ADD COLUMN paused_by text;
 
+-- How far operators moved the position by hand (`offsets reset`: forward skips count positive,
+-- re-reads negative), so that the ledger "offsets consumed = applied + duplicates + rejected"
+-- that a cutover verifies still holds: offsets - offsets_moved_by_operators = accounted.
+ALTER TABLE partition_positions
+    ADD COLUMN offsets_moved_by_operators bigint NOT NULL DEFAULT 0;
+
 -- Releases before 0.3.0 do not read `paused`. Every pause bumps the partition's epoch, which
 -- fences what such a worker has in flight; this trigger refuses its later commits as well, with
 -- the apply statement's own fence error (SQLSTATE OS001), so that no release applies a paused

@@ -72,7 +72,7 @@ final class ApplyLane: Sendable {
                 let rows = try PositionStore.claim(partitions, group: settings.group, on: connection)
                 var adopted: [TopicPartition: (nextOffset: Int64, epoch: Int64, active: Bool)] = [:]
                 for (key, row) in rows {
-                    adopted[key] = (row.nextOffset, row.epoch, row.ownerColor == settings.color)
+                    adopted[key] = (row.nextOffset, row.epoch, row.isActive(for: settings.color))
                 }
                 table.refreshed(adopted)
                 state.update { $0.databaseUp = true }

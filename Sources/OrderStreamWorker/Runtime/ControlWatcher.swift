@@ -32,8 +32,9 @@ final class ControlWatcher: Sendable {
 
     func requestStop() { stopSignal.raise() }
 
-    func run(initialEpoch: Int64) {
-        var epoch = initialEpoch
+    func run(initial: PositionStore.Control) {
+        var epoch = initial.epoch
+        var activeColor = initial.activeColor
         var listening = false
         var lastLag = Date.distantPast
         while !stopSignal.isRaised {
@@ -44,11 +45,15 @@ final class ControlWatcher: Sendable {
                 }
                 _ = try connection.waitForNotifications(timeout: settings.controlPollInterval)
                 if let control = try PositionStore.readControl(group: settings.group, on: connection), control.epoch != epoch {
+                    // A cutover moves the active color; an operator's offset reset, pause or
+                    // resume bumps the epoch under the same color. Either way the positions
+                    // changed under this worker's feet: every lane re-reads them.
                     logger.notice("epoch changed: re-reading positions", metadata: [
                         "epoch": "\(control.epoch)", "active_color": "\(control.activeColor)",
                     ])
                     epoch = control.epoch
-                    metrics.cutoversObserved.increment()
+                    if control.activeColor != activeColor { metrics.cutoversObserved.increment() }
+                    activeColor = control.activeColor
                     table.requestRefreshAll()
                     state.update {
                         $0.active = control.activeColor == self.settings.color

@@ -247,11 +247,12 @@ final class PartitionTable: @unchecked Sendable {
                 revokedInFlight.remove(key)
                 guard var entry = entries[key] else { continue }
                 entries[key] = nil
-                // A partition that just became active, or whose position went backwards (a
-                // PostgreSQL failover that lost its last asynchronous commits, an operator's
-                // offset reset): what is buffered or fetched next no longer starts at the
+                // A partition that just became active (a cutover, a resume), or whose position
+                // moved other than by this worker's commits (a PostgreSQL failover that lost its
+                // last asynchronous commits, an operator's offset reset either way, another
+                // owner's commits): what is buffered or fetched next no longer starts at the
                 // position, so Kafka's fetch position must move there first.
-                if (row.active && !entry.active) || row.nextOffset < entry.expected {
+                if (row.active && !entry.active) || row.nextOffset != entry.expected {
                     entry.seekTo = row.nextOffset
                     entry.buffer.removeAll()
                     entry.head = 0

@@ -59,7 +59,7 @@ final class RebalanceCoordinator: KafkaRebalanceHandler {
         var offsets: [TopicPartition: Int64] = [:]
         for key in partitions {
             if let row = claimed[key] {
-                entries[key] = (row.nextOffset, row.epoch, row.ownerColor == settings.color, false)
+                entries[key] = (row.nextOffset, row.epoch, row.isActive(for: settings.color), false)
                 offsets[key] = row.nextOffset == 0 ? KafkaOffset.beginning : row.nextOffset
             } else {
                 // PostgreSQL is unreachable: fetch from Kafka's committed offset (never ahead of

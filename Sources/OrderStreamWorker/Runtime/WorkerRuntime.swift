@@ -123,7 +123,7 @@ final class WorkerRuntime: Sendable {
 
         let threads = lanes.map { lane in DedicatedThread(name: "orderstream-lane-\(lane.index)") { lane.run() } }
         let loopThread = DedicatedThread(name: "orderstream-poll") { loop.run() }
-        let watcherThread = DedicatedThread(name: "orderstream-control") { watcher.run(initialEpoch: controlRow.epoch) }
+        let watcherThread = DedicatedThread(name: "orderstream-control") { watcher.run(initial: controlRow) }
         state.update { $0.phase = .running }
         return WorkerRuntime(settings: settings, table: table, consumer: consumer, producer: producer, lanes: lanes,
                              loop: loop, watcher: watcher, control: control, threads: threads, loopThread: loopThread,

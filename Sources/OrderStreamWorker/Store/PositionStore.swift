@@ -15,10 +15,13 @@ enum PositionStore {
         var nextOffset: Int64
         var ownerColor: String
         var epoch: Int64
+        /// Paused by an operator (`orderstream pause`): held by its owner, never applied.
+        var paused = false
+
+        /// Whether a worker of `color` may apply this partition now.
+        func isActive(for color: String) -> Bool { ownerColor == color && !paused }
     }
 
-    /// Creates the group's control row if there is none: the first worker ever started makes
-    /// its own color the active one, at epoch 1. Returns the row as it stands.
     /// Creates the group's control row if it has none, with the database's initial active color
     /// (`deployment_settings`, set by `orderstream migrate --active-color`, blue by default), or
     /// `initialColor` when given; never the color of whichever worker starts first.
@@ -65,7 +68,7 @@ enum PositionStore {
     static func read(_ partitions: [TopicPartition], group: String, on connection: PGConnection) throws(PGError) -> [TopicPartition: Position] {
         let result = try connection.query(
             """
-            SELECT p.topic, p.partition, p.next_offset, p.owner_color, p.epoch
+            SELECT p.topic, p.partition, p.next_offset, p.owner_color, p.epoch, p.paused
             FROM partition_positions p
             JOIN unnest($2::text[], $3::integer[]) AS t(topic, part) ON p.topic = t.topic AND p.partition = t.part
             WHERE p.consumer_group = $1
@@ -76,7 +79,8 @@ enum PositionStore {
             rows[key] = Position(
                 nextOffset: try result.int64(row, "next_offset"),
                 ownerColor: try result.string(row, "owner_color"),
-                epoch: try result.int64(row, "epoch"))
+                epoch: try result.int64(row, "epoch"),
+                paused: try result.bool(row, "paused"))
         }
         return rows
     }
