@@ -33,6 +33,10 @@ public struct Cutover: Sendable {
         public var toColor: String
         public var epoch: Int64
         public var alreadyActive: Bool
+        /// `cutover`, `canary` or `abort`.
+        public var kind: String = "cutover"
+        /// The partitions the step moved (`orders[3]`), sorted.
+        public var moved: [String] = []
         public var terminatedSessions: Int
         /// The restore point created before the fence (nil when asked not to create one).
         public var restorePoint: String? = nil
@@ -63,6 +67,8 @@ public struct Cutover: Sendable {
         case incompatibleColor(color: String, workers: [String])
         /// The restore point could not be created (the role may not, or `wal_level` is minimal).
         case restorePointRefused(String)
+        /// A canary must go to the standby color.
+        case canaryToActiveColor(String)
         case database(PGError)
 
         public var description: String {
@@ -82,14 +88,37 @@ public struct Cutover: Sendable {
                 return "cannot create a restore point before the fence (\(reason)); nothing was changed. Grant "
                     + "EXECUTE ON FUNCTION pg_create_restore_point(text) to this role, or pass --no-restore-point "
                     + "to cut over with only the WAL position recorded"
+            case .canaryToActiveColor(let color):
+                return "\(color) is the active color: a canary moves partitions to the standby color"
             case .database(let error):
                 return "database: \(error)"
             }
         }
     }
 
+    /// Which partitions a step moves.
+    public enum Scope: Sendable, Equatable {
+        /// Every partition; the target becomes the active color (a full cutover, a promotion).
+        case all
+        /// A canary: these partitions go to the target (the standby color); the active color stays.
+        case partitions([TopicPartition])
+        /// The partitions a canary gave the standby color go back to the active color (the
+        /// target is ignored).
+        case abort
+
+        var kind: String {
+            switch self {
+            case .all: "cutover"
+            case .partitions: "canary"
+            case .abort: "abort"
+            }
+        }
+    }
+
     public var group: String
     public var toColor: String
+    /// What this step moves (default: everything).
+    public var scope: Scope = .all
     public var timeout: Duration
     /// Create a named restore point before the fence (else record only the WAL position).
     public var restorePoint = true
@@ -106,7 +135,7 @@ public struct Cutover: Sendable {
 
     /// Runs the cutover. `highWatermark` answers a partition's high watermark (nil when unknown).
     public func run(on connection: PGConnection, highWatermark: (TopicPartition) -> Int64?) throws(Failure) -> Report {
-        guard toColor == "blue" || toColor == "green" else { throw .invalidColor(toColor) }
+        guard scope == .abort || toColor == "blue" || toColor == "green" else { throw .invalidColor(toColor) }
         let started = Date()
         let row: PositionStore.Control?
         do {
@@ -115,13 +144,32 @@ public struct Cutover: Sendable {
             throw .database(error)
         }
         guard let control = row else { throw .unknownGroup(group) }
-        if control.activeColor == toColor {
-            return Report(group: group, fromColor: toColor, toColor: toColor, epoch: control.epoch, alreadyActive: true,
-                          terminatedSessions: 0, completionSeconds: 0)
+        var step = self
+        if scope == .abort { step.toColor = control.activeColor }
+        if scope.kind == "canary" && control.activeColor == toColor { throw .canaryToActiveColor(toColor) }
+        let elsewhere: Int64
+        do {
+            elsewhere = try connection.query(
+                "SELECT count(*)::bigint AS n FROM partition_positions WHERE consumer_group = $1 AND owner_color <> $2",
+                [group, step.toColor]).int64(0, "n")
+        } catch {
+            throw .database(error)
         }
+        // Nothing to move: the target color is active and owns every partition (no canary out).
+        if scope.kind != "canary" && control.activeColor == step.toColor && elsewhere == 0 {
+            return Report(group: group, fromColor: step.toColor, toColor: step.toColor, epoch: control.epoch, alreadyActive: true,
+                          kind: scope.kind, terminatedSessions: 0, completionSeconds: 0)
+        }
+        return try step.hand(over: control, on: connection, started: started, highWatermark: highWatermark)
+    }
+
+    /// The step itself, with `toColor` the color that receives the partitions.
+    private func hand(over control: PositionStore.Control, on connection: PGConnection, started: Date,
+                      highWatermark: (TopicPartition) -> Int64?) throws(Failure) -> Report {
+        let fromColor = scope == .abort ? (toColor == "blue" ? "green" : "blue") : control.activeColor
         try refuseIncompatibleColor(on: connection)
         let marker = try markRestorePoint(epoch: control.epoch + 1, on: connection)
-        let fence = try fenceIn(from: control.activeColor, on: connection, started: started)
+        let fence = try fenceIn(from: fromColor, on: connection, started: started)
         let fencedAt = Date()
         do {
             _ = try connection.execute(
@@ -130,15 +178,16 @@ public struct Cutover: Sendable {
         } catch {
             throw .database(error)
         }
-        let newFirst = try waitForNewColor(epoch: fence.epoch, on: connection, highWatermark: highWatermark)
+        let newFirst = try waitForNewColor(epoch: fence.epoch, only: Set(fence.moved), on: connection, highWatermark: highWatermark)
         let completion = Date().timeIntervalSince(fencedAt)
         do {
             let verification = CutoverVerification(
-                notOwned: try CutoverVerification.notOwned(group: group, color: toColor, epoch: fence.epoch, on: connection),
+                notOwned: try CutoverVerification.notOwned(group: group, color: toColor, epoch: fence.epoch,
+                                                           among: fence.moved.map(\.description), on: connection),
                 atFence: fence.ledger, now: try CutoverVerification.Ledger.read(group: group, on: connection))
             let report = Report(
-                group: group, fromColor: control.activeColor, toColor: toColor, epoch: fence.epoch, alreadyActive: false,
-                terminatedSessions: fence.terminated, restorePoint: marker.name, walPosition: marker.lsn,
+                group: group, fromColor: fromColor, toColor: toColor, epoch: fence.epoch, alreadyActive: false,
+                kind: scope.kind, moved: fence.moved.map(\.description), terminatedSessions: fence.terminated, restorePoint: marker.name, walPosition: marker.lsn,
                 oldLastCommit: fence.oldLastCommit, newFirstCommit: newFirst, completionSeconds: completion,
                 verification: verification)
             _ = try connection.execute(
@@ -221,6 +270,8 @@ public struct Cutover: Sendable {
 
     private struct Fence {
         var epoch: Int64
+        /// The partitions that changed owner.
+        var moved: [TopicPartition]
         var oldLastCommit: Date?
         var terminated: Int
         /// The group's accounting as the fence committed it (same transaction).
@@ -235,30 +286,32 @@ public struct Cutover: Sendable {
             do {
                 let fence = try connection.transaction { connection in
                     _ = try connection.execute("SET LOCAL lock_timeout = '\(Int(lockTimeout.seconds * 1000))ms'")
+                    // A full cutover changes the active color; a canary and an abort keep it.
                     let bumped = try connection.query(
                         """
-                        UPDATE consumer_control SET active_color = $2, epoch = epoch + 1, changed_at = now()
+                        UPDATE consumer_control SET active_color = CASE WHEN $3 THEN $2 ELSE active_color END,
+                                                    epoch = epoch + 1, changed_at = now()
                         WHERE consumer_group = $1 RETURNING epoch
-                        """, [group, toColor])
+                        """, [group, toColor, scope == .all])
                     let epoch = try bumped.int64(0, "epoch")
-                    _ = try connection.execute(
-                        "UPDATE partition_positions SET owner_color = $2, epoch = $3 WHERE consumer_group = $1",
-                        [group, toColor, epoch])
+                    let moved = try moveOwnership(to: epoch, on: connection)
                     let last = try connection.query(
                         """
                         SELECT to_char(max(last_commit_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS last
-                        FROM partition_positions WHERE consumer_group = $1
-                        """, [group])
+                        FROM partition_positions
+                        WHERE consumer_group = $1 AND (topic || '[' || partition || ']') = ANY($2::text[])
+                        """, [group, moved.map(\.description)])
                     let oldLast = try last.decodeIfPresent(String.self, row: 0, column: "last")
                     _ = try connection.execute(
                         """
                         INSERT INTO cutovers (consumer_group, epoch, from_color, to_color, started_at, fenced_at,
-                                              old_last_commit, terminated_sessions)
-                        VALUES ($1, $2, $3, $4, $5::timestamptz, clock_timestamp(), $6::timestamptz, $7)
-                        """, [group, epoch, oldColor, toColor, Self.timestampText(started), oldLast, terminated])
+                                              old_last_commit, terminated_sessions, kind, partitions)
+                        VALUES ($1, $2, $3, $4, $5::timestamptz, clock_timestamp(), $6::timestamptz, $7, $8, $9::text[])
+                        """, [group, epoch, oldColor, toColor, Self.timestampText(started), oldLast, terminated, scope.kind,
+                              scope == .all ? nil : moved.map(\.description)])
                     _ = try connection.execute("SELECT pg_notify($1, $2)", [ControlWatcher.channel, group])
-                    return Fence(epoch: epoch, oldLastCommit: oldLast.flatMap(Self.parseTimestamp), terminated: terminated,
-                                 ledger: try CutoverVerification.Ledger.read(group: group, on: connection))
+                    return Fence(epoch: epoch, moved: moved, oldLastCommit: oldLast.flatMap(Self.parseTimestamp),
+                                 terminated: terminated, ledger: try CutoverVerification.Ledger.read(group: group, on: connection))
                 }
                 logger.notice("cutover fenced in", metadata: [
                     "group": "\(group)", "to": "\(toColor)", "epoch": "\(fence.epoch)", "attempt": "\(attempt)",
@@ -272,6 +325,36 @@ public struct Cutover: Sendable {
                 throw .database(PGError(wrapping: error))
             }
         }
+    }
+
+    /// Gives the scope's partitions to `toColor` at `epoch`; returns those that moved.
+    private func moveOwnership(to epoch: Int64, on connection: PGConnection) throws(PGError) -> [TopicPartition] {
+        let result: PGResult
+        switch scope {
+        case .all:
+            result = try connection.query(
+                "UPDATE partition_positions SET owner_color = $2, epoch = $3 WHERE consumer_group = $1 RETURNING topic, partition",
+                [group, toColor, epoch])
+        case .partitions(let partitions):
+            result = try connection.query(
+                """
+                UPDATE partition_positions p SET owner_color = $2, epoch = $3
+                FROM unnest($4::text[], $5::integer[]) AS t(topic, part)
+                WHERE p.consumer_group = $1 AND p.topic = t.topic AND p.partition = t.part
+                RETURNING p.topic, p.partition
+                """, [group, toColor, epoch, partitions.map(\.topic), partitions.map(\.partition)])
+        case .abort:
+            result = try connection.query(
+                """
+                UPDATE partition_positions SET owner_color = $2, epoch = $3
+                WHERE consumer_group = $1 AND owner_color <> $2 RETURNING topic, partition
+                """, [group, toColor, epoch])
+        }
+        var moved: [TopicPartition] = []
+        for row in 0..<result.rowCount {
+            moved.append(TopicPartition(topic: try result.string(row, "topic"), partition: try result.int32(row, "partition")))
+        }
+        return moved.sorted()
     }
 
     /// Ends the sessions of `color`'s workers that hold write locks on the position rows.
@@ -303,7 +386,8 @@ public struct Cutover: Sendable {
 
     /// Waits until every partition either has a commit under `epoch` or nothing pending; returns
     /// the new color's first commit.
-    private func waitForNewColor(epoch: Int64, on connection: PGConnection, highWatermark: (TopicPartition) -> Int64?) throws(Failure) -> Date? {
+    private func waitForNewColor(epoch: Int64, only moved: Set<TopicPartition>, on connection: PGConnection,
+                                 highWatermark: (TopicPartition) -> Int64?) throws(Failure) -> Date? {
         let deadline = Date().addingTimeInterval(timeout.seconds)
         while true {
             var waiting: [String] = []
@@ -317,6 +401,7 @@ public struct Cutover: Sendable {
                     """, [group])
                 for row in 0..<rows.rowCount {
                     let partition = TopicPartition(topic: try rows.string(row, "topic"), partition: try rows.int32(row, "partition"))
+                    guard moved.contains(partition) else { continue }
                     let committedUnderEpoch = try rows.decodeIfPresent(Int64.self, row: row, column: "last_commit_epoch") == epoch
                     if committedUnderEpoch {
                         if let text = try rows.decodeIfPresent(String.self, row: row, column: "first"),

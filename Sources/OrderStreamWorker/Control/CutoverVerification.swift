@@ -64,13 +64,16 @@ public struct CutoverVerification: Sendable, Equatable {
         return "verified: \(offsets) offsets since the fence = \(moved); every partition owned by \(color) at epoch \(epoch)"
     }
 
-    /// Partitions of `group` not owned by `color` at `epoch`.
-    static func notOwned(group: String, color: String, epoch: Int64, on connection: PGConnection) throws(PGError) -> [String] {
+    /// Partitions of `group` (of `among`, `orders[3]`, when given) not owned by `color` at `epoch`.
+    static func notOwned(group: String, color: String, epoch: Int64, among: [String]? = nil,
+                         on connection: PGConnection) throws(PGError) -> [String] {
         let rows = try connection.query(
             """
             SELECT topic || '[' || partition || ']' AS name FROM partition_positions
-            WHERE consumer_group = $1 AND (owner_color <> $2 OR epoch <> $3) ORDER BY topic, partition
-            """, [group, color, epoch])
+            WHERE consumer_group = $1 AND (owner_color <> $2 OR epoch <> $3)
+              AND ($4::text[] IS NULL OR topic || '[' || partition || ']' = ANY($4::text[]))
+            ORDER BY topic, partition
+            """, [group, color, epoch, among])
         return try (0..<rows.rowCount).map { (row) throws(PGError) in try rows.string(row, "name") }
     }
 }
