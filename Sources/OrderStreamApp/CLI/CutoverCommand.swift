@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Kafka
+import Logging
 import OrderStreamWorker
 import PostgreSQL
 
@@ -39,7 +40,38 @@ struct CutoverCommand: AsyncParsableCommand {
           help: "Do not create a PostgreSQL restore point before the fence (record only the WAL position).")
     var noRestorePoint = false
 
+    @Option(help: "Watch the new color for this long (e.g. 5m, 90s), then promote a canary; roll back at the first breach.")
+    var analyze: String?
+
+    @Option(name: .customLong("max-dlq-rate"), help: "With --analyze: the most dead-lettered events of those consumed, e.g. 1%.")
+    var maxDLQRate: String?
+
+    @Option(name: .customLong("max-p99"), help: "With --analyze: the worst p99 batch apply time of the new color's workers, e.g. 500ms.")
+    var maxP99: String?
+
+    @Option(name: .customLong("max-lag-seconds"), help: "With --analyze: the oldest unapplied event's age on a watched partition.")
+    var maxLagSeconds: Double?
+
     func validate() throws {
+        if analyze == nil, maxDLQRate != nil || maxP99 != nil || maxLagSeconds != nil {
+            throw ValidationError("--max-dlq-rate, --max-p99 and --max-lag-seconds need --analyze")
+        }
+        if analyze != nil, abort { throw ValidationError("--abort cannot be analyzed") }
+        if let analyze, CanaryAnalysis.duration(analyze) == nil {
+            throw ValidationError("--analyze must be a positive duration such as 5m, 90s or 2h, not '\(analyze)'")
+        }
+        if let maxDLQRate {
+            let digits = maxDLQRate.hasSuffix("%") ? String(maxDLQRate.dropLast()) : maxDLQRate
+            guard let percent = Double(digits), percent >= 0, percent <= 100 else {
+                throw ValidationError("--max-dlq-rate must be a percentage from 0% to 100%, not '\(maxDLQRate)'")
+            }
+        }
+        if let maxP99, CanaryAnalysis.duration(maxP99) == nil {
+            throw ValidationError("--max-p99 must be a positive duration such as 500ms, not '\(maxP99)'")
+        }
+        if let maxLagSeconds, !(maxLagSeconds > 0 && maxLagSeconds.isFinite) {
+            throw ValidationError("--max-lag-seconds must be a positive number of seconds")
+        }
         if abort {
             guard to == nil, partitions == nil, share == nil, !promote else {
                 throw ValidationError("--abort takes no --to, --partitions, --share or --promote")
@@ -66,6 +98,10 @@ struct CutoverCommand: AsyncParsableCommand {
         let cutover = configured
         let (listed, shared) = (partitions.flatMap { try? CanarySelection.parse($0).get() },
                                 share.flatMap { try? CanarySelection.share($0).get() })
+        if analyze != nil {
+            try await runAnalyzed(cutover, configuration: configuration, listed: listed, shared: shared, logger: logger)
+            return
+        }
         let report: Cutover.Report = try await Blocking.run(name: "orderstream-cutover") {
             let connection = try PGConnection.connect(
                 try PGConnectionConfiguration(configuration.databaseURL).withApplicationName("orderstream:cutover"),
@@ -73,49 +109,59 @@ struct CutoverCommand: AsyncParsableCommand {
             defer { connection.close() }
             let consumer = try configuration.watermarkClient(for: "cutover", logger: logger)
             defer { consumer.close() }
-            var step = cutover
-            if listed != nil || shared != nil {
-                let existing = try OperatorPositions.rows(group: cutover.group, on: connection).map(\.partition)
-                let chosen = try (listed.map { CanarySelection.check($0, existing: existing) }
-                    ?? CanarySelection.partitions(share: shared ?? 0, of: existing)).get()
-                step.scope = .partitions(chosen)
-            }
+            let step = try Self.scoped(cutover, listed: listed, shared: shared, on: connection)
             return try step.run(on: connection) { partition in
                 try? consumer.watermarks(topic: partition.topic, partition: partition.partition, timeout: .seconds(2)).high
             }
         }
-        print(Self.describe(report))
+        print(Cutover.describe(report))
         // The handover happened, but the exactly-once books do not balance: say so loudly.
         if let verification = report.verification, !verification.verified { throw ExitCode(3) }
     }
 
-    static func describe(_ report: Cutover.Report) -> String {
-        if report.alreadyActive {
-            if report.kind == "abort" {
-                return "no canary is out in group \(report.group): \(report.toColor) owns every partition; nothing to do"
-            }
-            return "\(report.toColor) is already the active color of group \(report.group) (epoch \(report.epoch)); nothing to do"
+    /// The canary's partitions chosen when `--partitions` or `--share` was given.
+    static func scoped(_ cutover: Cutover, listed: [TopicPartition]?, shared: Double?, on connection: PGConnection) throws -> Cutover {
+        guard listed != nil || shared != nil else { return cutover }
+        var step = cutover
+        let existing = try OperatorPositions.rows(group: cutover.group, on: connection).map(\.partition)
+        let chosen = try (listed.map { CanarySelection.check($0, existing: existing) }
+            ?? CanarySelection.partitions(share: shared ?? 0, of: existing)).get()
+        step.scope = .partitions(chosen)
+        return step
+    }
+
+    /// `--analyze`: the step (or the resumed analysis), the watch, and the decision. Exits 4 when
+    /// it rolled back.
+    private func runAnalyzed(_ cutover: Cutover, configuration: OrderStreamConfiguration, listed: [TopicPartition]?,
+                             shared: Double?, logger: Logger) async throws {
+        let limits = CanaryAnalysis.Limits(
+            maxDeadLetterRate: maxDLQRate.flatMap { Double($0.hasSuffix("%") ? String($0.dropLast()) : $0) }.map { $0 / 100 },
+            maxP99Seconds: maxP99.flatMap(CanaryAnalysis.duration), maxLagSeconds: maxLagSeconds)
+        let window = analyze.flatMap(CanaryAnalysis.duration) ?? 0
+        let outcome = try await OperatorSession.run(configuration, command: "cutover", logger: logger) { session in
+            let analyzed = AnalyzedCutover(
+                step: try Self.scoped(cutover, listed: listed, shared: shared, on: session.connection), window: window, limits: limits)
+            return try analyzed.run(on: session.connection) { partition in
+                try? session.kafka.watermarks(topic: partition.topic, partition: partition.partition, timeout: .seconds(2)).high
+            } lagSeconds: { partition, position in
+                session.lagSeconds(partition, position: position)
+            } say: { line in
+                // Unbuffered: a Job's log shows the watch as it goes.
+                FileHandle.standardOutput.write(Data((line + "\n").utf8))
+            }.1
         }
-        let scope = report.kind == "cutover" ? "" : " of \(report.moved.joined(separator: ", "))"
-        var lines = [
-            "\(report.kind) of group \(report.group)\(scope): \(report.fromColor) -> \(report.toColor), epoch \(report.epoch)",
-            "\(report.toColor) committed on every partition with pending events \(String(format: "%.3f", report.completionSeconds)) s after the fence",
-        ]
-        if let lsn = report.walPosition {
-            lines.append(report.restorePoint.map { "restore point \($0) at WAL \(lsn)" }
-                         ?? "no restore point (--no-restore-point); WAL position before the fence: \(lsn)")
+        switch outcome {
+        case .nothingToDo(let report):
+            print(Cutover.describe(report))
+        case .passed:
+            print("analysis passed: the cutover stays")
+        case .promoted(let report):
+            print("analysis passed: promoted")
+            print(Cutover.describe(report))
+        case .rolledBack(let reason, let report):
+            print("rolled back: \(reason)")
+            print(Cutover.describe(report))
+            throw ExitCode(4)
         }
-        if report.terminatedSessions > 0 {
-            lines.append("ended \(report.terminatedSessions) session(s) of \(report.fromColor) that held the position rows")
-        }
-        if let verification = report.verification {
-            lines.append(verification.verdict(color: report.toColor, epoch: report.epoch))
-        }
-        if let pause = report.pauseSeconds {
-            lines.append("processing pause: \(String(format: "%.3f", pause)) s (last \(report.fromColor) commit to first \(report.toColor) commit)")
-        } else {
-            lines.append("processing pause: none measured (no events were pending)")
-        }
-        return lines.joined(separator: "\n")
     }
 }

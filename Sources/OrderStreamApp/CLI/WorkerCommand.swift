@@ -47,6 +47,10 @@ struct WorkerCommand: AsyncParsableCommand {
         settings.applyConnections = c.applyConnections
         settings.httpPort = c.httpPort
         settings.release = BuildInfo.version
+        if c.deadLetterEverything {
+            settings.deadLetterEverything = true
+            logger.critical("ORDERSTREAM_FAULT_INJECTION=dead-letter-all: this worker dead-letters every event (a rehearsal, never production)")
+        }
 
         let metrics = WorkerMetrics(buildVersion: BuildInfo.version, buildRevision: BuildInfo.revision)
         let worker = Worker(settings: settings, metrics: metrics, logger: logger)

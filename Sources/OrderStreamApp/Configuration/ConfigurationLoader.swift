@@ -87,6 +87,11 @@ public struct ConfigurationLoader: Sendable {
         case "ORDERSTREAM_REBALANCE_PROTOCOL": c.rebalanceProtocol = try Self.choice(value, name)
         case "ORDERSTREAM_LOG_FORMAT": c.logFormat = try Self.choice(value, name)
         case "ORDERSTREAM_LOG_LEVEL": c.logLevel = try Self.logLevel(value, name)
+        case "ORDERSTREAM_FAULT_INJECTION":
+            guard value.isEmpty || value == "dead-letter-all" else {
+                throw ConfigurationError("\(name) must be dead-letter-all or empty, not '\(value)'")
+            }
+            c.deadLetterEverything = value == "dead-letter-all"
         case _ where name.hasPrefix("ORDERSTREAM_KAFKA_"):
             let property = name.dropFirst("ORDERSTREAM_KAFKA_".count).lowercased()
                 .replacingOccurrences(of: "_", with: ".")

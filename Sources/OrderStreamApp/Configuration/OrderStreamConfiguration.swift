@@ -35,6 +35,9 @@ public struct OrderStreamConfiguration: Sendable, Equatable {
     public var logFormat: LogFormat = .text
     /// Log level: trace, debug, info (default), notice, warning, error, critical.
     public var logLevel: String = "info"
+    /// `ORDERSTREAM_FAULT_INJECTION=dead-letter-all` (environment only): a rehearsal of a bad
+    /// release, for drills and tests of the automatic rollback; see `WorkerSettings`.
+    public var deadLetterEverything = false
 
     public init() {}
 

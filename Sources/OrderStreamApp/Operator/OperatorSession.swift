@@ -60,7 +60,7 @@ struct OperatorSession {
 
     /// The timestamp of the first message of `partition` at or after `offset` (nil when none
     /// arrives within 5 s), read by assigning the partition there.
-    private func timestamp(of partition: TopicPartition, at offset: Int64) throws -> Int64? {
+    func timestamp(of partition: TopicPartition, at offset: Int64) throws -> Int64? {
         try kafka.assign([TopicPartitionOffset(partition, offset: offset)])
         let deadline = ContinuousClock.now + .seconds(5)
         while ContinuousClock.now < deadline {
@@ -70,5 +70,15 @@ struct OperatorSession {
             }
         }
         return nil
+    }
+
+    /// The age of the oldest unapplied event of `partition` at `position`: 0 when the position is
+    /// at the log end, nil when Kafka does not answer.
+    func lagSeconds(_ partition: TopicPartition, position: Int64) -> Double? {
+        guard let marks = try? kafka.watermarks(topic: partition.topic, partition: partition.partition, timeout: .seconds(2))
+        else { return nil }
+        guard position < marks.high else { return 0 }
+        guard let millis = try? timestamp(of: partition, at: max(position, marks.low)) else { return nil }
+        return max(0, Date().timeIntervalSince1970 - Double(millis) / 1000)
     }
 }

@@ -8,3 +8,35 @@
 ALTER TABLE cutovers
     ADD COLUMN kind text NOT NULL DEFAULT 'cutover' CHECK (kind IN ('cutover', 'canary', 'abort')),
     ADD COLUMN partitions text[];
+
+-- The automatic analysis after a canary or a cutover (`cutover --analyze`): its limits, the
+-- baseline of the watched partitions at the fence, and the decision. The decision state lives
+-- here, so a restarted `cutover --analyze` resumes a running analysis instead of starting over.
+CREATE TABLE analyses (
+    id                bigserial   PRIMARY KEY,
+    consumer_group    text        NOT NULL,
+    epoch             bigint      NOT NULL,
+    kind              text        NOT NULL CHECK (kind IN ('cutover', 'canary')),
+    from_color        text        NOT NULL,
+    to_color          text        NOT NULL,
+    partitions        text[]      NOT NULL,
+    started_at        timestamptz NOT NULL DEFAULT now(),
+    ends_at           timestamptz NOT NULL,
+    max_dlq_rate      double precision,
+    max_p99_seconds   double precision,
+    max_lag_seconds   double precision,
+    baseline_consumed bigint      NOT NULL,
+    baseline_rejected bigint      NOT NULL,
+    status            text        NOT NULL DEFAULT 'running'
+                      CHECK (status IN ('running', 'promoted', 'passed', 'rolled_back', 'failed')),
+    decided_at        timestamptz,
+    reason            text
+);
+
+CREATE UNIQUE INDEX analyses_one_running_per_group ON analyses (consumer_group) WHERE status = 'running';
+
+-- Each worker's apply latency (p99 of its batches over the last minute), written with its
+-- heartbeat: the analysis compares the new color's workers against a limit without reaching
+-- into their pods.
+ALTER TABLE workers
+    ADD COLUMN apply_p99_seconds double precision;

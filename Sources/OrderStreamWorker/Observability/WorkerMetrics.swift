@@ -34,6 +34,8 @@ public final class WorkerMetrics: Sendable {
     private let stalledGauges: Mutex<[TopicPartition: Gauge]>
     private let applyFailedByTopic: Mutex<[String: Counter]>
     private let publishToCommitMaxSeconds = Mutex(0.0)
+    /// Batch apply times of the last minute, for the p99 the heartbeat records in `workers`.
+    private let recentApplyTimes = Mutex(LatencyWindow())
 
     /// Fine buckets (1 ms to 30 s), so that percentiles interpolated from them (scripts/bench.sh)
     /// are good to a bucket's width.
@@ -217,6 +219,18 @@ public final class WorkerMetrics: Sendable {
             counters[topic] = pair
             return pair
         }
+    }
+
+    /// Records one batch's apply time: the histogram, and the window of the last minute.
+    func recordBatchDuration(_ duration: Duration, at now: Double) {
+        batchDuration.record(duration)
+        let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        recentApplyTimes.withLock { $0.record(seconds, at: now) }
+    }
+
+    /// The p99 batch apply time of the last minute, nil without batches.
+    func recentApplyP99(at now: Double) -> Double? {
+        recentApplyTimes.withLock { $0.percentile(0.99, at: now) }
     }
 
     private func kpiCounter(name: String, currency: String?) -> Counter {

@@ -1,6 +1,7 @@
 import Foundation
 import Kafka
 import Logging
+import OrderStreamDomain
 import PostgreSQL
 import Synchronization
 
@@ -61,6 +62,12 @@ final class ApplyLane: Sendable {
         connection.close()
     }
 
+    /// Every message set aside as not applied (`WorkerSettings.deadLetterEverything`).
+    private static func injectedFault(_ messages: [ConsumedMessage]) -> [MessageCoordinates: Rejection] {
+        let fault = Rejection(.applyFailed, "fault injection (ORDERSTREAM_FAULT_INJECTION=dead-letter-all): not applied")
+        return Dictionary(messages.map { (MessageCoordinates($0), fault) }) { first, _ in first }
+    }
+
     // MARK: refresh
 
     /// Re-reads the position rows (after a fence, a cutover notice or an assignment made while
@@ -93,7 +100,9 @@ final class ApplyLane: Sendable {
 
     private func apply(_ work: PartitionTable.Work) {
         let started = ContinuousClock.now
-        let batch = ValidatedBatch(messages: work.messages, expected: work.expected)
+        let batch = settings.deadLetterEverything
+            ? ValidatedBatch(messages: work.messages, expected: work.expected, setAside: Self.injectedFault(work.messages))
+            : ValidatedBatch(messages: work.messages, expected: work.expected)
         let partitions = Array(batch.partitions.keys)
         let fence = BatchApplier.Fence(
             group: settings.group, color: settings.color, instanceId: settings.instanceId, epochs: work.epochs)
@@ -241,7 +250,7 @@ final class ApplyLane: Sendable {
         metrics.batchesApplied.increment()
         metrics.eventsApplied.increment(by: outcome.applied)
         metrics.batchSize.record(Double(batch.events.count + batch.rejected.count))
-        metrics.batchDuration.record(ContinuousClock.now - started)
+        metrics.recordBatchDuration(ContinuousClock.now - started, at: now)
         metrics.recordMembers(outcome.newMembers)
         var offered: [String: Int64] = [:]
         var slowest = -1.0

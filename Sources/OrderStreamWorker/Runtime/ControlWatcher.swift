@@ -80,8 +80,8 @@ final class ControlWatcher: Sendable {
     private func heartbeat() throws(PGError) {
         let phase = state.phase.rawValue
         _ = try connection.execute(
-            "UPDATE workers SET heartbeat_at = now(), state = $2 WHERE instance_id = $1",
-            [settings.instanceId, phase])
+            "UPDATE workers SET heartbeat_at = now(), state = $2, apply_p99_seconds = $3 WHERE instance_id = $1",
+            [settings.instanceId, phase, metrics.recentApplyP99(at: Date().timeIntervalSince1970)])
     }
 
     /// The pause of the group's last completed cutover, for dashboards (`orderstream cutover`

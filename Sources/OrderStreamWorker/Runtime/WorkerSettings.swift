@@ -25,6 +25,11 @@ public struct WorkerSettings: Sendable {
     public var httpPort: Int?
     /// The release this binary is, recorded in `workers` with the newest migration it knows.
     public var release: String = "dev"
+    /// Rehearsal of a bad release (`ORDERSTREAM_FAULT_INJECTION=dead-letter-all`): the worker
+    /// dead-letters every event it would apply (reason `apply_failed`, detail naming the fault)
+    /// instead of applying it, so that a canary's automatic rollback can be tested and drilled.
+    /// Never set in production; the worker logs a critical line at start when it is.
+    public var deadLetterEverything = false
 
     public init(kafkaProperties: [String: String], databaseURL: String, group: String, color: String, instanceId: String) {
         self.kafkaProperties = kafkaProperties
