@@ -9,6 +9,7 @@ public struct OrderStreamCommand: AsyncParsableCommand {
         subcommands: [
             BrokerCommand.self, MigrateCommand.self, WorkerCommand.self, PublishCommand.self,
             LoadgenCommand.self, StatusCommand.self, CutoverCommand.self, KPIsCommand.self, RelayCommand.self,
+            DeadLetterCommand.self, OrderCommand.self,
         ])
 
     public init() {}
