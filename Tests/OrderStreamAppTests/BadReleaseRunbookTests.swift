@@ -94,28 +94,38 @@ struct BadReleaseRunbookTests {
         #expect(dryRun.status == 0 && dryRun.stdout.contains("dry run: \(invalidCount) letters would be replayed"), "\(dryRun.stdout) \(dryRun.stderr)")
         #expect(try tools.messagesIn(["orders", "payments"]) == before)
 
-        // Step 5: replay at a bounded rate; the worker applies each fixed event once.
+        // Step 5, first a few named letters with the same fix file: exactly those events apply.
+        let few = [fixed[0], fixed[fixed.count / 2], fixed[fixed.count - 1]]
+        let first = try tools.run(["dlq", "replay"] + few.map(\.letter) + ["--fix", fixes, "--actor", "runbook test"])
+        #expect(first.status == 0 && first.stdout.contains("replayed 3 letters"), "\(first.stdout) \(first.stderr)")
+        #expect(first.stderr.contains("note: \(invalidCount - 3) fixes of the fix file are for letters this replay does not select"))
+        for event in few { _ = reference.apply(topic: event.topic, key: event.key, value: event.value) }
+        kpis = try await worker.waitAccounted(messages: totalMessages + 3)
+        #expect(kpis.body == reference.kpis().json(includeTotalsOnly: true), "the three fixed events applied once, no other")
+        #expect(kpis.int("events_applied") == reference.kpis().eventsApplied && kpis.int("events_duplicate") == normal.reference.eventsDuplicate)
+
+        // Then all of them at a bounded rate: the three already applied count as duplicates.
         let replay = try tools.run(["dlq", "replay"] + selection + ["--fix", fixes, "--rate", "2000/s", "--actor", "runbook test"])
         #expect(replay.status == 0 && replay.stdout.contains("replayed \(invalidCount) letters"), "\(replay.stdout) \(replay.stderr)")
         for event in fixed { _ = reference.apply(topic: event.topic, key: event.key, value: event.value) }
         #expect(reference.eventsRejected == Int64(invalidCount), "every fix passes the contract")
-        kpis = try await worker.waitAccounted(messages: totalMessages + Int64(invalidCount))
+        kpis = try await worker.waitAccounted(messages: totalMessages + 3 + Int64(invalidCount))
         #expect(kpis.body == reference.kpis().json(includeTotalsOnly: true), "every fixed event applied once")
 
         // Replaying the same letters again applies nothing: the worker counts duplicates.
         let again = try tools.run(["dlq", "replay"] + selection + ["--fix", fixes, "--actor", "runbook test"])
         #expect(again.status == 0, "\(again.stderr)")
         for event in fixed { _ = reference.apply(topic: event.topic, key: event.key, value: event.value) }
-        kpis = try await worker.waitAccounted(messages: totalMessages + 2 * Int64(invalidCount))
+        kpis = try await worker.waitAccounted(messages: totalMessages + 3 + 2 * Int64(invalidCount))
         #expect(kpis.body == reference.kpis().json(includeTotalsOnly: true), "still once: the second replay only adds duplicates")
-        #expect(kpis.int("events_duplicate") == normal.reference.eventsDuplicate + Int64(invalidCount))
+        #expect(kpis.int("events_duplicate") == normal.reference.eventsDuplicate + 3 + Int64(invalidCount))
 
         // Step 6: the record.
         let history = try tools.json(["dlq", "history", "--limit", "100000"]).arrayValue ?? []
-        #expect(history.count == 2 * invalidCount)
+        #expect(history.count == 3 + 2 * invalidCount)
         #expect(history.allSatisfy { $0.objectValue?["fixed"] == .bool(true) && $0.objectValue?["actor"]?.stringValue == "runbook test" })
         let operations = try TestEnvironment.query(database, "SELECT count(*)::bigint AS n FROM operations WHERE command = 'dlq replay'")
-        #expect(try operations.int64(0, "n") == 2)
+        #expect(try operations.int64(0, "n") == 3)
         let stillThere = try #require(try tools.json(["dlq", "stats"]).objectValue)
         #expect(stillThere["total"]?.integerValue == Int64(invalidCount), "replays re-publish; the letters stay")
     }

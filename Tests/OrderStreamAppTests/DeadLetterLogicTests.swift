@@ -121,9 +121,10 @@ struct DeadLetterLogicTests {
         #expect(plan.refusals[2].why.contains("e-other"))
         #expect(plan.refusals[3].why.contains("the fix would be rejected again"))
         #expect(throws: DeadLetterInputError.self) { try plan.requireNoRefusals() }
-        // A higher cap lets the capped one through; a fix for a letter not selected is an error.
-        #expect(try ReplayPlan.make(letters: [capped], fixes: [:], maxReplays: 4).items.count == 1)
-        #expect(throws: DeadLetterInputError.self) { try ReplayPlan.make(letters: [capped], fixes: fixes, maxReplays: 4) }
+        // A higher cap lets the capped one through; fixes of letters not selected are left out.
+        #expect(plan.unusedFixes == 0)
+        let uncapped = try ReplayPlan.make(letters: [capped], fixes: fixes, maxReplays: 4)
+        #expect(uncapped.items.count == 1 && uncapped.items.first?.fixed == false && uncapped.unusedFixes == 2)
         #expect(throws: DeadLetterInputError.self) { try ReplayPlan.make(letters: [], fixes: [:], maxReplays: 3) }
     }
 

@@ -17,8 +17,8 @@ struct DeadLetterReplayCommand: AsyncParsableCommand {
         discussion: """
             A fix file (--fix) has one JSON object per line: {"letter":"orders.dlq:0:5","event":{...}}; the event \
             replaces the letter's value and must keep its event_id. A letter already replayed --max-replays times, \
-            a letter (or fix) the contract validator rejects, and a fix for a letter not selected are refused, and \
-            then nothing is published. The worker applies a replayed event at most once (it dedups by event_id).
+            and a letter (or fix) the contract validator rejects are refused, and then nothing is published; fixes \
+            of letters not selected are left out. The worker applies a replayed event at most once (it dedups by event_id).
             """)
 
     @OptionGroup var options: GlobalOptions
@@ -100,6 +100,9 @@ struct DeadLetterReplayCommand: AsyncParsableCommand {
         let logger = ProcessLogging.logger(configuration, label: "orderstream.dlq")
         let selected = try await select(request, configuration: configuration, logger: logger)
         let plan = try ReplayPlan.make(letters: selected, fixes: request.fixes, maxReplays: maxReplays)
+        if plan.unusedFixes > 0 {
+            FileHandle.standardError.write(Data("note: \(plan.unusedFixes) fixes of the fix file are for letters this replay does not select; left out\n".utf8))
+        }
         if dryRun {
             print(Self.dryRunReport(plan))
             return

@@ -25,13 +25,16 @@ struct ReplayPlan: Sendable {
     let items: [Item]
     /// What would not be; a replay with any refusal publishes nothing (`--dry-run` shows both).
     let refusals: [Refusal]
+    /// Fixes in the fix file for letters this replay does not select (left out).
+    let unusedFixes: Int
 
     /// The default of `--max-replays`: a letter whose event was replayed this often and failed
     /// every time is refused (it needs a fix in its producer, not another replay).
     static let defaultMaxReplays = 3
 
-    /// Plans the replay of `letters` (in that order). Throws for an empty selection and for a fix
-    /// of a letter that is not selected. Refuses, per letter: a fix whose `event_id` differs from
+    /// Plans the replay of `letters` (in that order). Throws for an empty selection. Fixes of
+    /// letters that are not selected are left out (one fix file serves a replay in several
+    /// batches, `--limit`), and counted in `unusedFixes`. Refuses, per letter: a fix whose `event_id` differs from
     /// the letter's, a letter at the cap, a letter from an unknown origin topic, and a letter whose
     /// value (fixed or not) the validator rejects now — a replay that is certain to be
     /// dead-lettered again would only use up the letter's replays.
@@ -40,10 +43,7 @@ struct ReplayPlan: Sendable {
     {
         guard !letters.isEmpty else { throw DeadLetterInputError("no dead letter matches the selection; nothing replayed") }
         let selected = Set(letters.map(\.coordinates))
-        let strayFixes = fixes.keys.filter { !selected.contains($0) }.sorted()
-        guard strayFixes.isEmpty else {
-            throw DeadLetterInputError("the fix file names letters that are not selected: \(list(strayFixes.map(\.description)))")
-        }
+        let unusedFixes = fixes.keys.filter { !selected.contains($0) }.count
         var problems: [Refusal] = []
         var items: [Item] = []
         for letter in letters {
@@ -76,7 +76,7 @@ struct ReplayPlan: Sendable {
                 headers: ReplayProvenance.headers(replayOf: name, count: count))
             items.append(Item(letter: letter, message: message, fixed: fixed, replayCount: count, verdict: verdict))
         }
-        return ReplayPlan(items: items, refusals: problems)
+        return ReplayPlan(items: items, refusals: problems, unusedFixes: unusedFixes)
     }
 
     /// Throws, naming every refused letter, unless there is none.
@@ -86,7 +86,4 @@ struct ReplayPlan: Sendable {
             + refusals.map { "\($0.letter): \($0.why)" }.joined(separator: "\n  "))
     }
 
-    private static func list(_ names: [String]) -> String {
-        names.count <= 10 ? names.joined(separator: ", ") : names.prefix(10).joined(separator: ", ") + " and \(names.count - 10) more"
-    }
 }
