@@ -108,6 +108,7 @@ let package = Package(
                 .embedInCode("Migrations/m0003_deployment.sql"),
                 .embedInCode("Migrations/m0004_restore_points.sql"),
                 .embedInCode("Migrations/m0005_operations.sql"),
+                .embedInCode("Migrations/m0006_dlq_replays.sql"),
                 .embedInCode("Migrations/m0007_canary.sql"),
             ],
             swiftSettings: swiftSettings

@@ -138,12 +138,15 @@ public final class KafkaConsumer: Sendable {
         }
     }
 
-    /// Assigns `offsets` directly, without joining the group (replacing any earlier
-    /// assignment): for a command's reads at chosen positions. Not for a subscribed consumer.
+    /// Reads `offsets` directly, outside any group: no subscription, no rebalance, and nothing
+    /// is committed unless the caller commits. For tools that read a topic from a fixed place
+    /// (the dead-letter inbox). Replaces an earlier assignment; call from the polling thread.
     public func assign(_ offsets: [TopicPartitionOffset]) throws(KafkaError) {
         try withHandle { (rk) throws(KafkaError) in
-            let err = RDKafkaTopicPartitionList.with(offsets) { rd_kafka_assign(rk, $0) }
-            if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError.from(err, operation: "assign") }
+            try RDKafkaTopicPartitionList.with(offsets) { (list) throws(KafkaError) in
+                let err = rd_kafka_assign(rk, list)
+                if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError.from(err, operation: "assign") }
+            }
         }
     }
 
@@ -275,6 +278,27 @@ public final class KafkaConsumer: Sendable {
 
     public func watermarks(topic: String, partition: Int32, timeout: Duration) async throws(KafkaError) -> KafkaWatermarks {
         try await BlockingExecutor.run { () throws(KafkaError) in try self.watermarks(topic: topic, partition: partition, timeout: timeout) }
+    }
+
+    /// How many partitions `topic` has, from the cluster's metadata; nil when the broker does
+    /// not know the topic. Blocking, up to `timeout`.
+    public func partitionCount(topic: String, timeout: Duration) throws(KafkaError) -> Int32? {
+        try withHandle { (rk) throws(KafkaError) in
+            guard let rkt = rd_kafka_topic_new(rk, topic, nil) else {
+                throw .kafka(code: KafkaErrorCode(rawValue: -1), message: "cannot create a handle for topic \(topic)", fatal: false)
+            }
+            defer { rd_kafka_topic_destroy(rkt) }
+            var metadata: UnsafePointer<rd_kafka_metadata>?
+            let err = rd_kafka_metadata(rk, 0, rkt, &metadata, timeout.kafkaMilliseconds)
+            defer { if let metadata { rd_kafka_metadata_destroy(metadata) } }
+            if err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC || err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART { return nil }
+            if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError.from(err, operation: "metadata of \(topic)") }
+            guard let metadata, metadata.pointee.topic_cnt > 0 else { return nil }
+            let described = metadata.pointee.topics[0]
+            if described.err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART { return nil }
+            if described.err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError.from(described.err, operation: "metadata of \(topic)") }
+            return described.partition_cnt
+        }
     }
 
     // MARK: shutdown

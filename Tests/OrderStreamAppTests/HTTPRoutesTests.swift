@@ -31,6 +31,11 @@ struct HTTPRoutesTests {
             return OrderView(orderId: id, facts: OrderFacts(created: true, totalCents: 1_500, currency: "EUR", customerId: "c-1",
                                                             capturedCents: 1_500, anyAuthorizedOrCaptured: true))
         }
+
+        func orderEvents(id: String) async throws -> [OrderTimeline.Entry] {
+            if failing { throw Down() }
+            return []
+        }
     }
 
     static func app(_ model: FakeReadModel, ready: Bool = true) -> some ApplicationProtocol {
@@ -93,6 +98,14 @@ struct HTTPRoutesTests {
                 #expect(String(buffer: response.body).contains("percent-encoded"))
             }
             try await client.execute(uri: "/orders/%FF%FE", method: .get) { #expect($0.status == .badRequest) }
+            try await client.execute(uri: "/orders/ord%2/events", method: .get) { response in
+                #expect(response.status == .badRequest)
+                #expect(String(buffer: response.body).contains("percent-encoded"))
+            }
+            try await client.execute(uri: "/orders/ord%201/events", method: .get) { response in
+                #expect(response.status == .notFound, "no applied events")
+                #expect(String(buffer: response.body).contains("order ord 1 has no applied events"))
+            }
             try await client.execute(uri: "/orders/ord%202", method: .get) { #expect($0.status == .notFound) }
         }
     }

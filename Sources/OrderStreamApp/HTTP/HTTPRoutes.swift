@@ -47,11 +47,10 @@ public enum HTTPRoutes {
         router.get("/orders/:id") { _, context in
             // The path segment is percent-encoded: `ord%201` is the order `ord 1`, `a%2Fb` is
             // `a/b` (an id may hold any character the contract allows).
-            guard let raw = context.parameters.get("id"), !raw.isEmpty else {
-                return json(.badRequest, errorBody("an order id is required"))
-            }
-            guard let id = raw.removingPercentEncoding, !id.isEmpty else {
-                return json(.badRequest, errorBody("the order id is not valid percent-encoded UTF-8"))
+            let id: String
+            switch orderId(context) {
+            case .decoded(let decoded): id = decoded
+            case .refused(let response): return response
             }
             do {
                 guard let order = try await readModel.order(id: id) else {
@@ -62,10 +61,43 @@ public enum HTTPRoutes {
                 return unavailable(error)
             }
         }
+        router.get("/orders/:id/events") { _, context in
+            let id: String
+            switch orderId(context) {
+            case .decoded(let decoded): id = decoded
+            case .refused(let response): return response
+            }
+            do {
+                let events = try await readModel.orderEvents(id: id)
+                guard !events.isEmpty else {
+                    return json(.notFound, errorBody("order \(id) has no applied events (its dead letters: orderstream order)"))
+                }
+                return json(.ok, OrderTimelineJSON.body(orderId: id, events: events, deadLetters: nil))
+            } catch {
+                return unavailable(error)
+            }
+        }
         router.get("**") { request, _ in
             json(.notFound, errorBody("no route \(request.uri.path)"))
         }
         return router
+    }
+
+    /// The percent-decoded `:id` of an order route, or the 400 to answer.
+    static func orderId(_ context: BasicRequestContext) -> OrderIdInPath {
+        guard let raw = context.parameters.get("id"), !raw.isEmpty else {
+            return .refused(json(.badRequest, errorBody("an order id is required")))
+        }
+        guard let id = raw.removingPercentEncoding, !id.isEmpty else {
+            return .refused(json(.badRequest, errorBody("the order id is not valid percent-encoded UTF-8")))
+        }
+        return .decoded(id)
+    }
+
+    /// An order route's `:id`: the decoded id, or the 400 that says why there is none.
+    enum OrderIdInPath {
+        case decoded(String)
+        case refused(Response)
     }
 
     static func readinessBody(_ readiness: WorkerState.Readiness) -> String {

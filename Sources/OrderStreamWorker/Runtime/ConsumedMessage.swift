@@ -9,12 +9,18 @@ public struct ConsumedMessage: Sendable {
     /// Broker/producer timestamp in milliseconds since the epoch, when the broker gave one:
     /// the start of the publish-to-commit latency.
     public let timestampMillis: Int64?
+    /// The record's headers as the Kafka layer already copied them (handing the array over is
+    /// a reference move, no copy, so the hot path pays nothing): a dead letter carries a
+    /// replayed message's provenance (`replay_of`, `replay_count`) from here.
+    public let headers: [KafkaHeader]
 
-    public init(partition: TopicPartition, offset: Int64, key: [UInt8]?, value: [UInt8], timestampMillis: Int64?) {
+    public init(partition: TopicPartition, offset: Int64, key: [UInt8]?, value: [UInt8], timestampMillis: Int64?,
+                headers: [KafkaHeader] = []) {
         self.partition = partition
         self.offset = offset
         self.key = key
         self.value = value
         self.timestampMillis = timestampMillis
+        self.headers = headers
     }
 }

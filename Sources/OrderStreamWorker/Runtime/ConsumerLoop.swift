@@ -109,7 +109,7 @@ final class ConsumerLoop: Sendable {
     static func consumed(_ message: KafkaMessage) -> ConsumedMessage {
         ConsumedMessage(
             partition: message.topicPartition, offset: message.offset, key: message.key,
-            value: message.value, timestampMillis: message.timestamp)
+            value: message.value, timestampMillis: message.timestamp, headers: message.headers)
     }
 }
 

@@ -4,7 +4,8 @@ import OrderStreamDomain
 import Synchronization
 
 /// Sends rejected messages to `<topic>.dlq` with their original key and bytes and the headers
-/// the contract names, and waits until the broker acknowledged every one of them: a batch's
+/// the contract names (and, for a replayed message that failed again, its replay provenance,
+/// so that the replay cap sees every earlier replay), and waits until the broker acknowledged every one of them: a batch's
 /// position never moves past a message whose dead letter is not safely written.
 struct DeadLetterPublisher: Sendable {
     let producer: KafkaProducer
@@ -23,7 +24,7 @@ struct DeadLetterPublisher: Sendable {
                 KafkaHeader(key: "source_topic", value: Array(source.partition.topic.utf8)),
                 KafkaHeader(key: "source_partition", value: Array(String(source.partition.partition).utf8)),
                 KafkaHeader(key: "source_offset", value: Array(String(source.offset).utf8)),
-            ])
+            ] + ReplayProvenance.carried(from: source.headers))
     }
 
     /// The `event_id` of a rejected value when it has a readable one (at most 64 characters),

@@ -24,6 +24,10 @@ public final class QueryService: Sendable {
         try await withConnection { connection throws(PGError) in try KPIQueries.order(id: id, on: connection) }
     }
 
+    public func orderEvents(id: String) async throws -> [OrderTimeline.Entry] {
+        try await withConnection { connection throws(PGError) in try OrderTimeline.events(orderId: id, on: connection) }
+    }
+
     /// Borrows an idle connection (or opens one), runs `body` off the cooperative pool, and
     /// returns the connection for reuse; at most 4 are kept.
     private func withConnection<T: Sendable>(_ body: @escaping @Sendable (PGConnection) throws(PGError) -> T) async throws -> T {

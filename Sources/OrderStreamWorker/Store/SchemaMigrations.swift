@@ -20,6 +20,9 @@ public enum SchemaMigrations {
                   release: "0.2.0", compatibleWithOlderReleases: true),
         Migration(version: 5, name: "operations", sql: String(decoding: PackageResources.m0005_operations_sql, as: UTF8.self),
                   release: "0.3.0", compatibleWithOlderReleases: true),
+        Migration(version: 6, name: "dlq_replays",
+                  sql: String(decoding: PackageResources.m0006_dlq_replays_sql, as: UTF8.self),
+                  release: "0.3.0", compatibleWithOlderReleases: true),
         Migration(version: 7, name: "canary", sql: String(decoding: PackageResources.m0007_canary_sql, as: UTF8.self),
                   release: "0.3.0", compatibleWithOlderReleases: true),
     ]
