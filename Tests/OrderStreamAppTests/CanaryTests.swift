@@ -68,6 +68,13 @@ struct CanaryTests {
         var owners = try Self.owners(database)
         #expect(owners.filter { $0.value == "green" }.keys.sorted() == ["orders[0]", "orders[4]", "payments[0]", "payments[4]"])
         try await Task.sleep(for: .seconds(2))
+        // The colors side by side: green owns the canary and has applied some of it.
+        let status = try ProcessRunner.orderstream(
+            ["status", "--json"], environment: ["ORDERSTREAM_DATABASE_URL": database, "ORDERSTREAM_KAFKA_BROKERS": cluster.bootstrap])
+        #expect(status.stdout.contains(#"{"color":"green","partitions":4,"#), "\(status.stdout)")
+        #expect(status.stdout.contains(#"{"color":"blue","partitions":12,"#), "\(status.stdout)")
+        #expect(!status.stdout.contains(#""color":"green","partitions":4,"lag":0,"live_workers":1,"events_applied":0,"#),
+                "green applied nothing of its canary: \(status.stdout)")
 
         // Green freezes; the abort hands its partitions back; woken, it commits nothing there.
         green.runner.signal(SIGSTOP)
@@ -108,5 +115,50 @@ struct CanaryTests {
         #expect(kinds == "canary,abort,canary,cutover")
         print("canary pauses (s): \(pauses.sorted { $0.key < $1.key }.map { "\($0.key) \(String(format: "%.3f", $0.value))" })")
         for (step, pause) in pauses { #expect(pause < 2, "\(step) paused \(pause) s") }
+    }
+
+    /// Canary steps again and again under load, alternately aborted and promoted: the pause of
+    /// each kind of step (`ORDERSTREAM_TEST_CANARY_ROUNDS` rounds, 4 by default).
+    @Test func canaryAbortAndPromoteStepsPauseBrieflyUnderLoad() async throws {
+        let rounds = Int(ProcessInfo.processInfo.environment["ORDERSTREAM_TEST_CANARY_ROUNDS"] ?? "") ?? 4
+        let cluster = try TestCluster(partitions: 8)
+        defer { cluster.close() }
+        let database = try TestEnvironment.freshDatabase()
+        let workers = [
+            try WorkerProcess.start(cluster: cluster, databaseURL: database, color: "blue", instanceId: "blue-1"),
+            try WorkerProcess.start(cluster: cluster, databaseURL: database, color: "green", instanceId: "green-1"),
+        ]
+        defer { workers.forEach { $0.runner.kill() } }
+        for worker in workers { try await worker.waitReady() }
+        let expected = ExpectedStream(orders: max(4_000, rounds * 1_200), duplicates: 0.02, invalid: 0.01, seed: 43)
+        let publisher = try expected.startPublishing(to: cluster, rate: 1_500)
+        defer { publisher.kill() }
+        try await Task.sleep(for: .seconds(2))
+
+        var pauses: [String: [Double]] = [:]
+        var active = "blue"
+        for round in 1...rounds {
+            let standby = active == "blue" ? "green" : "blue"
+            let canary = try Self.step(["--to", standby, "--share", "25%"], database: database, cluster: cluster)
+            #expect(canary.status == 0, "\(canary.output)")
+            pauses["canary", default: []] += canary.pause.map { [$0] } ?? []
+            try await Task.sleep(for: .milliseconds(500))
+            let decide = round % 2 == 1
+                ? try Self.step(["--abort"], database: database, cluster: cluster)
+                : try Self.step(["--to", standby, "--promote"], database: database, cluster: cluster)
+            #expect(decide.status == 0, "\(decide.output)")
+            pauses[round % 2 == 1 ? "abort" : "promote", default: []] += decide.pause.map { [$0] } ?? []
+            if round % 2 == 0 { active = standby }
+            try await Task.sleep(for: .milliseconds(500))
+        }
+        for (kind, values) in pauses.sorted(by: { $0.key < $1.key }) {
+            let sorted = values.sorted()
+            print("\(kind) pauses (s): \(values.map { String(format: "%.3f", $0) }.joined(separator: ", ")); "
+                  + "median \(String(format: "%.3f", sorted[sorted.count / 2])), worst \(String(format: "%.3f", sorted.last ?? 0))")
+            #expect((sorted.last ?? 0) < 2, "\(kind) paused \(sorted.last ?? 0) s")
+        }
+        #expect(await publisher.wait(timeout: .seconds(120)) == 0)
+        let kpis = try await workers[0].waitAccounted(messages: expected.messages)
+        #expect(kpis.body == expected.totalsJSON)
     }
 }

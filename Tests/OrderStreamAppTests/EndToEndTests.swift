@@ -84,7 +84,7 @@ struct EndToEndTests {
         #expect(metrics.body.contains("orderstream_orders_created_total \(expected.reference.kpis().ordersCreated)"))
         // Which release the worker runs, for dashboards comparing blue and green.
         #expect(metrics.body.contains(
-            #"orderstream_build_info{version="\#(BuildInfo.version)",revision="\#(BuildInfo.revision)"} 1"#),
+            #"orderstream_build_info{version="\#(BuildInfo.version)",revision="\#(BuildInfo.revision)",color="blue"} 1"#),
             "\(metrics.body.split(separator: "\n").filter { $0.contains("build_info") })")
     }
 }

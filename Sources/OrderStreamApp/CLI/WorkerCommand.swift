@@ -52,7 +52,7 @@ struct WorkerCommand: AsyncParsableCommand {
             logger.critical("ORDERSTREAM_FAULT_INJECTION=dead-letter-all: this worker dead-letters every event (a rehearsal, never production)")
         }
 
-        let metrics = WorkerMetrics(buildVersion: BuildInfo.version, buildRevision: BuildInfo.revision)
+        let metrics = WorkerMetrics(buildVersion: BuildInfo.version, buildRevision: BuildInfo.revision, color: c.color.rawValue)
         let worker = Worker(settings: settings, metrics: metrics, logger: logger)
         let queries = try QueryService(databaseURL: c.databaseURL, applicationName: settings.applicationName + ":http", logger: logger)
         let router = HTTPRoutes.router(readModel: queries, readiness: { worker.state.readiness() }, metrics: metrics.registry)

@@ -23,6 +23,47 @@ struct StatusReport: Sendable {
         var color: String
         var state: String
         var secondsSinceHeartbeat: Double
+        /// Since the worker started (its heartbeat records them).
+        var eventsApplied: Int64 = 0
+        var deadLettered: Int64 = 0
+        var batchRetries: Int64 = 0
+        var applyFailed: Int64 = 0
+        /// p99 batch apply time of its last minute.
+        var applyP99Seconds: Double?
+    }
+
+    /// One color's figures side by side with the other's (a canary's comparison): partitions it
+    /// owns and their lag, from the positions; the rest summed over its live workers.
+    struct ColorSummary: Sendable, Equatable {
+        var color: String
+        var partitions = 0
+        var lag: Int64 = 0
+        var liveWorkers = 0
+        var eventsApplied: Int64 = 0
+        var deadLettered: Int64 = 0
+        var batchRetries: Int64 = 0
+        var applyFailed: Int64 = 0
+        var worstApplyP99Seconds: Double?
+    }
+
+    /// Both colors, in the order blue, green.
+    var colors: [ColorSummary] {
+        ["blue", "green"].map { color in
+            var summary = ColorSummary(color: color)
+            for p in partitions where p.ownerColor == color {
+                summary.partitions += 1
+                summary.lag += p.lag ?? 0
+            }
+            for w in workers where w.color == color {
+                summary.liveWorkers += 1
+                summary.eventsApplied += w.eventsApplied
+                summary.deadLettered += w.deadLettered
+                summary.batchRetries += w.batchRetries
+                summary.applyFailed += w.applyFailed
+                if let p99 = w.applyP99Seconds { summary.worstApplyP99Seconds = max(summary.worstApplyP99Seconds ?? 0, p99) }
+            }
+            return summary
+        }
     }
 
     var group: String
@@ -61,14 +102,18 @@ struct StatusReport: Sendable {
         }
         let workers = try connection.query(
             """
-            SELECT instance_id, color, state, extract(epoch FROM now() - heartbeat_at)::float8 AS age
+            SELECT instance_id, color, state, extract(epoch FROM now() - heartbeat_at)::float8 AS age,
+                   events_applied, events_dead_lettered, batch_retries, apply_failed, apply_p99_seconds
             FROM workers WHERE consumer_group = $1 AND heartbeat_at > now() - make_interval(secs => $2)
             ORDER BY color, instance_id
             """, [group, liveWithinSeconds])
         for row in 0..<workers.rowCount {
             report.workers.append(WorkerRow(
                 instanceId: try workers.string(row, "instance_id"), color: try workers.string(row, "color"),
-                state: try workers.string(row, "state"), secondsSinceHeartbeat: try workers.double(row, "age")))
+                state: try workers.string(row, "state"), secondsSinceHeartbeat: try workers.double(row, "age"),
+                eventsApplied: try workers.int64(row, "events_applied"), deadLettered: try workers.int64(row, "events_dead_lettered"),
+                batchRetries: try workers.int64(row, "batch_retries"), applyFailed: try workers.int64(row, "apply_failed"),
+                applyP99Seconds: try workers.decodeIfPresent(Double.self, row: row, column: "apply_p99_seconds")))
         }
         report.operations = try OperationsLog.recent(group: group, limit: operationsShown, on: connection)
         return report
@@ -87,6 +132,14 @@ struct StatusReport: Sendable {
         lines.append("live workers: \(workers.count)")
         for w in workers {
             lines.append("  \(w.instanceId) (\(w.color), \(w.state), heartbeat \(String(format: "%.1f", w.secondsSinceHeartbeat)) s ago)")
+        }
+        lines.append("")
+        lines.append("by color (events since each live worker started):")
+        for c in colors {
+            lines.append("  \(c.color): \(c.partitions) partitions, lag \(c.lag), \(c.liveWorkers) live workers, "
+                         + "\(c.eventsApplied) applied, \(c.deadLettered) dead-lettered (\(c.applyFailed) apply_failed), "
+                         + "\(c.batchRetries) batch retries, p99 apply "
+                         + (c.worstApplyP99Seconds.map { "\(Int(($0 * 1000).rounded())) ms" } ?? "-"))
         }
         lines.append("")
         lines.append("operator commands (latest \(Self.operationsShown)): \(operations.isEmpty ? "none" : "")")
@@ -132,6 +185,22 @@ struct StatusReport: Sendable {
             w.field("color", worker.color)
             w.field("state", worker.state)
             w.key("seconds_since_heartbeat"); w.double(worker.secondsSinceHeartbeat)
+            w.endObject()
+        }
+        w.endArray()
+        w.key("colors")
+        w.beginArray()
+        for c in colors {
+            w.beginObject()
+            w.field("color", c.color)
+            w.field("partitions", Int64(c.partitions))
+            w.field("lag", c.lag)
+            w.field("live_workers", Int64(c.liveWorkers))
+            w.field("events_applied", c.eventsApplied)
+            w.field("events_dead_lettered", c.deadLettered)
+            w.field("apply_failed", c.applyFailed)
+            w.field("batch_retries", c.batchRetries)
+            w.key("apply_p99_seconds"); if let p = c.worstApplyP99Seconds { w.double(p) } else { w.null() }
             w.endObject()
         }
         w.endArray()

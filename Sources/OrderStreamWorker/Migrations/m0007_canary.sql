@@ -40,3 +40,11 @@ CREATE UNIQUE INDEX analyses_one_running_per_group ON analyses (consumer_group) 
 -- into their pods.
 ALTER TABLE workers
     ADD COLUMN apply_p99_seconds double precision;
+
+-- What each worker did since it started, written with its heartbeat: `orderstream status` sums
+-- them per color (a canary's colors side by side without Prometheus).
+ALTER TABLE workers
+    ADD COLUMN events_applied       bigint NOT NULL DEFAULT 0,
+    ADD COLUMN events_dead_lettered bigint NOT NULL DEFAULT 0,
+    ADD COLUMN batch_retries        bigint NOT NULL DEFAULT 0,
+    ADD COLUMN apply_failed         bigint NOT NULL DEFAULT 0;

@@ -34,6 +34,9 @@ public final class WorkerMetrics: Sendable {
     private let stalledGauges: Mutex<[TopicPartition: Gauge]>
     private let applyFailedByTopic: Mutex<[String: Counter]>
     private let publishToCommitMaxSeconds = Mutex(0.0)
+    /// What this worker did since it started, recorded with its heartbeat in `workers`, so that
+    /// `orderstream status` and the canary analysis can compare the colors from PostgreSQL.
+    private let sinceStart = Mutex(WorkerTotals())
     /// Batch apply times of the last minute, for the p99 the heartbeat records in `workers`.
     private let recentApplyTimes = Mutex(LatencyWindow())
 
@@ -49,11 +52,13 @@ public final class WorkerMetrics: Sendable {
 
     /// `buildVersion` and `buildRevision` label the `orderstream_build_info` gauge (always 1), so
     /// dashboards can tell which release each worker runs, e.g. blue and green during a release.
+    /// `color` labels it too, so that any of the worker's series can be split by color with
+    /// `* on(instance) group_left(color) orderstream_build_info` (a canary's colors side by side).
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
-                buildVersion: String = "dev", buildRevision: String = "unknown") {
+                buildVersion: String = "dev", buildRevision: String = "unknown", color: String = "unknown") {
         self.registry = registry
-        registry.makeGauge(descriptor: .named("orderstream_build_info", help: "The release this worker runs (always 1)."),
-                           labels: [("version", buildVersion), ("revision", buildRevision)]).set(1.0)
+        registry.makeGauge(descriptor: .named("orderstream_build_info", help: "The release and color this worker runs (always 1)."),
+                           labels: [("version", buildVersion), ("revision", buildRevision), ("color", color)]).set(1.0)
         eventsApplied = registry.makeCounter(descriptor: .named("orderstream_events_applied_total", help: "Distinct events applied (committed) by this worker."))
         batchesApplied = registry.makeCounter(descriptor: .named("orderstream_batches_applied_total", help: "Batches committed by this worker."))
         batchesFenced = registry.makeCounter(descriptor: .named("orderstream_batches_fenced_total", help: "Batches refused by the position or epoch fence and dropped."))
@@ -99,7 +104,16 @@ public final class WorkerMetrics: Sendable {
     }
 
     /// A poison event isolated from its batch and dead-lettered as `apply_failed`.
+    /// This worker's totals since it started.
+    var totals: WorkerTotals { sinceStart.withLock { $0 } }
+
+    func recordBatchRetry() {
+        batchRetries.increment()
+        sinceStart.withLock { $0.batchRetries += 1 }
+    }
+
     func recordApplyFailed(topic: String) {
+        sinceStart.withLock { $0.applyFailed += 1 }
         let counter = applyFailedByTopic.withLock { counters in
             if let counter = counters[topic] { return counter }
             let counter = registry.makeCounter(
@@ -128,11 +142,13 @@ public final class WorkerMetrics: Sendable {
     }
 
     func recordApplied(topic: String, count: Int64) {
+        sinceStart.withLock { $0.eventsApplied += count }
         guard count > 0 else { return }
         topicCounters(topic).applied.increment(by: count)
     }
 
     func recordRejection(reason: String) {
+        sinceStart.withLock { $0.deadLettered += 1 }
         let counter = rejectionsByReason.withLock { counters in
             if let counter = counters[reason] { return counter }
             let counter = registry.makeCounter(descriptor: .named("orderstream_events_rejected_total", help: "Messages dead-lettered, by reason code."), labels: [("reason", reason)])

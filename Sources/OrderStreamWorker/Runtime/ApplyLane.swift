@@ -175,7 +175,7 @@ final class ApplyLane: Sendable {
             } catch {
                 logger.error("unexpected error applying a batch", metadata: ["error": "\(error)"])
             }
-            metrics.batchRetries.increment()
+            metrics.recordBatchRetry()
             if !table.holdsAny(partitions) {
                 table.release(partitions)
                 return

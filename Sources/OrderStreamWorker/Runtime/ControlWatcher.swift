@@ -79,9 +79,15 @@ final class ControlWatcher: Sendable {
 
     private func heartbeat() throws(PGError) {
         let phase = state.phase.rawValue
+        let totals = metrics.totals
         _ = try connection.execute(
-            "UPDATE workers SET heartbeat_at = now(), state = $2, apply_p99_seconds = $3 WHERE instance_id = $1",
-            [settings.instanceId, phase, metrics.recentApplyP99(at: Date().timeIntervalSince1970)])
+            """
+            UPDATE workers SET heartbeat_at = now(), state = $2, apply_p99_seconds = $3, events_applied = $4,
+                               events_dead_lettered = $5, batch_retries = $6, apply_failed = $7
+            WHERE instance_id = $1
+            """,
+            [settings.instanceId, phase, metrics.recentApplyP99(at: Date().timeIntervalSince1970), totals.eventsApplied,
+             totals.deadLettered, totals.batchRetries, totals.applyFailed])
     }
 
     /// The pause of the group's last completed cutover, for dashboards (`orderstream cutover`
