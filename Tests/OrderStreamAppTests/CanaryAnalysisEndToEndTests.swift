@@ -41,6 +41,15 @@ struct CanaryAnalysisEndToEndTests {
         let decided = try TestEnvironment.query(database, "SELECT status, reason FROM analyses")
         #expect(try decided.string(0, "status") == "rolled_back" && decided.string(0, "reason").hasPrefix("dead-letter rate"))
 
+        // The same analysis after a full cutover cuts back over to blue.
+        let full = try ProcessRunner.orderstream(
+            ["cutover", "--to", "green", "--analyze", "60s", "--max-dlq-rate", "1%"], environment: Self.environment(database, cluster))
+        #expect(full.status == 4 && full.stdout.contains("rolled back: dead-letter rate"), "\(full.stdout)\(full.stderr)")
+        let after = try TestEnvironment.query(database, "SELECT active_color FROM consumer_control")
+        #expect(try after.string(0, "active_color") == "blue")
+        let steps = try TestEnvironment.query(database, "SELECT string_agg(kind || ':' || to_color, ',' ORDER BY epoch) AS k FROM cutovers")
+        #expect(try steps.string(0, "k") == "canary:green,abort:blue,cutover:green,cutover:blue")
+
         // Every message is accounted for once: what green dead-lettered is in the DLQ as apply_failed.
         #expect(await publisher.wait(timeout: .seconds(90)) == 0)
         let kpis = try await blue.waitAccounted(messages: expected.messages)
