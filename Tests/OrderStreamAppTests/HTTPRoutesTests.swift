@@ -104,9 +104,29 @@ struct HTTPRoutesTests {
             }
             try await client.execute(uri: "/orders/ord%201/events", method: .get) { response in
                 #expect(response.status == .notFound, "no applied events")
-                #expect(String(buffer: response.body).contains("order ord 1 has no applied events"))
+                #expect(String(buffer: response.body).contains("order ord 1 was never seen"))
             }
             try await client.execute(uri: "/orders/ord%202", method: .get) { #expect($0.status == .notFound) }
+        }
+    }
+
+    @Test func anOrdersTimelineHasItsDeadLettersOrSaysWhereToLook() async throws {
+        let registry = PrometheusCollectorRegistry()
+        let readiness = WorkerState.Readiness(ready: true, phase: "running", role: "active", reasons: [])
+        struct KafkaDown: Error {}
+        let unreadable = Application(router: HTTPRoutes.router(
+            readModel: FakeReadModel(), readiness: { readiness }, metrics: registry, deadLetters: { _ in throw KafkaDown() }))
+        try await unreadable.test(.router) { client in
+            // No applied event and the dead letters unreadable: nothing says the order exists.
+            try await client.execute(uri: "/orders/ord-1/events", method: .get) { #expect($0.status == .notFound) }
+        }
+        let none = Application(router: HTTPRoutes.router(
+            readModel: FakeReadModel(), readiness: { readiness }, metrics: registry, deadLetters: { _ in [] }))
+        try await none.test(.router) { client in
+            try await client.execute(uri: "/orders/ord-1/events", method: .get) { response in
+                #expect(response.status == .notFound)
+                #expect(String(buffer: response.body).contains("order ord-1 was never seen"))
+            }
         }
     }
 

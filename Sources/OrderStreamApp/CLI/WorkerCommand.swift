@@ -55,7 +55,12 @@ struct WorkerCommand: AsyncParsableCommand {
         let metrics = WorkerMetrics(buildVersion: BuildInfo.version, buildRevision: BuildInfo.revision, color: c.color.rawValue)
         let worker = Worker(settings: settings, metrics: metrics, logger: logger)
         let queries = try QueryService(databaseURL: c.databaseURL, applicationName: settings.applicationName + ":http", logger: logger)
-        let router = HTTPRoutes.router(readModel: queries, readiness: { worker.state.readiness() }, metrics: metrics.registry)
+        // An order's dead letters: a scan of the .dlq topics (small by nature), one at a time so
+        // that a burst of requests cannot start many readers.
+        let scans = DeadLetterScans(configuration: c, logger: logger)
+        let router = HTTPRoutes.router(
+            readModel: queries, readiness: { worker.state.readiness() }, metrics: metrics.registry,
+            deadLetters: { id in try await scans.letters(ofOrder: id) })
         let app = Application(
             router: router,
             configuration: .init(address: .hostname(c.httpHost, port: c.httpPort), serverName: "orderstream"),

@@ -7,11 +7,13 @@ import Prometheus
 /// The worker's HTTP API (see docs/interface.md): health, metrics, KPIs and orders. Every answer,
 /// errors included, is JSON except `/metrics`.
 public enum HTTPRoutes {
-    /// Builds the router. `readiness` is asked on every `/health/ready`.
+    /// Builds the router. `readiness` is asked on every `/health/ready`; `deadLetters` finds an
+    /// order's dead letters for `/orders/{id}/events` (nil: the answer says where to look).
     public static func router(
         readModel: any ReadModel,
         readiness: @escaping @Sendable () -> WorkerState.Readiness,
-        metrics: PrometheusCollectorRegistry
+        metrics: PrometheusCollectorRegistry,
+        deadLetters: (@Sendable (String) async throws -> [DeadLetter])? = nil
     ) -> Router<BasicRequestContext> {
         let router = Router()
         router.get("/health/live") { _, _ in
@@ -69,10 +71,13 @@ public enum HTTPRoutes {
             }
             do {
                 let events = try await readModel.orderEvents(id: id)
-                guard !events.isEmpty else {
-                    return json(.notFound, errorBody("order \(id) has no applied events (its dead letters: orderstream order)"))
+                // The dead letters come from the .dlq topics; when Kafka does not answer, the
+                // applied events still do, with a note instead of the letters.
+                let letters = try? await deadLetters?(id)
+                guard !events.isEmpty || !(letters ?? []).isEmpty else {
+                    return json(.notFound, errorBody("order \(id) was never seen"))
                 }
-                return json(.ok, OrderTimelineJSON.body(orderId: id, events: events, deadLetters: nil))
+                return json(.ok, OrderTimelineJSON.body(orderId: id, events: events, deadLetters: letters))
             } catch {
                 return unavailable(error)
             }
