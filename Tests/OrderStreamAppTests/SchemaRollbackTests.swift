@@ -1,4 +1,5 @@
 import Foundation
+import OrderStreamApp
 import OrderStreamTestSupport
 import OrderStreamWorker
 import PostgreSQL
