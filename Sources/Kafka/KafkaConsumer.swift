@@ -178,6 +178,19 @@ public final class KafkaConsumer: Sendable {
         }
     }
 
+    /// Assigns `offsets` directly (no group subscription, no rebalance): `poll` then returns
+    /// messages of these partitions from these offsets. For a command that reads a few messages
+    /// at known positions (`orderstream status` reads the oldest unapplied one); a consumer that
+    /// subscribed must not call it.
+    public func assign(_ offsets: [TopicPartitionOffset]) throws(KafkaError) {
+        try withHandle { (rk) throws(KafkaError) in
+            try RDKafkaTopicPartitionList.with(offsets) { (list) throws(KafkaError) in
+                let err = rd_kafka_assign(rk, list)
+                if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError.from(err, operation: "assign") }
+            }
+        }
+    }
+
     /// Stores offsets (next offset to read) for the next `commit` with no explicit list.
     /// The partitions must be assigned. librdkafka 2.0.2 commits a stored offset only
     /// if it is greater than the one already committed; to move a commit backwards,

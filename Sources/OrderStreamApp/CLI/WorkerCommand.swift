@@ -46,6 +46,9 @@ struct WorkerCommand: AsyncParsableCommand {
         settings.batchSize = c.batchSize
         settings.applyConnections = c.applyConnections
         settings.httpPort = c.httpPort
+        settings.scaling = ScalingPolicy(
+            maxWorkers: c.scalingMaxWorkers ?? 0, postgresMaxEventsPerSecond: c.scalingPostgresMaxEventsPerSecond ?? 0,
+            drainTargetSeconds: c.scalingDrainTargetSeconds)
         settings.release = BuildInfo.version
 
         let metrics = WorkerMetrics(buildVersion: BuildInfo.version, buildRevision: BuildInfo.revision)

@@ -1,5 +1,7 @@
 import Foundation
+import Kafka
 import OrderStreamDomain
+import OrderStreamWorker
 import PostgreSQL
 
 /// What `orderstream status` shows, read from PostgreSQL (positions, owners, workers) and
@@ -13,8 +15,19 @@ struct StatusReport: Sendable {
         var position: Int64
         var highWatermark: Int64?
         var lastCommitBy: String?
+        /// `partition_positions.paused` (schema 5; false before it).
+        var paused = false
+        /// Kafka timestamp of the message at the position (read by `status` for lagging partitions).
+        var oldestUnappliedTimestampMillis: Int64?
 
-        var lag: Int64? { highWatermark.map { max(0, $0 - position) } }
+        var measured: PartitionLag {
+            PartitionLag(partition: TopicPartition(topic: topic, partition: partition), position: position,
+                         highWatermark: highWatermark, paused: paused,
+                         oldestUnappliedTimestampMillis: oldestUnappliedTimestampMillis)
+        }
+
+        /// Events between the position and the high watermark; nil when paused or unmeasured.
+        var lag: Int64? { measured.events }
     }
 
     struct WorkerRow: Sendable {
@@ -29,6 +42,8 @@ struct StatusReport: Sendable {
     var epoch: Int64?
     var partitions: [PartitionRow] = []
     var workers: [WorkerRow] = []
+    /// When the report was completed (the lag in seconds is the age at this moment).
+    var measuredAtMillis: Int64 = 0
 
     /// A worker whose heartbeat is older than this is not listed as live.
     static let liveWithinSeconds = 15.0
@@ -43,15 +58,17 @@ struct StatusReport: Sendable {
         }
         let positions = try connection.query(
             """
-            SELECT topic, partition, owner_color, epoch, next_offset, last_commit_by
-            FROM partition_positions WHERE consumer_group = $1 ORDER BY topic, partition
+            SELECT topic, partition, owner_color, epoch, next_offset, last_commit_by,
+                   COALESCE((to_jsonb(p) ->> 'paused')::boolean, false) AS paused
+            FROM partition_positions p WHERE consumer_group = $1 ORDER BY topic, partition
             """, [group])
         for row in 0..<positions.rowCount {
             report.partitions.append(PartitionRow(
                 topic: try positions.string(row, "topic"), partition: try positions.int32(row, "partition"),
                 ownerColor: try positions.string(row, "owner_color"), epoch: try positions.int64(row, "epoch"),
                 position: try positions.int64(row, "next_offset"), highWatermark: nil,
-                lastCommitBy: try positions.decodeIfPresent(String.self, row: row, column: "last_commit_by")))
+                lastCommitBy: try positions.decodeIfPresent(String.self, row: row, column: "last_commit_by"),
+                paused: try positions.bool(row, "paused")))
         }
         let workers = try connection.query(
             """
@@ -69,13 +86,22 @@ struct StatusReport: Sendable {
 
     var table: String {
         var lines = ["group \(group): active color \(activeColor ?? "none yet"), epoch \(epoch.map(String.init) ?? "-")", ""]
-        lines.append(pad(["TOPIC", "PARTITION", "OWNER", "EPOCH", "POSITION", "HIGH", "LAG", "LAST COMMIT BY"]))
+        lines.append(pad(["TOPIC", "PARTITION", "OWNER", "EPOCH", "POSITION", "HIGH", "LAG", "LAG S", "STATE", "LAST COMMIT BY"]))
         for p in partitions {
+            let measured = p.measured
             lines.append(pad([p.topic, String(p.partition), p.ownerColor, String(p.epoch), String(p.position),
-                              p.highWatermark.map(String.init) ?? "?", p.lag.map(String.init) ?? "?", p.lastCommitBy ?? "-"]))
+                              p.highWatermark.map(String.init) ?? "?", p.paused ? "-" : p.lag.map(String.init) ?? "?",
+                              p.paused ? "-" : measured.seconds(nowMillis: measuredAtMillis).map { String(format: "%.1f", $0) } ?? "?",
+                              measured.state.rawValue, p.lastCommitBy ?? "-"]))
         }
         let total = partitions.compactMap(\.lag).reduce(0, +)
-        lines.append("total lag: \(total)")
+        let lagging = partitions.filter(\.measured.isLagging).count
+        let paused = partitions.filter(\.paused).count
+        lines.append("total lag: \(total) events in \(lagging) lagging partitions; \(paused) paused (not counted as lag)")
+        if let oldest = partitions.compactMap({ $0.measured.seconds(nowMillis: measuredAtMillis) }).max() {
+            lines.append("oldest unapplied event: \(String(format: "%.1f", oldest)) s")
+        }
+        for note in unmeasured { lines.append("not measured: \(note)") }
         lines.append("")
         lines.append("live workers: \(workers.count)")
         for w in workers {
@@ -84,8 +110,21 @@ struct StatusReport: Sendable {
         return lines.joined(separator: "\n")
     }
 
+    /// Where the lag could not be measured, and why, one line per partition.
+    var unmeasured: [String] {
+        partitions.compactMap { p in
+            let name = "\(p.topic)[\(p.partition)]"
+            if p.paused { return nil }
+            if p.highWatermark == nil { return "\(name): no high watermark from Kafka (lag in events and seconds unknown)" }
+            if p.measured.isLagging && p.oldestUnappliedTimestampMillis == nil {
+                return "\(name): the message at the position was not read from Kafka (lag in seconds unknown)"
+            }
+            return nil
+        }
+    }
+
     private func pad(_ columns: [String]) -> String {
-        let widths = [10, 10, 6, 6, 10, 10, 8, 0]
+        let widths = [10, 10, 6, 6, 10, 10, 8, 8, 10, 0]
         return zip(columns, widths).map { $0.padding(toLength: max($1, $0.count), withPad: " ", startingAt: 0) }
             .joined(separator: " ")
     }
@@ -107,9 +146,17 @@ struct StatusReport: Sendable {
             w.field("position", p.position)
             w.key("high_watermark"); if let h = p.highWatermark { w.integer(h) } else { w.null() }
             w.key("lag"); if let l = p.lag { w.integer(l) } else { w.null() }
+            w.key("lag_seconds")
+            if let seconds = p.measured.seconds(nowMillis: measuredAtMillis) { w.double(seconds) } else { w.null() }
+            w.field("paused", p.paused)
+            w.field("state", p.measured.state.rawValue)
             w.key("last_commit_by"); if let b = p.lastCommitBy { w.string(b) } else { w.null() }
             w.endObject()
         }
+        w.endArray()
+        w.key("not_measured")
+        w.beginArray()
+        for note in unmeasured { w.string(note) }
         w.endArray()
         w.key("live_workers")
         w.beginArray()

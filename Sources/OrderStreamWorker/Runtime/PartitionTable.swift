@@ -140,6 +140,19 @@ final class PartitionTable: @unchecked Sendable {
         }
     }
 
+    /// Kafka timestamp (ms) of the first unapplied buffered message of each active partition:
+    /// the oldest event waiting, for the lag in seconds (LagMonitor). Messages a lane has taken
+    /// stay buffered until their commit, so they count as waiting.
+    func oldestBufferedTimestamps() -> [TopicPartition: Int64] {
+        reading {
+            var oldest: [TopicPartition: Int64] = [:]
+            for (key, entry) in entries where entry.active && entry.buffered > 0 {
+                oldest[key] = entry.buffer[entry.head].timestampMillis
+            }
+            return oldest
+        }
+    }
+
     var heldPartitions: [TopicPartition] { reading { Array(entries.keys) } }
 
     /// The lanes were told to stop.

@@ -1,0 +1,98 @@
+import Foundation
+import Kafka
+import Logging
+import PostgreSQL
+
+/// Measures the lag of the consumer group from the truth, PostgreSQL's positions, and publishes
+/// the scaling signal. Runs on the control watcher's thread (blocking calls are fine there), on
+/// its connection; it is a value owned by that loop, so its rate history needs no lock.
+///
+/// Each measurement reads every position row of the group (with the paused flag), asks Kafka for
+/// each partition's high watermark, and takes the oldest unapplied message's timestamp from the
+/// partition table's buffers (this worker's partitions only; see `PartitionLag`).
+struct LagMonitor {
+    let settings: WorkerSettings
+    let table: PartitionTable
+    let connection: PGConnection
+    let consumer: KafkaConsumer
+    let metrics: WorkerMetrics
+    let state: WorkerState
+    let logger: Logger
+    private var rates = ScalingRates()
+    private let started = ContinuousClock.now
+
+    init(settings: WorkerSettings, table: PartitionTable, connection: PGConnection, consumer: KafkaConsumer,
+         metrics: WorkerMetrics, state: WorkerState, logger: Logger) {
+        self.settings = settings
+        self.table = table
+        self.connection = connection
+        self.consumer = consumer
+        self.metrics = metrics
+        self.state = state
+        self.logger = logger
+    }
+
+    /// The position rows of the group. `paused` is read through `to_jsonb` so that a worker of
+    /// this release keeps measuring against a schema before version 5 (no such column: not paused).
+    static let positionsQuery = """
+        SELECT topic, partition, next_offset, COALESCE((to_jsonb(p) ->> 'paused')::boolean, false) AS paused
+        FROM partition_positions p WHERE consumer_group = $1 ORDER BY topic, partition
+        """
+
+    mutating func measure() {
+        let rows: PGResult
+        do {
+            rows = try connection.query(Self.positionsQuery, [settings.group])
+        } catch {
+            logger.warning("lag not measured: positions unreadable", metadata: ["error": "\(error)"])
+            return
+        }
+        let oldest = table.oldestBufferedTimestamps()
+        var lags: [PartitionLag] = []
+        var kafkaAnswered = false
+        var kafkaFailed = false
+        for row in 0..<rows.rowCount {
+            guard let topic = try? rows.string(row, "topic"), let partition = try? rows.int32(row, "partition"),
+                  let position = try? rows.int64(row, "next_offset"), let paused = try? rows.bool(row, "paused")
+            else { continue }
+            var high: Int64?
+            // After one watermark timeout the broker is taken as unreachable for this round: a
+            // timeout per partition would hold up this thread's heartbeats for too long.
+            if !kafkaFailed {
+                if let marks = try? consumer.watermarks(topic: topic, partition: partition, timeout: .seconds(1)) {
+                    high = marks.high
+                    kafkaAnswered = true
+                } else {
+                    kafkaFailed = true
+                }
+            }
+            let key = TopicPartition(topic: topic, partition: partition)
+            lags.append(PartitionLag(partition: key, position: position, highWatermark: high, paused: paused,
+                                     oldestUnappliedTimestampMillis: oldest[key]))
+        }
+        // A broker that answers is up again, even when no message flows.
+        if kafkaAnswered { state.update { $0.kafkaUp = true } }
+        publish(lags)
+    }
+
+    private mutating func publish(_ lags: [PartitionLag]) {
+        let owned = Set(table.activePositions().map(\.topicPartition))
+        let ownedLags = lags.filter { owned.contains($0.partition) }
+        for lag in ownedLags {
+            if let events = lag.events { metrics.setLag(lag.partition, lag: events) }
+        }
+        metrics.retainLag(only: Set(ownedLags.filter { $0.events != nil }.map(\.partition)))
+        let elapsed = ContinuousClock.now - started
+        rates.observe(atSeconds: elapsed.seconds, lags: lags, owned: owned)
+        let desired = DesiredWorkers.compute(
+            lags: lags, incomingEventsPerSecond: rates.incomingEventsPerSecond,
+            applyEventsPerSecondPerWorker: rates.applyEventsPerSecondPerWorker, policy: settings.scaling)
+        let nowMillis = Int64(Date().timeIntervalSince1970 * 1000)
+        metrics.scaling.publish(owned: ownedLags, nowMillis: nowMillis)
+        if state.readiness().role == "active" {
+            metrics.scaling.publishGroup(group: settings.group, desiredWorkers: desired, rates: rates)
+        } else {
+            metrics.scaling.clearGroup()
+        }
+    }
+}
