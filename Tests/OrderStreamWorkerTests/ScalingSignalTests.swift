@@ -50,12 +50,19 @@ struct ScalingSignalTests {
     // MARK: desired workers
 
     @Test func noLaggingPartitionWantsNoWorker() {
+        // A paused partition's backlog asks for nothing, nor does its unknown watermark.
         let lags = [Self.lag(0, position: 10, high: 10), Self.lag(1, position: 5, high: 5),
-                    Self.lag(2, position: 0, high: 900, paused: true), Self.lag(3, position: 0, high: nil)]
+                    Self.lag(2, position: 0, high: 900, paused: true), Self.lag(3, position: 0, high: nil, paused: true)]
         #expect(DesiredWorkers.compute(lags: lags, incomingEventsPerSecond: 50, applyEventsPerSecondPerWorker: 100,
                                        policy: ScalingPolicy()) == 0)
         #expect(DesiredWorkers.compute(lags: [], incomingEventsPerSecond: nil, applyEventsPerSecondPerWorker: nil,
                                        policy: ScalingPolicy()) == 0)
+    }
+
+    @Test func anUnmeasuredPartitionLeavesTheCountUnknownNotZero() {
+        let lags = [Self.lag(0, position: 10, high: 10), Self.lag(1, position: 0, high: nil)]
+        #expect(DesiredWorkers.compute(lags: lags, incomingEventsPerSecond: nil, applyEventsPerSecondPerWorker: nil,
+                                       policy: ScalingPolicy()) == nil)
     }
 
     @Test func oneLaggingPartitionWantsOneWorkerWhateverTheRates() {

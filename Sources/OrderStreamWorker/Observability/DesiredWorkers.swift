@@ -8,6 +8,8 @@
 ///
 /// A worker beyond the lagging partitions would have nothing to apply, and one beyond what
 /// PostgreSQL absorbs only adds contention, hence both bounds; one worker is kept for any lag.
+/// Unknown (nil) while the high watermark of a partition that is not paused is unknown: a broker
+/// that does not answer is no reason to scale in.
 public struct ScalingPolicy: Sendable, Equatable {
     /// Most workers ever asked for (where PostgreSQL saturates, measured with scripts/bench.sh);
     /// 0: no bound but the lagging partitions.
@@ -25,14 +27,16 @@ public struct ScalingPolicy: Sendable, Equatable {
 }
 
 public enum DesiredWorkers {
-    /// The desired worker count for the group; see `ScalingPolicy` for the formula.
+    /// The desired worker count for the group (see `ScalingPolicy` for the formula), or nil when
+    /// the lag of a partition that is not paused could not be measured.
     /// - Parameters:
     ///   - incomingEventsPerSecond: growth of the high watermarks of the partitions not paused;
     ///     nil until two measurements exist.
     ///   - applyEventsPerSecondPerWorker: one worker's apply rate while it had a backlog the
     ///     whole interval (its capacity, not its demand); nil until measured.
     public static func compute(lags: [PartitionLag], incomingEventsPerSecond: Double?,
-                               applyEventsPerSecondPerWorker: Double?, policy: ScalingPolicy) -> Int {
+                               applyEventsPerSecondPerWorker: Double?, policy: ScalingPolicy) -> Int? {
+        guard !lags.contains(where: { !$0.paused && $0.highWatermark == nil }) else { return nil }
         let lagging = lags.filter(\.isLagging).count
         guard lagging > 0 else { return 0 }
         var desired = lagging

@@ -40,6 +40,14 @@ struct LagMonitor {
         """
 
     mutating func measure() {
+        // A standby applies nothing and the signal is the active color's: it measures nothing
+        // (as before this monitor, a standby asks Kafka for no watermarks).
+        guard state.isActive else {
+            metrics.retainLag(only: [])
+            metrics.scaling.publish(owned: [], nowMillis: 0)
+            metrics.scaling.clearGroup()
+            return
+        }
         let rows: PGResult
         do {
             rows = try connection.query(Self.positionsQuery, [settings.group])
@@ -84,15 +92,14 @@ struct LagMonitor {
         metrics.retainLag(only: Set(ownedLags.filter { $0.events != nil }.map(\.partition)))
         let elapsed = ContinuousClock.now - started
         rates.observe(atSeconds: elapsed.seconds, lags: lags, owned: owned)
-        let desired = DesiredWorkers.compute(
-            lags: lags, incomingEventsPerSecond: rates.incomingEventsPerSecond,
-            applyEventsPerSecondPerWorker: rates.applyEventsPerSecondPerWorker, policy: settings.scaling)
         let nowMillis = Int64(Date().timeIntervalSince1970 * 1000)
         metrics.scaling.publish(owned: ownedLags, nowMillis: nowMillis)
-        if state.readiness().role == "active" {
+        // Unknown (a watermark missing) keeps the last value: an unreachable broker is no reason
+        // to scale in, nor out.
+        if let desired = DesiredWorkers.compute(
+            lags: lags, incomingEventsPerSecond: rates.incomingEventsPerSecond,
+            applyEventsPerSecondPerWorker: rates.applyEventsPerSecondPerWorker, policy: settings.scaling) {
             metrics.scaling.publishGroup(group: settings.group, desiredWorkers: desired, rates: rates)
-        } else {
-            metrics.scaling.clearGroup()
         }
     }
 }
