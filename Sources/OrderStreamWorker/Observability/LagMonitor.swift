@@ -10,6 +10,7 @@ import PostgreSQL
 /// Each measurement reads every position row of the group (with the paused flag), asks Kafka for
 /// each partition's high watermark, and takes the oldest unapplied message's timestamp from the
 /// partition table's buffers (this worker's partitions only; see `PartitionLag`).
+/// The table's positions are PostgreSQL's too: it moves them only after a commit or a re-read.
 struct LagMonitor {
     let settings: WorkerSettings
     let table: PartitionTable
@@ -55,7 +56,6 @@ struct LagMonitor {
             logger.warning("lag not measured: positions unreadable", metadata: ["error": "\(error)"])
             return
         }
-        let oldest = table.oldestBufferedTimestamps()
         var lags: [PartitionLag] = []
         var kafkaAnswered = false
         var kafkaFailed = false
@@ -74,9 +74,19 @@ struct LagMonitor {
                     kafkaFailed = true
                 }
             }
-            let key = TopicPartition(topic: topic, partition: partition)
-            lags.append(PartitionLag(partition: key, position: position, highWatermark: high, paused: paused,
-                                     oldestUnappliedTimestampMillis: oldest[key]))
+            lags.append(PartitionLag(partition: TopicPartition(topic: topic, partition: partition), position: position,
+                                     highWatermark: high, paused: paused))
+        }
+        // This worker's own partitions, read after the watermarks so that a message counted in
+        // a watermark has had time to arrive in the buffer: the position is the later of the row
+        // read above and what this worker committed since (its lanes keep applying meanwhile),
+        // and the oldest buffered message dates the lag. Without that, under steady traffic a
+        // commit between the two readings would leave events counted and none buffered.
+        let heads = table.unappliedHeads()
+        for index in lags.indices {
+            guard let head = heads[lags[index].partition] else { continue }
+            lags[index].position = max(lags[index].position, head.expected)
+            lags[index].oldestUnappliedTimestampMillis = head.oldestTimestampMillis
         }
         // A broker that answers is up again, even when no message flows.
         if kafkaAnswered { state.update { $0.kafkaUp = true } }

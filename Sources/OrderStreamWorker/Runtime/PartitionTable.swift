@@ -140,16 +140,17 @@ final class PartitionTable: @unchecked Sendable {
         }
     }
 
-    /// Kafka timestamp (ms) of the first unapplied buffered message of each active partition:
-    /// the oldest event waiting, for the lag in seconds (LagMonitor). Messages a lane has taken
-    /// stay buffered until their commit, so they count as waiting.
-    func oldestBufferedTimestamps() -> [TopicPartition: Int64] {
+    /// For each active partition: the position this worker last committed or read from
+    /// PostgreSQL, and the Kafka timestamp (ms) of the first unapplied buffered message, the
+    /// oldest event waiting (for the lag in seconds, LagMonitor). Messages a lane has taken stay
+    /// buffered until their commit, so they count as waiting.
+    func unappliedHeads() -> [TopicPartition: (expected: Int64, oldestTimestampMillis: Int64?)] {
         reading {
-            var oldest: [TopicPartition: Int64] = [:]
-            for (key, entry) in entries where entry.active && entry.buffered > 0 {
-                oldest[key] = entry.buffer[entry.head].timestampMillis
+            var heads: [TopicPartition: (expected: Int64, oldestTimestampMillis: Int64?)] = [:]
+            for (key, entry) in entries where entry.active {
+                heads[key] = (entry.expected, entry.buffered > 0 ? entry.buffer[entry.head].timestampMillis : nil)
             }
-            return oldest
+            return heads
         }
     }
 
