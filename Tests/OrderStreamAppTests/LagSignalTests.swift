@@ -149,9 +149,11 @@ struct LagSignalTests {
         #expect(Self.metric("orderstream_partition_lag", #"topic="payments",partition="1""#, in: body) == 0)
         #expect(Self.metric("orderstream_partition_lag_seconds", #"topic="payments",partition="1""#, in: body) == 0)
         #expect(Self.metric("orderstream_partition_paused", #"topic="orders",partition="0""#, in: body) == 0)
-        // Two lagging partitions, no apply rate measured yet (nothing could commit): two workers.
+        // Two lagging partitions, but no apply rate measured yet (nothing could commit): the one
+        // worker running stays the count, no scaling on no evidence.
         let group = #"consumer_group="orderstream""#
-        #expect(Self.metric("orderstream_desired_workers", group, in: body) == 2, "\(body.split(separator: "\n").filter { $0.contains("desired") })")
+        #expect(Self.metric("orderstream_desired_workers", group, in: body) == 1, "\(body.split(separator: "\n").filter { $0.contains("desired") })")
+        #expect(Self.metric("orderstream_worker_apply_capacity_events_per_second", group, in: body) == 0)
 
         // Once the lock goes the backlog is applied, and no partition lags: no worker is needed
         // (the paused partition's 10 events ask for none).

@@ -53,23 +53,23 @@ struct ScalingSignalTests {
         // A paused partition's backlog asks for nothing, nor does its unknown watermark.
         let lags = [Self.lag(0, position: 10, high: 10), Self.lag(1, position: 5, high: 5),
                     Self.lag(2, position: 0, high: 900, paused: true), Self.lag(3, position: 0, high: nil, paused: true)]
-        #expect(DesiredWorkers.compute(lags: lags, incomingEventsPerSecond: 50, applyEventsPerSecondPerWorker: 100,
+        #expect(DesiredWorkers.compute(lags: lags, incomingEventsPerSecond: 50, applyEventsPerSecondPerWorker: 100, currentWorkers: 2,
                                        policy: ScalingPolicy()) == 0)
         #expect(DesiredWorkers.compute(lags: [], incomingEventsPerSecond: nil, applyEventsPerSecondPerWorker: nil,
-                                       policy: ScalingPolicy()) == 0)
+                                       currentWorkers: 2, policy: ScalingPolicy()) == 0)
     }
 
     @Test func anUnmeasuredPartitionLeavesTheCountUnknownNotZero() {
         let lags = [Self.lag(0, position: 10, high: 10), Self.lag(1, position: 0, high: nil)]
         #expect(DesiredWorkers.compute(lags: lags, incomingEventsPerSecond: nil, applyEventsPerSecondPerWorker: nil,
-                                       policy: ScalingPolicy()) == nil)
+                                       currentWorkers: 2, policy: ScalingPolicy()) == nil)
     }
 
     @Test func oneLaggingPartitionWantsOneWorkerWhateverTheRates() {
         let lags = [Self.lag(0, position: 0, high: 1_000_000), Self.lag(1, position: 5, high: 5)]
         for perWorker in [nil, 1.0, 10_000.0] {
             #expect(DesiredWorkers.compute(lags: lags, incomingEventsPerSecond: 5_000, applyEventsPerSecondPerWorker: perWorker,
-                                           policy: ScalingPolicy()) == 1)
+                                           currentWorkers: 4, policy: ScalingPolicy()) == 1)
         }
     }
 
@@ -78,19 +78,26 @@ struct ScalingSignalTests {
         let lags = (0..<12).map { Self.lag($0, position: 0, high: 1_000) }
             + [Self.lag(12, position: 0, high: 1_000_000, paused: true), Self.lag(13, position: 0, high: 1_000_000, paused: true)]
         let policy = ScalingPolicy(drainTargetSeconds: 60)
-        // Unmeasured capacity: one worker per lagging partition.
-        #expect(DesiredWorkers.compute(lags: lags, incomingEventsPerSecond: nil, applyEventsPerSecondPerWorker: nil, policy: policy) == 12)
+        // Unmeasured capacity: the workers running now, within the lagging partitions and the ceiling.
+        #expect(DesiredWorkers.compute(lags: lags, incomingEventsPerSecond: nil, applyEventsPerSecondPerWorker: nil,
+                                       currentWorkers: 3, policy: policy) == 3)
+        #expect(DesiredWorkers.compute(lags: lags, incomingEventsPerSecond: nil, applyEventsPerSecondPerWorker: nil,
+                                       currentWorkers: 20, policy: policy) == 12)
+        #expect(DesiredWorkers.compute(lags: lags, incomingEventsPerSecond: nil, applyEventsPerSecondPerWorker: nil,
+                                       currentWorkers: 20, policy: ScalingPolicy(maxWorkers: 5)) == 5)
+        #expect(DesiredWorkers.compute(lags: lags, incomingEventsPerSecond: nil, applyEventsPerSecondPerWorker: nil,
+                                       currentWorkers: 0, policy: policy) == 1)
         // needed = 400 + 12,000 / 60 = 600 events/s; 250 per worker: ceil(2.4) = 3.
-        #expect(DesiredWorkers.compute(lags: lags, incomingEventsPerSecond: 400, applyEventsPerSecondPerWorker: 250, policy: policy) == 3)
+        #expect(DesiredWorkers.compute(lags: lags, incomingEventsPerSecond: 400, applyEventsPerSecondPerWorker: 250, currentWorkers: 2, policy: policy) == 3)
         // A slow worker: the partitions bound it.
-        #expect(DesiredWorkers.compute(lags: lags, incomingEventsPerSecond: 400, applyEventsPerSecondPerWorker: 10, policy: policy) == 12)
+        #expect(DesiredWorkers.compute(lags: lags, incomingEventsPerSecond: 400, applyEventsPerSecondPerWorker: 10, currentWorkers: 2, policy: policy) == 12)
         // The configured ceilings: workers, and where PostgreSQL saturates (1,000 / 100 = 10).
-        #expect(DesiredWorkers.compute(lags: lags, incomingEventsPerSecond: 400, applyEventsPerSecondPerWorker: 10,
+        #expect(DesiredWorkers.compute(lags: lags, incomingEventsPerSecond: 400, applyEventsPerSecondPerWorker: 10, currentWorkers: 2,
                                        policy: ScalingPolicy(maxWorkers: 4, drainTargetSeconds: 60)) == 4)
-        #expect(DesiredWorkers.compute(lags: lags, incomingEventsPerSecond: 4_000, applyEventsPerSecondPerWorker: 100,
+        #expect(DesiredWorkers.compute(lags: lags, incomingEventsPerSecond: 4_000, applyEventsPerSecondPerWorker: 100, currentWorkers: 2,
                                        policy: ScalingPolicy(postgresMaxEventsPerSecond: 1_000, drainTargetSeconds: 60)) == 10)
         // A ceiling below one worker's rate still keeps one worker for the lag.
-        #expect(DesiredWorkers.compute(lags: lags, incomingEventsPerSecond: 4_000, applyEventsPerSecondPerWorker: 100,
+        #expect(DesiredWorkers.compute(lags: lags, incomingEventsPerSecond: 4_000, applyEventsPerSecondPerWorker: 100, currentWorkers: 2,
                                        policy: ScalingPolicy(postgresMaxEventsPerSecond: 50)) == 1)
     }
 

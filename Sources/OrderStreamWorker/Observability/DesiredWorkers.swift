@@ -2,12 +2,15 @@
 ///
 ///     lagging   = partitions not paused with lag > 0 events
 ///     needed    = incoming rate + backlog / drainTargetSeconds            (events/s)
-///     byRate    = ceil(needed / per-worker apply rate)                    (lagging when unmeasured)
+///     byRate    = ceil(needed / per-worker apply rate)                    (current workers when unmeasured)
 ///     ceiling   = min(maxWorkers, floor(postgresMaxEventsPerSecond / per-worker apply rate))
 ///     desired   = 0 when lagging = 0, else max(1, min(lagging, ceiling, byRate))
 ///
 /// A worker beyond the lagging partitions would have nothing to apply, and one beyond what
 /// PostgreSQL absorbs only adds contention, hence both bounds; one worker is kept for any lag.
+/// Until one worker's apply rate is measured, the count stays at the workers running now: no
+/// evidence, no change (asking for every lagging partition would start workers only to stop
+/// them again a few seconds later, each start and stop a rebalance).
 /// Unknown (nil) while the high watermark of a partition that is not paused is unknown: a broker
 /// that does not answer is no reason to scale in.
 public struct ScalingPolicy: Sendable, Equatable {
@@ -34,8 +37,10 @@ public enum DesiredWorkers {
     ///     nil until two measurements exist.
     ///   - applyEventsPerSecondPerWorker: one worker's apply rate while it had a backlog the
     ///     whole interval (its capacity, not its demand); nil until measured.
+    ///   - currentWorkers: the workers of the active color running now (live heartbeats).
     public static func compute(lags: [PartitionLag], incomingEventsPerSecond: Double?,
-                               applyEventsPerSecondPerWorker: Double?, policy: ScalingPolicy) -> Int? {
+                               applyEventsPerSecondPerWorker: Double?, currentWorkers: Int,
+                               policy: ScalingPolicy) -> Int? {
         guard !lags.contains(where: { !$0.paused && $0.highWatermark == nil }) else { return nil }
         let lagging = lags.filter(\.isLagging).count
         guard lagging > 0 else { return 0 }
@@ -48,6 +53,8 @@ public enum DesiredWorkers {
             if policy.postgresMaxEventsPerSecond > 0 {
                 desired = min(desired, Int((policy.postgresMaxEventsPerSecond / perWorker).rounded(.down)))
             }
+        } else {
+            desired = min(desired, currentWorkers)
         }
         return max(1, desired)
     }

@@ -40,6 +40,15 @@ struct LagMonitor {
         FROM partition_positions p WHERE consumer_group = $1 ORDER BY topic, partition
         """
 
+    /// Workers of a color whose heartbeat (every control poll, about 1 s) is younger than this
+    /// are running (the same bound as `orderstream status`'s live workers).
+    static let liveWithinSeconds = 15.0
+
+    static let liveWorkersQuery = """
+        SELECT count(*)::int8 AS n FROM workers
+        WHERE consumer_group = $1 AND color = $2 AND heartbeat_at > now() - make_interval(secs => $3)
+        """
+
     mutating func measure() {
         // A standby applies nothing and the signal is the active color's: it measures nothing
         // (as before this monitor, a standby asks Kafka for no watermarks).
@@ -50,10 +59,13 @@ struct LagMonitor {
             return
         }
         let rows: PGResult
+        let liveWorkers: Int
         do {
             rows = try connection.query(Self.positionsQuery, [settings.group])
+            liveWorkers = Int(try connection.query(
+                Self.liveWorkersQuery, [settings.group, settings.color, Self.liveWithinSeconds]).int64(0, "n"))
         } catch {
-            logger.warning("lag not measured: positions unreadable", metadata: ["error": "\(error)"])
+            logger.warning("lag not measured: positions or live workers unreadable", metadata: ["error": "\(error)"])
             return
         }
         var lags: [PartitionLag] = []
@@ -90,10 +102,10 @@ struct LagMonitor {
         }
         // A broker that answers is up again, even when no message flows.
         if kafkaAnswered { state.update { $0.kafkaUp = true } }
-        publish(lags)
+        publish(lags, liveWorkers: liveWorkers)
     }
 
-    private mutating func publish(_ lags: [PartitionLag]) {
+    private mutating func publish(_ lags: [PartitionLag], liveWorkers: Int) {
         let owned = Set(table.activePositions().map(\.topicPartition))
         let ownedLags = lags.filter { owned.contains($0.partition) }
         for lag in ownedLags {
@@ -108,7 +120,8 @@ struct LagMonitor {
         // to scale in, nor out.
         if let desired = DesiredWorkers.compute(
             lags: lags, incomingEventsPerSecond: rates.incomingEventsPerSecond,
-            applyEventsPerSecondPerWorker: rates.applyEventsPerSecondPerWorker, policy: settings.scaling) {
+            applyEventsPerSecondPerWorker: rates.applyEventsPerSecondPerWorker, currentWorkers: liveWorkers,
+            policy: settings.scaling) {
             metrics.scaling.publishGroup(group: settings.group, desiredWorkers: desired, rates: rates)
         }
     }
