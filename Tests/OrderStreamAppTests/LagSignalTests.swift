@@ -104,6 +104,31 @@ struct LagSignalTests {
         #expect(table.stdout.contains("oldest unapplied event: "), "\(table.stdout)")
     }
 
+    @Test func statusSaysWhereLagCouldNotBeMeasured() async throws {
+        let cluster = try TestCluster(partitions: 2)
+        let database = try TestEnvironment.freshDatabase()
+        try await Self.createPositionRows(cluster: cluster, database: database)
+        try Self.pause("payments", 0, database: database)
+        cluster.close()  // no broker answers any more
+        let status = try ProcessRunner.orderstream(
+            ["status", "--json"], environment: ["ORDERSTREAM_DATABASE_URL": database, "ORDERSTREAM_KAFKA_BROKERS": cluster.bootstrap])
+        #expect(status.status == 0, "\(status.stderr)")
+        let report = try #require(try JSONParser.parse(status.stdout).objectValue, "\(status.stdout)")
+        let notes = (report["not_measured"]?.arrayValue ?? []).compactMap(\.stringValue)
+        // Every partition but the paused one, whose lag is not asked for.
+        #expect(notes.sorted() == ["orders[0]", "orders[1]", "payments[1]"].map {
+            "\($0): no high watermark from Kafka (lag in events and seconds unknown)"
+        }, "\(status.stdout)")
+        for row in report["partitions"]?.arrayValue ?? [] {
+            let row = try #require(row.objectValue)
+            #expect(row["lag"] == .null && row["lag_seconds"] == .null, "\(status.stdout)")
+            #expect(row["state"]?.stringValue == (row["paused"] == .bool(true) ? "paused" : "unknown"), "\(status.stdout)")
+        }
+        let table = try ProcessRunner.orderstream(
+            ["status"], environment: ["ORDERSTREAM_DATABASE_URL": database, "ORDERSTREAM_KAFKA_BROKERS": cluster.bootstrap])
+        #expect(table.stdout.contains("not measured: orders[0]: no high watermark from Kafka"), "\(table.stdout)")
+    }
+
     @Test func aWorkerPublishesLagSecondsPausedPartitionsAndDesiredWorkers() async throws {
         let cluster = try TestCluster(partitions: 2)
         defer { cluster.close() }

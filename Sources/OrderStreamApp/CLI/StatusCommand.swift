@@ -28,10 +28,14 @@ struct StatusCommand: AsyncParsableCommand {
             var report = try StatusReport.read(group: configuration.group, on: connection)
             let consumer = try configuration.watermarkClient(for: "status", logger: logger)
             defer { consumer.close() }
-            for index in report.partitions.indices {
+            // After one timeout Kafka is taken as unreachable: the other partitions are reported
+            // as not measured at once rather than after 5 s each.
+            var kafkaAnswers = true
+            for index in report.partitions.indices where kafkaAnswers {
                 let row = report.partitions[index]
                 report.partitions[index].highWatermark =
                     try? consumer.watermarks(topic: row.topic, partition: row.partition, timeout: .seconds(5)).high
+                kafkaAnswers = report.partitions[index].highWatermark != nil
             }
             // The lag in seconds: the timestamp of the message at each lagging position.
             let lagging = report.partitions.filter(\.measured.isLagging)
