@@ -138,6 +138,18 @@ public final class KafkaConsumer: Sendable {
         }
     }
 
+    /// Reads `offsets` directly, outside any group: no subscription, no rebalance, and nothing
+    /// is committed unless the caller commits. For tools that read a topic from a fixed place
+    /// (the dead-letter inbox). Replaces an earlier assignment; call from the polling thread.
+    public func assign(_ offsets: [TopicPartitionOffset]) throws(KafkaError) {
+        try withHandle { (rk) throws(KafkaError) in
+            try RDKafkaTopicPartitionList.with(offsets) { (list) throws(KafkaError) in
+                let err = rd_kafka_assign(rk, list)
+                if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError.from(err, operation: "assign") }
+            }
+        }
+    }
+
     // MARK: thread-safe
 
     /// The partitions currently assigned to this consumer.
@@ -174,19 +186,6 @@ public final class KafkaConsumer: Sendable {
                     throw KafkaError.consuming(error, operation: "seek")
                 }
                 if let error = RDKafkaTopicPartitionList.firstError(list, operation: "seek") { throw error }
-            }
-        }
-    }
-
-    /// Assigns `offsets` directly (no group subscription, no rebalance): `poll` then returns
-    /// messages of these partitions from these offsets. For a command that reads a few messages
-    /// at known positions (`orderstream status` reads the oldest unapplied one); a consumer that
-    /// subscribed must not call it.
-    public func assign(_ offsets: [TopicPartitionOffset]) throws(KafkaError) {
-        try withHandle { (rk) throws(KafkaError) in
-            try RDKafkaTopicPartitionList.with(offsets) { (list) throws(KafkaError) in
-                let err = rd_kafka_assign(rk, list)
-                if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError.from(err, operation: "assign") }
             }
         }
     }

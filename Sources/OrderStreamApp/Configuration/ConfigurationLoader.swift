@@ -84,10 +84,10 @@ public struct ConfigurationLoader: Sendable {
         case "ORDERSTREAM_DRAIN_DEADLINE_SECONDS": c.drainDeadlineSeconds = try Self.positiveDouble(value, name)
         case "ORDERSTREAM_BATCH_SIZE": c.batchSize = try Self.positiveInt(value, name)
         case "ORDERSTREAM_APPLY_CONNECTIONS": c.applyConnections = try Self.positiveInt(value, name)
-        case "ORDERSTREAM_REBALANCE_PROTOCOL": c.rebalanceProtocol = try Self.choice(value, name)
         case "ORDERSTREAM_SCALING_MAX_WORKERS": c.scalingMaxWorkers = try Self.positiveInt(value, name)
         case "ORDERSTREAM_SCALING_POSTGRES_MAX_EVENTS_PER_SECOND": c.scalingPostgresMaxEventsPerSecond = try Self.positiveDouble(value, name)
         case "ORDERSTREAM_SCALING_DRAIN_TARGET_SECONDS": c.scalingDrainTargetSeconds = try Self.positiveDouble(value, name)
+        case "ORDERSTREAM_REBALANCE_PROTOCOL": c.rebalanceProtocol = try Self.choice(value, name)
         case "ORDERSTREAM_LOG_FORMAT": c.logFormat = try Self.choice(value, name)
         case "ORDERSTREAM_LOG_LEVEL": c.logLevel = try Self.logLevel(value, name)
         case _ where name.hasPrefix("ORDERSTREAM_KAFKA_"):

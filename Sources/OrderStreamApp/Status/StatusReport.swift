@@ -1,5 +1,4 @@
 import Foundation
-import Kafka
 import OrderStreamDomain
 import OrderStreamWorker
 import PostgreSQL
@@ -20,12 +19,6 @@ struct StatusReport: Sendable {
         /// Kafka timestamp of the message at the position (read by `status` for lagging partitions).
         var oldestUnappliedTimestampMillis: Int64?
 
-        var measured: PartitionLag {
-            PartitionLag(partition: TopicPartition(topic: topic, partition: partition), position: position,
-                         highWatermark: highWatermark, paused: paused,
-                         oldestUnappliedTimestampMillis: oldestUnappliedTimestampMillis)
-        }
-
         /// Events between the position and the high watermark; nil when paused or unmeasured.
         var lag: Int64? { measured.events }
     }
@@ -38,12 +31,12 @@ struct StatusReport: Sendable {
     }
 
     var group: String
+    /// When the report was completed (the lag in seconds is the age at this moment).
+    var measuredAtMillis: Int64 = 0
     var activeColor: String?
     var epoch: Int64?
     var partitions: [PartitionRow] = []
     var workers: [WorkerRow] = []
-    /// When the report was completed (the lag in seconds is the age at this moment).
-    var measuredAtMillis: Int64 = 0
 
     /// A worker whose heartbeat is older than this is not listed as live.
     static let liveWithinSeconds = 15.0
@@ -108,19 +101,6 @@ struct StatusReport: Sendable {
             lines.append("  \(w.instanceId) (\(w.color), \(w.state), heartbeat \(String(format: "%.1f", w.secondsSinceHeartbeat)) s ago)")
         }
         return lines.joined(separator: "\n")
-    }
-
-    /// Where the lag could not be measured, and why, one line per partition.
-    var unmeasured: [String] {
-        partitions.compactMap { p in
-            let name = "\(p.topic)[\(p.partition)]"
-            if p.paused { return nil }
-            if p.highWatermark == nil { return "\(name): no high watermark from Kafka (lag in events and seconds unknown)" }
-            if p.measured.isLagging && p.oldestUnappliedTimestampMillis == nil {
-                return "\(name): the message at the position was not read from Kafka (lag in seconds unknown)"
-            }
-            return nil
-        }
     }
 
     private func pad(_ columns: [String]) -> String {

@@ -2,16 +2,18 @@ import Foundation
 import Kafka
 import Logging
 import PostgreSQL
+import Synchronization
 
 /// Measures the lag of the consumer group from the truth, PostgreSQL's positions, and publishes
 /// the scaling signal. Runs on the control watcher's thread (blocking calls are fine there), on
-/// its connection; it is a value owned by that loop, so its rate history needs no lock.
+/// its connection; only that thread calls `measure`, the lock on the rate history is for the
+/// compiler's sake (Sendable) and is never contended.
 ///
 /// Each measurement reads every position row of the group (with the paused flag), asks Kafka for
 /// each partition's high watermark, and takes the oldest unapplied message's timestamp from the
 /// partition table's buffers (this worker's partitions only; see `PartitionLag`).
 /// The table's positions are PostgreSQL's too: it moves them only after a commit or a re-read.
-struct LagMonitor {
+final class LagMonitor: Sendable {
     let settings: WorkerSettings
     let table: PartitionTable
     let connection: PGConnection
@@ -19,7 +21,7 @@ struct LagMonitor {
     let metrics: WorkerMetrics
     let state: WorkerState
     let logger: Logger
-    private var rates = ScalingRates()
+    private let rates = Mutex(ScalingRates())
     private let started = ContinuousClock.now
 
     init(settings: WorkerSettings, table: PartitionTable, connection: PGConnection, consumer: KafkaConsumer,
@@ -49,7 +51,7 @@ struct LagMonitor {
         WHERE consumer_group = $1 AND color = $2 AND heartbeat_at > now() - make_interval(secs => $3)
         """
 
-    mutating func measure() {
+    func measure() {
         // A standby applies nothing and the signal is the active color's: it measures nothing
         // (as before this monitor, a standby asks Kafka for no watermarks).
         guard state.isActive else {
@@ -105,7 +107,7 @@ struct LagMonitor {
         publish(lags, liveWorkers: liveWorkers)
     }
 
-    private mutating func publish(_ lags: [PartitionLag], liveWorkers: Int) {
+    private func publish(_ lags: [PartitionLag], liveWorkers: Int) {
         let owned = Set(table.activePositions().map(\.topicPartition))
         let ownedLags = lags.filter { owned.contains($0.partition) }
         for lag in ownedLags {
@@ -113,7 +115,10 @@ struct LagMonitor {
         }
         metrics.retainLag(only: Set(ownedLags.filter { $0.events != nil }.map(\.partition)))
         let elapsed = ContinuousClock.now - started
-        rates.observe(atSeconds: elapsed.seconds, lags: lags, owned: owned)
+        let rates = rates.withLock { rates in
+            rates.observe(atSeconds: elapsed.seconds, lags: lags, owned: owned)
+            return rates
+        }
         let nowMillis = Int64(Date().timeIntervalSince1970 * 1000)
         metrics.scaling.publish(owned: ownedLags, nowMillis: nowMillis)
         // Unknown (a watermark missing) keeps the last value: an unreachable broker is no reason

@@ -18,6 +18,7 @@ final class ControlWatcher: Sendable {
     private let state: WorkerState
     private let logger: Logger
     private let stopSignal = StopSignal()
+    private let lagMonitor: LagMonitor
 
     init(settings: WorkerSettings, table: PartitionTable, connection: PGConnection, consumer: KafkaConsumer,
          metrics: WorkerMetrics, state: WorkerState, logger: Logger) {
@@ -28,6 +29,8 @@ final class ControlWatcher: Sendable {
         self.metrics = metrics
         self.state = state
         self.logger = logger
+        lagMonitor = LagMonitor(settings: settings, table: table, connection: connection, consumer: consumer,
+                                metrics: metrics, state: state, logger: logger)
     }
 
     func requestStop() { stopSignal.raise() }
@@ -36,8 +39,6 @@ final class ControlWatcher: Sendable {
         var epoch = initialEpoch
         var listening = false
         var lastLag = Date.distantPast
-        var lagMonitor = LagMonitor(settings: settings, table: table, connection: connection, consumer: consumer,
-                                    metrics: metrics, state: state, logger: logger)
         while !stopSignal.isRaised {
             do {
                 if !listening {
