@@ -6,11 +6,13 @@
 #
 # - docker-compose.yml validates with Debian's docker-compose 1.29 (`config -q`);
 # - promtool accepts prometheus.yml and alerts.yml, and the alert unit tests pass;
-# - every YAML under deploy/ and config/ parses; the Grafana dashboard has its 7 panels and
-#   refers only to provisioned data sources; every metric the alerts and the dashboard use
+# - every YAML under deploy/ and config/ parses; the Grafana dashboard has its 9 panels (lag
+#   in events, lag in seconds and desired workers each on its metric) and refers only to
+#   provisioned data sources; every metric the alerts, the dashboard and the KEDA trigger use
 #   exists in Sources/;
 # - the Kubernetes manifests hold what operators rely on (probes, grace period, PDBs, KEDA
-#   bounds, no namespace, no secret values) and the ConfigMap equals config/production.yaml;
+#   bounds and its prometheus trigger on orderstream_desired_workers of the production group,
+#   no namespace, no secret values) and the ConfigMap equals config/production.yaml;
 # - the Dockerfile and .dockerignore have their essential lines; cutover.sh parses and its
 #   dry run prints the procedure;
 # - config/development.yaml, config/production.yaml and the ConfigMap load with the worker's
@@ -183,7 +185,7 @@ check "every YAML file under deploy/ and config/ parses (multi-document aware)" 
 
 grafana_dashboard() {
     python3 - <<'EOF'
-import json, sys, yaml
+import json, re, sys, yaml
 dashboard = json.load(open("deploy/grafana/dashboards/orderstream.json"))
 sources = yaml.safe_load(open("deploy/grafana/provisioning/datasources/datasources.yml"))["datasources"]
 uids = {s["uid"]: s["type"] for s in sources}
@@ -194,7 +196,7 @@ if not providers or providers[0]["options"]["path"] != "/var/lib/grafana/dashboa
 if sorted(uids.values()) != ["grafana-postgresql-datasource", "prometheus"]:
     problems.append(f"data sources should be one Prometheus and one PostgreSQL, not {sorted(uids.values())}")
 expected = ["Orders per minute", "Payment success rate", "Captured revenue by currency", "Active customers",
-            "Lag per partition", "Dead letters by reason", "Cutover pauses"]
+            "Lag per partition", "Lag in seconds per partition", "Desired workers", "Dead letters by reason", "Cutover pauses"]
 panels = dashboard.get("panels", [])
 titles = [p.get("title") for p in panels]
 for title in expected:
@@ -212,17 +214,26 @@ for panel in panels:
 pause = next((p for p in panels if p.get("title") == "Cutover pauses"), {})
 if "orderstream_cutover_pause_seconds" not in pause.get("description", ""):
     problems.append("the Cutover pauses panel does not document orderstream_cutover_pause_seconds")
+# The scaling signal: lag in events, in seconds, and the desired workers, each from its metric.
+for title, metric in [("Lag per partition", "orderstream_partition_lag"),
+                      ("Lag in seconds per partition", "orderstream_partition_lag_seconds"),
+                      ("Desired workers", "orderstream_desired_workers")]:
+    panel = next((p for p in panels if p.get("title") == title), {})
+    exprs = [t.get("expr", "") for t in panel.get("targets", [])]
+    if not any(re.search(r"\b%s\b" % metric, e) for e in exprs):
+        problems.append(f"the {title} panel does not query {metric}")
 if problems:
     print("\n".join(problems)); sys.exit(1)
 print(f"{len(panels)} panels: {', '.join(titles)}")
 EOF
 }
-check "Grafana dashboard JSON parses, has the 7 panels and uses the provisioned data sources" grafana_dashboard
+check "Grafana dashboard JSON parses, has the 9 panels and uses the provisioned data sources" grafana_dashboard
 
 metric_names() {
     python3 - <<'EOF'
 import glob, re, sys
-texts = {path: open(path).read() for path in ["deploy/prometheus/alerts.yml", "deploy/grafana/dashboards/orderstream.json"]}
+texts = {path: open(path).read() for path in ["deploy/prometheus/alerts.yml", "deploy/grafana/dashboards/orderstream.json",
+                                               "deploy/kubernetes/keda-scaledobject.yaml"]}
 sources = "".join(open(p).read() for p in glob.glob("Sources/**/*.swift", recursive=True))
 problems, notes, names = [], [], set()
 for path, text in texts.items():
@@ -255,7 +266,7 @@ check "docs/OPERATIONS.md has its sections" operations_doc
 
 kubernetes_manifests() {
     python3 - <<'EOF'
-import glob, sys, yaml
+import glob, re, sys, yaml
 documents = []
 for path in sorted(glob.glob("deploy/kubernetes/*.yaml")):
     for doc in yaml.safe_load_all(open(path)):
@@ -324,9 +335,24 @@ else:
     s = scaled[0]["spec"]
     if s.get("maxReplicaCount") != 12:
         problems.append(f"ScaledObject maxReplicaCount is {s.get('maxReplicaCount')}, not 12 (the partitions)")
-    trigger = s["triggers"][0]
-    if trigger["type"] != "kafka" or trigger["metadata"].get("consumerGroup") != "orderstream-blue":
-        problems.append("ScaledObject trigger is not kafka lag of group orderstream-blue")
+    # The scaling signal from the truth (PostgreSQL's positions), not Kafka's hint offsets.
+    triggers = s.get("triggers", [])
+    if len(triggers) != 1 or triggers[0].get("type") != "prometheus":
+        problems.append(f"ScaledObject should have one prometheus trigger, not {[t.get('type') for t in triggers]}")
+    else:
+        meta = triggers[0].get("metadata", {})
+        production_group = (yaml.safe_load(open("config/production.yaml")) or {}).get("group", "orderstream")
+        query = meta.get("query", "")
+        if not re.fullmatch(r'max\(orderstream_desired_workers\{consumer_group="%s"\}\)' % re.escape(production_group), query):
+            problems.append(f"ScaledObject query {query!r} is not max(orderstream_desired_workers{{consumer_group=\"{production_group}\"}})")
+        if meta.get("threshold") != "1":
+            problems.append(f"ScaledObject threshold {meta.get('threshold')!r} is not \"1\" (one replica per desired worker)")
+        if meta.get("metricType", "AverageValue") != "AverageValue":
+            problems.append("ScaledObject metricType must be AverageValue (replicas = value / threshold)")
+        if not str(meta.get("serverAddress", "")).startswith("http"):
+            problems.append("ScaledObject has no Prometheus serverAddress")
+    if s.get("minReplicaCount", 0) < 1:
+        problems.append("ScaledObject minReplicaCount below 1: a signal of 0 (no lag) would stop every worker")
     if s["scaleTargetRef"]["name"] != "worker-blue":
         problems.append("ScaledObject does not target worker-blue")
 kustomization = yaml.safe_load(open("deploy/kubernetes/kustomization.yaml"))

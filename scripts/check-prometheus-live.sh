@@ -14,6 +14,8 @@
 # Then waits (bounded) until, over Prometheus' HTTP API:
 #   - orderstream_orders_created_total is non-zero and equals orders_created of the worker's
 #     /kpis, and the other KPI counters are there;
+#   - the scaling signal (orderstream_partition_lag_seconds, and the KEDA trigger's
+#     max(orderstream_desired_workers) = 0 once everything is applied) is there;
 #   - /api/v1/rules shows every group of alerts.yml with every rule "health":"ok" and a
 #     lastEvaluation set;
 # and checks that the dashboard's PromQL runs on that Prometheus and its SQL on that database.
@@ -212,6 +214,23 @@ if out="$(other_counters 2>&1)"; then
     pass "KPI counters, rejections, lag and orderstream_ready=1 scraped"
 else
     fail "KPI counters, rejections, lag and orderstream_ready=1 scraped" "$out"
+fi
+
+# The scaling signal: lag in seconds per partition and, once everything is applied (kpis_match
+# above), no desired worker: no partition lags (the KEDA trigger's query, as in
+# deploy/kubernetes/keda-scaledobject.yaml).
+scaling_signal() {
+    local json
+    json="$(query 'orderstream_partition_lag_seconds')" || return 1
+    python3 -c 'import json, sys; sys.exit(0 if json.loads(sys.argv[1])["data"]["result"] else 1)' "$json" \
+        || { echo "no samples for orderstream_partition_lag_seconds"; return 1; }
+    json="$(query 'max(orderstream_desired_workers{consumer_group="orderstream"})')" || return 1
+    python3 -c 'import json, sys; r = json.loads(sys.argv[1])["data"]["result"]; print(r); sys.exit(0 if r and float(r[0]["value"][1]) == 0 else 1)' "$json"
+}
+if wait_for 30 scaling_signal; then
+    pass "scaling signal scraped: orderstream_partition_lag_seconds, max(orderstream_desired_workers) = 0 once caught up"
+else
+    fail "scaling signal scraped: orderstream_partition_lag_seconds, max(orderstream_desired_workers) = 0 once caught up" "$(scaling_signal 2>&1)"
 fi
 
 # Every group of alerts.yml loaded, every rule healthy and evaluated.

@@ -49,6 +49,17 @@ struct ConfigurationLoaderTests {
         #expect(!c.redactedDescription.contains("from-file"))
     }
 
+    @Test func theScalingSignalSettingsComeFromTheFileAndTheEnvironment() throws {
+        let path = try Self.file("scaling:\n  max_workers: 8\n  postgres_max_events_per_second: 12000\n  drain_target_seconds: 120\n")
+        let c = try ConfigurationLoader(environment: ["ORDERSTREAM_SCALING_MAX_WORKERS": "6"]).load(configPath: path)
+        #expect(c.scalingMaxWorkers == 6 && c.scalingPostgresMaxEventsPerSecond == 12_000 && c.scalingDrainTargetSeconds == 120)
+        let defaults = OrderStreamConfiguration()
+        #expect(defaults.scalingMaxWorkers == nil && defaults.scalingPostgresMaxEventsPerSecond == nil && defaults.scalingDrainTargetSeconds == 300)
+        #expect(throws: ConfigurationError.self) {
+            try ConfigurationLoader(environment: ["ORDERSTREAM_SCALING_DRAIN_TARGET_SECONDS": "0"]).load(configPath: nil)
+        }
+    }
+
     @Test func defaultsApplyWithoutAFile() throws {
         let c = try ConfigurationLoader(environment: [:]).load(configPath: nil)
         #expect(c == OrderStreamConfiguration())
@@ -63,6 +74,8 @@ struct ConfigurationLoaderTests {
         ("worker:\n  batch_size: -1\n", "worker.batch_size"),
         ("worker:\n  rebalance_protocol: sticky\n", "rebalance_protocol"),
         ("log:\n  level: loud\n", "log.level"),
+        ("scaling:\n  max_workers: 0\n", "scaling.max_workers"),
+        ("scaling:\n  maxworkers: 3\n", "scaling.maxworkers"),
         ("color: purple\n", "color"),
         ("- a\n- b\n", "mapping"),
         ("kafka: [\n", "not valid YAML"),

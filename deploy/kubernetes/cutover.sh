@@ -15,7 +15,11 @@
 #      only the WAL position), then a new epoch, ownership moves, the old color is fenced; exits 0
 #      once <to> owns every partition;
 #   5. scale worker-<from> to 0 (its pods drain and exit);
-#   6. point the ScaledObject at worker-<to> and its consumer group <group>-<to>, resume it.
+#   6. point the ScaledObject at worker-<to>, resume it (its Prometheus query, on the group's
+#      orderstream_desired_workers, stays: only the active color publishes that signal).
+#
+# --group is accepted for older invocations and no longer used (the KEDA trigger used to name
+# the Kafka group <group>-<color>).
 #
 # Rollback: run it again with --to <from>. If step 4 fails, nothing moved (the old color
 # still owns every partition and keeps applying): the script stops there and says so.
@@ -25,6 +29,7 @@ set -Eeuo pipefail
 TO=""
 REPLICAS=""
 TIMEOUT=120
+# shellcheck disable=SC2034 # accepted, unused (see --group above)
 GROUP=orderstream
 DRY_RUN=0
 KUBECTL_ARGS=()
@@ -146,8 +151,9 @@ k rollout status deployment "worker-$FROM" --timeout="${TIMEOUT}s" || say "warni
 
 # 6. KEDA follows the active color.
 if [[ $HAS_KEDA -eq 1 ]]; then
-    say "pointing the KEDA ScaledObject at worker-$TO (group $GROUP-$TO)"
-    k patch scaledobject orderstream --type=json -p "[{\"op\":\"replace\",\"path\":\"/spec/scaleTargetRef/name\",\"value\":\"worker-$TO\"},{\"op\":\"replace\",\"path\":\"/spec/triggers/0/metadata/consumerGroup\",\"value\":\"$GROUP-$TO\"}]"
+    # The trigger's query needs no change: only the active color publishes the signal.
+    say "pointing the KEDA ScaledObject at worker-$TO"
+    k patch scaledobject orderstream --type=json -p "[{\"op\":\"replace\",\"path\":\"/spec/scaleTargetRef/name\",\"value\":\"worker-$TO\"}]"
     resume_keda
 fi
 say "done: $TO is active; roll back with: $0 --to $FROM"

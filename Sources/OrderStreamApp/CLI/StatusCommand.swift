@@ -6,11 +6,12 @@ import OrderStreamWorker
 import PostgreSQL
 
 /// `orderstream status [--json]`: per partition the owner color, the position in PostgreSQL,
-/// Kafka's high watermark and the lag; the active color and epoch; the live workers.
+/// Kafka's high watermark, the lag in events and in seconds (age of the message at the
+/// position), whether it is paused; the active color and epoch; the live workers.
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Shows owners, positions, high watermarks and lag per partition, and the live workers.")
+        abstract: "Shows owners, positions, high watermarks, lag (events and seconds) and pauses per partition, and the live workers.")
 
     @OptionGroup var options: GlobalOptions
 
@@ -27,11 +28,25 @@ struct StatusCommand: AsyncParsableCommand {
             var report = try StatusReport.read(group: configuration.group, on: connection)
             let consumer = try configuration.watermarkClient(for: "status", logger: logger)
             defer { consumer.close() }
-            for index in report.partitions.indices {
+            // After one timeout Kafka is taken as unreachable: the other partitions are reported
+            // as not measured at once rather than after 5 s each.
+            var kafkaAnswers = true
+            for index in report.partitions.indices where kafkaAnswers {
                 let row = report.partitions[index]
                 report.partitions[index].highWatermark =
                     try? consumer.watermarks(topic: row.topic, partition: row.partition, timeout: .seconds(5)).high
+                kafkaAnswers = report.partitions[index].highWatermark != nil
             }
+            // The lag in seconds: the timestamp of the message at each lagging position.
+            let lagging = report.partitions.filter(\.measured.isLagging)
+                .map { TopicPartitionOffset(topic: $0.topic, partition: $0.partition, offset: $0.position) }
+            let oldest = (try? OldestUnappliedMessages.timestamps(at: lagging, consumer: consumer, timeout: .seconds(5))) ?? [:]
+            for index in report.partitions.indices {
+                let row = report.partitions[index]
+                report.partitions[index].oldestUnappliedTimestampMillis =
+                    oldest[TopicPartition(topic: row.topic, partition: row.partition)]
+            }
+            report.measuredAtMillis = Int64(Date().timeIntervalSince1970 * 1000)
             return report
         }
         print(json ? report.json : report.table)

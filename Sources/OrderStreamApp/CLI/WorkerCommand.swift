@@ -41,6 +41,9 @@ struct WorkerCommand: AsyncParsableCommand {
             color: c.color.rawValue, instanceId: instance)
         settings.staticMembership = c.staticMembership
         settings.eagerRebalance = c.rebalanceProtocol == .eager
+        settings.scaling = ScalingPolicy(
+            maxWorkers: c.scalingMaxWorkers ?? 0, postgresMaxEventsPerSecond: c.scalingPostgresMaxEventsPerSecond ?? 0,
+            drainTargetSeconds: c.scalingDrainTargetSeconds)
         settings.drainDeadline = .milliseconds(Int64(c.drainDeadlineSeconds * 1000))
         settings.revokeTimeout = min(settings.drainDeadline, .seconds(10))
         settings.batchSize = c.batchSize

@@ -31,6 +31,14 @@ public struct OrderStreamConfiguration: Sendable, Equatable {
     public var applyConnections: Int = 2
     /// `cooperative` (cooperative-sticky, the default) or `eager` (range).
     public var rebalanceProtocol: RebalanceProtocol = .cooperative
+    /// Scaling signal (`orderstream_desired_workers`): most workers ever asked for, where
+    /// PostgreSQL saturates. Default none (the lagging partitions bound it).
+    public var scalingMaxWorkers: Int?
+    /// Scaling signal: the group's apply rate (events/s) at which PostgreSQL saturates, measured
+    /// with scripts/bench.sh. Default none.
+    public var scalingPostgresMaxEventsPerSecond: Double?
+    /// Scaling signal: the backlog should be applied within this many seconds. Default 300.
+    public var scalingDrainTargetSeconds: Double = 300
     /// Log format: `text` for a terminal (default), `json` for one object per line.
     public var logFormat: LogFormat = .text
     /// Log level: trace, debug, info (default), notice, warning, error, critical.

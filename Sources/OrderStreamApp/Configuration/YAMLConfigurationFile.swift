@@ -48,6 +48,17 @@ enum YAMLConfigurationFile {
                     default: throw ConfigurationError("\(source): unknown key worker.\(k)")
                     }
                 }
+            case "scaling":
+                for (k, v) in try mapping(v: value, name) {
+                    let field = "\(source): scaling.\(k)"
+                    switch k {
+                    case "max_workers": c.scalingMaxWorkers = try ConfigurationLoader.positiveInt(try scalar(v, field), field)
+                    case "postgres_max_events_per_second":
+                        c.scalingPostgresMaxEventsPerSecond = try ConfigurationLoader.positiveDouble(try scalar(v, field), field)
+                    case "drain_target_seconds": c.scalingDrainTargetSeconds = try ConfigurationLoader.positiveDouble(try scalar(v, field), field)
+                    default: throw ConfigurationError("\(source): unknown key scaling.\(k)")
+                    }
+                }
             case "log":
                 for (k, v) in try mapping(v: value, name) {
                     let field = "\(source): log.\(k)"

@@ -14,8 +14,13 @@ struct StatusReport: Sendable {
         var position: Int64
         var highWatermark: Int64?
         var lastCommitBy: String?
+        /// `partition_positions.paused` (schema 5; false before it).
+        var paused = false
+        /// Kafka timestamp of the message at the position (read by `status` for lagging partitions).
+        var oldestUnappliedTimestampMillis: Int64?
 
-        var lag: Int64? { highWatermark.map { max(0, $0 - position) } }
+        /// Events between the position and the high watermark; nil when paused or unmeasured.
+        var lag: Int64? { measured.events }
     }
 
     struct WorkerRow: Sendable {
@@ -67,6 +72,8 @@ struct StatusReport: Sendable {
     }
 
     var group: String
+    /// When the report was completed (the lag in seconds is the age at this moment).
+    var measuredAtMillis: Int64 = 0
     var activeColor: String?
     var epoch: Int64?
     var partitions: [PartitionRow] = []
@@ -90,15 +97,17 @@ struct StatusReport: Sendable {
         }
         let positions = try connection.query(
             """
-            SELECT topic, partition, owner_color, epoch, next_offset, last_commit_by
-            FROM partition_positions WHERE consumer_group = $1 ORDER BY topic, partition
+            SELECT topic, partition, owner_color, epoch, next_offset, last_commit_by,
+                   COALESCE((to_jsonb(p) ->> 'paused')::boolean, false) AS paused
+            FROM partition_positions p WHERE consumer_group = $1 ORDER BY topic, partition
             """, [group])
         for row in 0..<positions.rowCount {
             report.partitions.append(PartitionRow(
                 topic: try positions.string(row, "topic"), partition: try positions.int32(row, "partition"),
                 ownerColor: try positions.string(row, "owner_color"), epoch: try positions.int64(row, "epoch"),
                 position: try positions.int64(row, "next_offset"), highWatermark: nil,
-                lastCommitBy: try positions.decodeIfPresent(String.self, row: row, column: "last_commit_by")))
+                lastCommitBy: try positions.decodeIfPresent(String.self, row: row, column: "last_commit_by"),
+                paused: try positions.bool(row, "paused")))
         }
         let workers = try connection.query(
             """
@@ -121,13 +130,22 @@ struct StatusReport: Sendable {
 
     var table: String {
         var lines = ["group \(group): active color \(activeColor ?? "none yet"), epoch \(epoch.map(String.init) ?? "-")", ""]
-        lines.append(pad(["TOPIC", "PARTITION", "OWNER", "EPOCH", "POSITION", "HIGH", "LAG", "LAST COMMIT BY"]))
+        lines.append(pad(["TOPIC", "PARTITION", "OWNER", "EPOCH", "POSITION", "HIGH", "LAG", "LAG S", "STATE", "LAST COMMIT BY"]))
         for p in partitions {
+            let measured = p.measured
             lines.append(pad([p.topic, String(p.partition), p.ownerColor, String(p.epoch), String(p.position),
-                              p.highWatermark.map(String.init) ?? "?", p.lag.map(String.init) ?? "?", p.lastCommitBy ?? "-"]))
+                              p.highWatermark.map(String.init) ?? "?", p.paused ? "-" : p.lag.map(String.init) ?? "?",
+                              p.paused ? "-" : measured.seconds(nowMillis: measuredAtMillis).map { String(format: "%.1f", $0) } ?? "?",
+                              measured.state.rawValue, p.lastCommitBy ?? "-"]))
         }
         let total = partitions.compactMap(\.lag).reduce(0, +)
-        lines.append("total lag: \(total)")
+        let lagging = partitions.filter(\.measured.isLagging).count
+        let paused = partitions.filter(\.paused).count
+        lines.append("total lag: \(total) events in \(lagging) lagging partitions; \(paused) paused (not counted as lag)")
+        if let oldest = partitions.compactMap({ $0.measured.seconds(nowMillis: measuredAtMillis) }).max() {
+            lines.append("oldest unapplied event: \(String(format: "%.1f", oldest)) s")
+        }
+        for note in unmeasured { lines.append("not measured: \(note)") }
         lines.append("")
         lines.append("live workers: \(workers.count)")
         for w in workers {
@@ -151,7 +169,7 @@ struct StatusReport: Sendable {
     }
 
     private func pad(_ columns: [String]) -> String {
-        let widths = [10, 10, 6, 6, 10, 10, 8, 0]
+        let widths = [10, 10, 6, 6, 10, 10, 8, 8, 10, 0]
         return zip(columns, widths).map { $0.padding(toLength: max($1, $0.count), withPad: " ", startingAt: 0) }
             .joined(separator: " ")
     }
@@ -173,9 +191,17 @@ struct StatusReport: Sendable {
             w.field("position", p.position)
             w.key("high_watermark"); if let h = p.highWatermark { w.integer(h) } else { w.null() }
             w.key("lag"); if let l = p.lag { w.integer(l) } else { w.null() }
+            w.key("lag_seconds")
+            if let seconds = p.measured.seconds(nowMillis: measuredAtMillis) { w.double(seconds) } else { w.null() }
+            w.field("paused", p.paused)
+            w.field("state", p.measured.state.rawValue)
             w.key("last_commit_by"); if let b = p.lastCommitBy { w.string(b) } else { w.null() }
             w.endObject()
         }
+        w.endArray()
+        w.key("not_measured")
+        w.beginArray()
+        for note in unmeasured { w.string(note) }
         w.endArray()
         w.key("live_workers")
         w.beginArray()

@@ -25,6 +25,8 @@ public final class WorkerMetrics: Sendable {
     let databaseUp: Gauge
     let kafkaUp: Gauge
     let ownedPartitions: Gauge
+    /// Lag in seconds, paused partitions and the desired worker count (LagMonitor).
+    let scaling: ScalingMetrics
 
     private let byTopic: Mutex<[String: (duplicates: Counter, applied: Counter)]>
     private let rejectionsByReason: Mutex<[String: Counter]>
@@ -78,6 +80,7 @@ public final class WorkerMetrics: Sendable {
         databaseUp = registry.makeGauge(descriptor: .named("orderstream_database_up", help: "1 when the last PostgreSQL call succeeded."))
         kafkaUp = registry.makeGauge(descriptor: .named("orderstream_kafka_up", help: "0 after a broker-wide Kafka error until messages flow again."))
         ownedPartitions = registry.makeGauge(descriptor: .named("orderstream_owned_partitions", help: "Partitions this worker holds and applies (active color)."))
+        scaling = ScalingMetrics(registry: registry)
         byTopic = Mutex([:])
         rejectionsByReason = Mutex([:])
         kpiCounters = Mutex([:])
@@ -208,7 +211,7 @@ public final class WorkerMetrics: Sendable {
     func setLag(_ partition: TopicPartition, lag: Int64) {
         let gauge = lagGauges.withLock { gauges in
             if let gauge = gauges[partition] { return gauge }
-            let gauge = registry.makeGauge(descriptor: .named("orderstream_partition_lag", help: "High watermark minus the committed position, for partitions this worker owns."), labels: [("topic", partition.topic), ("partition", String(partition.partition))])
+            let gauge = registry.makeGauge(descriptor: .named("orderstream_partition_lag", help: "High watermark minus the position in PostgreSQL, for partitions this worker owns and that are not paused."), labels: [("topic", partition.topic), ("partition", String(partition.partition))])
             gauges[partition] = gauge
             return gauge
         }

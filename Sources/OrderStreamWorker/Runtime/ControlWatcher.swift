@@ -18,6 +18,7 @@ final class ControlWatcher: Sendable {
     private let state: WorkerState
     private let logger: Logger
     private let stopSignal = StopSignal()
+    private let lagMonitor: LagMonitor
 
     init(settings: WorkerSettings, table: PartitionTable, connection: PGConnection, consumer: KafkaConsumer,
          metrics: WorkerMetrics, state: WorkerState, logger: Logger) {
@@ -28,6 +29,8 @@ final class ControlWatcher: Sendable {
         self.metrics = metrics
         self.state = state
         self.logger = logger
+        lagMonitor = LagMonitor(settings: settings, table: table, connection: connection, consumer: consumer,
+                                metrics: metrics, state: state, logger: logger)
     }
 
     func requestStop() { stopSignal.raise() }
@@ -70,7 +73,7 @@ final class ControlWatcher: Sendable {
             }
             if Date().timeIntervalSince(lastLag) >= 5 {
                 lastLag = Date()
-                measureLag()
+                lagMonitor.measure()
                 reportLastCutover()
             }
             metrics.publish(state)
@@ -101,21 +104,5 @@ final class ControlWatcher: Sendable {
             let color = try? result.string(0, "to_color"), let pause = try? result.double(0, "pause_seconds")
         else { return }
         metrics.setCutoverPause(toColor: color, seconds: pause)
-    }
-
-    /// High watermark minus position for every partition this worker owns.
-    private func measureLag() {
-        let owned = table.activePositions()
-        var reached = 0
-        for position in owned {
-            if let marks = try? consumer.watermarks(
-                topic: position.topic, partition: position.partition, timeout: .seconds(1)) {
-                reached += 1
-                metrics.setLag(position.topicPartition, lag: max(0, marks.high - position.offset))
-            }
-        }
-        // A broker that answers is up again, even when no message flows.
-        if reached > 0 { state.update { $0.kafkaUp = true } }
-        metrics.retainLag(only: Set(owned.map(\.topicPartition)))
     }
 }

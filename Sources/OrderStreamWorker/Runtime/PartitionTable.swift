@@ -140,6 +140,20 @@ final class PartitionTable: @unchecked Sendable {
         }
     }
 
+    /// For each active partition: the position this worker last committed or read from
+    /// PostgreSQL, and the Kafka timestamp (ms) of the first unapplied buffered message, the
+    /// oldest event waiting (for the lag in seconds, LagMonitor). Messages a lane has taken stay
+    /// buffered until their commit, so they count as waiting.
+    func unappliedHeads() -> [TopicPartition: (expected: Int64, oldestTimestampMillis: Int64?)] {
+        reading {
+            var heads: [TopicPartition: (expected: Int64, oldestTimestampMillis: Int64?)] = [:]
+            for (key, entry) in entries where entry.active {
+                heads[key] = (entry.expected, entry.buffered > 0 ? entry.buffer[entry.head].timestampMillis : nil)
+            }
+            return heads
+        }
+    }
+
     var heldPartitions: [TopicPartition] { reading { Array(entries.keys) } }
 
     /// The lanes were told to stop.

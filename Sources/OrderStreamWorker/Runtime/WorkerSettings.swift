@@ -22,6 +22,8 @@ public struct WorkerSettings: Sendable {
     public var bufferLimit: Int = 1_000
     /// Fallback poll of the control row when LISTEN/NOTIFY is silent.
     public var controlPollInterval: Duration = .seconds(1)
+    /// Bounds and targets of the desired-workers signal (`orderstream_desired_workers`).
+    public var scaling = ScalingPolicy()
     public var httpPort: Int?
     /// The release this binary is, recorded in `workers` with the newest migration it knows.
     public var release: String = "dev"

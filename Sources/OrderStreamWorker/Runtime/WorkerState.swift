@@ -45,6 +45,9 @@ public final class WorkerState: Sendable {
 
     public var phase: Phase { snapshot.withLock { $0.phase } }
 
+    /// This worker's color owns the partitions (not standby, not fenced out).
+    var isActive: Bool { snapshot.withLock { $0.active } }
+
     /// Whether PostgreSQL and Kafka were reachable at the last attempt.
     var connectivity: (database: Bool, kafka: Bool) { snapshot.withLock { ($0.databaseUp, $0.kafkaUp) } }
 
