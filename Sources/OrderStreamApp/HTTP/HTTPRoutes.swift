@@ -7,13 +7,22 @@ import Prometheus
 /// The worker's HTTP API (see docs/interface.md): health, metrics, KPIs and orders. Every answer,
 /// errors included, is JSON except `/metrics`.
 public enum HTTPRoutes {
-    /// Builds the router. `readiness` is asked on every `/health/ready`; `deadLetters` finds an
-    /// order's dead letters for `/orders/{id}/events` (nil: the answer says where to look).
+    /// Builds the router. `readiness` is asked on every `/health/ready`.
     public static func router(
         readModel: any ReadModel,
         readiness: @escaping @Sendable () -> WorkerState.Readiness,
+        metrics: PrometheusCollectorRegistry
+    ) -> Router<BasicRequestContext> {
+        router(readModel: readModel, readiness: readiness, metrics: metrics, deadLetters: nil)
+    }
+
+    /// The router with `deadLetters`, which finds an order's dead letters for
+    /// `/orders/{id}/events` (nil: the answer says where to look).
+    static func router(
+        readModel: any ReadModel,
+        readiness: @escaping @Sendable () -> WorkerState.Readiness,
         metrics: PrometheusCollectorRegistry,
-        deadLetters: (@Sendable (String) async throws -> [DeadLetter])? = nil
+        deadLetters: (@Sendable (String) async throws -> [DeadLetter])?
     ) -> Router<BasicRequestContext> {
         let router = Router()
         router.get("/health/live") { _, _ in
