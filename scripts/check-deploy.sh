@@ -6,7 +6,7 @@
 #
 # - docker-compose.yml validates with Debian's docker-compose 1.29 (`config -q`);
 # - promtool accepts prometheus.yml and alerts.yml, and the alert unit tests pass;
-# - every YAML under deploy/ and config/ parses; the Grafana dashboard has its 9 panels (lag
+# - every YAML under deploy/ and config/ parses; the Grafana dashboard has its 12 panels (lag
 #   in events, lag in seconds and desired workers each on its metric) and refers only to
 #   provisioned data sources; every metric the alerts, the dashboard and the KEDA trigger use
 #   exists in Sources/;
@@ -196,7 +196,8 @@ if not providers or providers[0]["options"]["path"] != "/var/lib/grafana/dashboa
 if sorted(uids.values()) != ["grafana-postgresql-datasource", "prometheus"]:
     problems.append(f"data sources should be one Prometheus and one PostgreSQL, not {sorted(uids.values())}")
 expected = ["Orders per minute", "Payment success rate", "Captured revenue by currency", "Active customers",
-            "Lag per partition", "Lag in seconds per partition", "Desired workers", "Dead letters by reason", "Cutover pauses"]
+            "Lag per partition", "Lag in seconds per partition", "Desired workers", "Dead letters by reason", "Cutover pauses",
+            "Applied by color", "Dead letters by color", "p99 batch apply time by color"]
 panels = dashboard.get("panels", [])
 titles = [p.get("title") for p in panels]
 for title in expected:
@@ -222,12 +223,18 @@ for title, metric in [("Lag per partition", "orderstream_partition_lag"),
     exprs = [t.get("expr", "") for t in panel.get("targets", [])]
     if not any(re.search(r"\b%s\b" % metric, e) for e in exprs):
         problems.append(f"the {title} panel does not query {metric}")
+# The colors side by side (a canary): each by-color panel splits by orderstream_build_info's color.
+for title in ["Applied by color", "Dead letters by color", "p99 batch apply time by color"]:
+    panel = next((p for p in panels if p.get("title") == title), {})
+    exprs = [t.get("expr", "") for t in panel.get("targets", [])]
+    if not any("group_left(color) orderstream_build_info" in e and "by (color" in e for e in exprs):
+        problems.append(f"the {title} panel does not split by color through orderstream_build_info")
 if problems:
     print("\n".join(problems)); sys.exit(1)
 print(f"{len(panels)} panels: {', '.join(titles)}")
 EOF
 }
-check "Grafana dashboard JSON parses, has the 9 panels and uses the provisioned data sources" grafana_dashboard
+check "Grafana dashboard JSON parses, has the 12 panels and uses the provisioned data sources" grafana_dashboard
 
 metric_names() {
     python3 - <<'EOF'
@@ -357,10 +364,19 @@ else:
         problems.append("ScaledObject does not target worker-blue")
 kustomization = yaml.safe_load(open("deploy/kubernetes/kustomization.yaml"))
 listed = set(kustomization["resources"])
+# Run once per release with `kubectl create -f`, not applied with the kit.
+on_demand = {"canary-analysis-job.yaml"}
 for path in glob.glob("deploy/kubernetes/*.yaml"):
     name = path.split("/")[-1]
-    if name != "kustomization.yaml" and name not in listed:
+    if name != "kustomization.yaml" and name not in listed and name not in on_demand:
         problems.append(f"kustomization.yaml does not list {name}")
+job = yaml.safe_load(open("deploy/kubernetes/canary-analysis-job.yaml"))
+args = job["spec"]["template"]["spec"]["containers"][0]["args"]
+if args[:1] != ["cutover"] or not any(a.startswith("--analyze=") for a in args):
+    problems.append("the canary Job does not run `orderstream cutover ... --analyze`")
+rules = job["spec"].get("podFailurePolicy", {}).get("rules", [])
+if not any(r.get("action") == "FailJob" and 4 in r.get("onExitCodes", {}).get("values", []) for r in rules):
+    problems.append("the canary Job retries a rollback (exit 4 must fail the Job)")
 if problems:
     print("\n".join(problems)); sys.exit(1)
 print(f"{len(documents)} documents: " + ", ".join(f"{k} x{len(v)}" for k, v in sorted(by_kind.items())))
