@@ -145,9 +145,8 @@ struct LagSignalTests {
         let worker = try WorkerProcess.start(cluster: cluster, databaseURL: database)
         defer { worker.runner.kill() }
         try await worker.waitReady()
-        // Nothing for the paused partition here: this release's worker does not hold paused
-        // partitions yet (`orderstream pause` does), and the schema's guard would fence every
-        // batch of its lane, orders/0 included, so that orders/0 could never drain.
+        // The backlog is on the orders partitions only: the paused payments/0 is held (assigned,
+        // nothing applied) and reported as paused, with or without a backlog.
         let published = try await Self.publishBacklog(to: cluster, Self.backlog.filter { $0.topic == "orders" })
 
         var body = ""

@@ -146,4 +146,22 @@ struct OperatorPositionsTests {
         #expect(try PositionStore.readControl(group: "g", on: connection)?.epoch == epoch)
         #expect(try OperationsLog.recent(group: "g", limit: 5, on: connection).isEmpty)
     }
+
+    @Test func aSessionHoldingThePositionRowsMakesTheCommandGiveUpNotHang() throws {
+        let (connection, _, url) = try FencingTests.setUp()
+        defer { connection.close() }
+        let frozen = try PGConnection.connect(try PGConnectionConfiguration(url), logger: TestEnvironment.logger())
+        defer { frozen.close() }
+        _ = try frozen.execute("BEGIN")
+        _ = try frozen.execute("UPDATE partition_positions SET last_commit_by = 'frozen'")
+        let started = ContinuousClock.now
+        let failure = Self.failure { () throws(OperatorPositions.Failure) in
+            _ = try OperatorPositions.setPaused(true, [Self.partition], request: Self.request("pause"), on: connection)
+        }
+        #expect(failure.map { "\($0)" }?.hasPrefix("another session held the position rows") == true, "\(String(describing: failure))")
+        #expect(ContinuousClock.now - started < .seconds(20))
+        _ = try frozen.execute("ROLLBACK")
+        #expect(try Self.row(connection).paused == false)
+        #expect(try OperationsLog.recent(group: "g", limit: 5, on: connection).isEmpty)
+    }
 }

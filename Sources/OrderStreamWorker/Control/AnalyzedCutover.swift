@@ -51,13 +51,9 @@ public struct AnalyzedCutover: Sendable {
     public func run(on connection: PGConnection, highWatermark: (TopicPartition) -> Int64?,
                     lagSeconds: (TopicPartition, Int64) -> Double?, say: (String) -> Void) throws(Failure) -> (AnalysisStore.Record?, Outcome) {
         let group = step.group
-        do {
+        try Self.mapped {
             let locked = try connection.query("SELECT pg_try_advisory_lock(hashtext($1)) AS locked", ["orderstream-analysis:" + group])
             guard try locked.bool(0, "locked") else { throw Failure.busy(group) }
-        } catch let failure as Failure {
-            throw failure
-        } catch {
-            throw .database(PGError(wrapping: error))
         }
         let record: AnalysisStore.Record
         do {
@@ -74,12 +70,8 @@ public struct AnalyzedCutover: Sendable {
                     fromColor: report.fromColor, toColor: report.toColor, partitions: report.moved, window: window,
                     limits: limits, on: connection)
             }
-        } catch let failure as Failure {
-            throw failure
-        } catch let error as PGError {
-            throw .database(error)
         } catch {
-            throw .database(PGError(wrapping: error))
+            throw Self.failure(error)
         }
         say("analysis #\(record.id): watching \(record.partitions.count) partition(s) of \(record.toColor) until "
             + "\(ISO8601DateFormatter().string(from: record.endsAt)): " + Self.describe(record.limits))
@@ -114,13 +106,22 @@ public struct AnalyzedCutover: Sendable {
             promote.restorePoint = step.restorePoint
             return .promoted(try decide(record, by: promote, status: "promoted", reason: summary, on: connection,
                                         highWatermark: highWatermark))
-        } catch let failure as Failure {
-            throw failure
-        } catch let error as PGError {
-            throw .database(error)
         } catch {
-            throw .database(PGError(wrapping: error))
+            throw Self.failure(error)
         }
+    }
+
+    /// What `error` is as a `Failure`: itself, or a database error.
+    private static func failure(_ error: any Error) -> Failure {
+        switch error {
+        case let failure as Failure: failure
+        case let error as PGError: .database(error)
+        default: .database(PGError(wrapping: error))
+        }
+    }
+
+    private static func mapped(_ body: () throws -> Void) throws(Failure) {
+        do { try body() } catch { throw failure(error) }
     }
 
     /// Runs the deciding step and records the decision; a step that fails marks the analysis

@@ -54,6 +54,8 @@ public enum OperatorPositions {
         case noPartitions(group: String, topic: String, partition: Int32?)
         case plan(OffsetResetPlan.Failure)
         case raced(String)
+        /// Another session held the position rows longer than the lock timeout.
+        case locked
         case database(PGError)
 
         public var description: String {
@@ -65,6 +67,9 @@ public enum OperatorPositions {
                     + " (no worker has consumed it yet)"
             case .plan(let failure): "\(failure)"
             case .raced(let what): "a position changed while it was locked (\(what)): nothing was changed"
+            case .locked:
+                "another session held the position rows for over 5 s (a frozen worker inside a transaction?): "
+                    + "nothing was changed; try again (a cutover ends such sessions)"
             case .database(let error): "PostgreSQL: \(error)"
             }
         }
@@ -214,6 +219,8 @@ public enum OperatorPositions {
     ) throws(Failure) -> Outcome<Detail> {
         do {
             return try connection.transaction { (connection) throws -> Outcome<Detail> in
+                // Bounded: a frozen worker that holds the rows must not hang an operator's command.
+                _ = try connection.execute("SET LOCAL lock_timeout = '5s'")
                 let control = try connection.query(
                     "SELECT epoch FROM consumer_control WHERE consumer_group = $1 FOR UPDATE", [request.group])
                 guard control.rowCount == 1 else { throw Failure.unknownGroup(request.group) }
@@ -238,6 +245,8 @@ public enum OperatorPositions {
             }
         } catch let failure as Failure {
             throw failure
+        } catch let error as PGError where error.kind == .lockNotAvailable {
+            throw .locked
         } catch let error as PGError {
             throw .database(error)
         } catch {

@@ -38,7 +38,7 @@ final class LagMonitor: Sendable {
     /// The position rows of the group. `paused` is read through `to_jsonb` so that a worker of
     /// this release keeps measuring against a schema before version 5 (no such column: not paused).
     static let positionsQuery = """
-        SELECT topic, partition, next_offset, COALESCE((to_jsonb(p) ->> 'paused')::boolean, false) AS paused
+        SELECT topic, partition, next_offset, owner_color, COALESCE((to_jsonb(p) ->> 'paused')::boolean, false) AS paused
         FROM partition_positions p WHERE consumer_group = $1 ORDER BY topic, partition
         """
 
@@ -71,6 +71,10 @@ final class LagMonitor: Sendable {
             return
         }
         var lags: [PartitionLag] = []
+        // This worker's partitions: held by it and owned by its color, paused ones included (the
+        // worker holds a paused partition without applying it; it reports it as paused).
+        let held = Set(table.heldPartitions)
+        var owned = Set<TopicPartition>()
         var kafkaAnswered = false
         var kafkaFailed = false
         for row in 0..<rows.rowCount {
@@ -88,8 +92,9 @@ final class LagMonitor: Sendable {
                     kafkaFailed = true
                 }
             }
-            lags.append(PartitionLag(partition: TopicPartition(topic: topic, partition: partition), position: position,
-                                     highWatermark: high, paused: paused))
+            let key = TopicPartition(topic: topic, partition: partition)
+            if (try? rows.string(row, "owner_color")) == settings.color, held.contains(key) { owned.insert(key) }
+            lags.append(PartitionLag(partition: key, position: position, highWatermark: high, paused: paused))
         }
         // This worker's own partitions, read after the watermarks so that a message counted in
         // a watermark has had time to arrive in the buffer: the position is the later of the row
@@ -104,11 +109,10 @@ final class LagMonitor: Sendable {
         }
         // A broker that answers is up again, even when no message flows.
         if kafkaAnswered { state.update { $0.kafkaUp = true } }
-        publish(lags, liveWorkers: liveWorkers)
+        publish(lags, owned: owned, liveWorkers: liveWorkers)
     }
 
-    private func publish(_ lags: [PartitionLag], liveWorkers: Int) {
-        let owned = Set(table.activePositions().map(\.topicPartition))
+    private func publish(_ lags: [PartitionLag], owned: Set<TopicPartition>, liveWorkers: Int) {
         let ownedLags = lags.filter { owned.contains($0.partition) }
         for lag in ownedLags {
             if let events = lag.events { metrics.setLag(lag.partition, lag: events) }
