@@ -182,8 +182,8 @@ public enum OperatorPositions {
 
     // MARK: the fenced transaction
 
-    /// The state `body` sees: the rows of the requested partitions, locked, and the epoch the
-    /// change will be written under.
+    /// The state `body` sees: every position row of the group, locked, and the epoch the change
+    /// will be written under.
     struct Locked {
         let connection: PGConnection
         let rows: [TopicPartition: Row]
@@ -199,8 +199,8 @@ public enum OperatorPositions {
         var json = "{}"
     }
 
-    /// Runs `attempt` again (up to three times) when PostgreSQL broke a deadlock with a lane's
-    /// apply statement by aborting this transaction (40P01), which changed nothing.
+    /// Runs the change, again (three attempts in all) when PostgreSQL broke a deadlock with a
+    /// lane's apply statement by aborting this transaction (40P01), which changed nothing.
     private static func change<Detail: Sendable & Equatable>(
         _ request: Request, on connection: PGConnection, _ body: (Locked) throws(Failure) -> Change<Detail>
     ) throws(Failure) -> Outcome<Detail> {
