@@ -59,17 +59,10 @@ struct OperatorSession {
     }
 
     /// The timestamp of the first message of `partition` at or after `offset` (nil when none
-    /// arrives within 5 s), read by assigning the partition there.
+    /// arrives within 5 s): the same read `orderstream status` makes for its lag in seconds.
     func timestamp(of partition: TopicPartition, at offset: Int64) throws -> Int64? {
-        try kafka.assign([TopicPartitionOffset(partition, offset: offset)])
-        let deadline = ContinuousClock.now + .seconds(5)
-        while ContinuousClock.now < deadline {
-            for message in try kafka.poll(maxMessages: 100, timeout: .milliseconds(100))
-            where message.topic == partition.topic && message.partition == partition.partition && message.offset >= offset {
-                return message.timestamp
-            }
-        }
-        return nil
+        try OldestUnappliedMessages.timestamps(
+            at: [TopicPartitionOffset(partition, offset: offset)], consumer: kafka, timeout: .seconds(5))[partition]
     }
 
     /// The age of the oldest unapplied event of `partition` at `position`: 0 when the position is
