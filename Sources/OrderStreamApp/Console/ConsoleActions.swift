@@ -65,11 +65,8 @@ final class ConsoleActions: Sendable {
             let letters = try await DeadLetterReplay.select(selection, configuration: configuration, logger: logger)
             let plan = try ReplayPlan.make(letters: letters, fixes: [:], maxReplays: maxReplays)
             if dryRun { return ConsoleJSON.dryRun(plan) }
-            guard plan.refusals.isEmpty else {
-                _ = try? await audit(actor: actor, command: "dlq replay", arguments: arguments, epoch: nil,
-                                 result: "refused: \(plan.refusals.count) of \(plan.items.count + plan.refusals.count) letters")
-                throw ConsoleError(.conflict, ConsoleJSON.refusalMessage(plan))
-            }
+            // Refused before anything is published: not audited, as on the command line.
+            guard plan.refusals.isEmpty else { throw ConsoleError(.conflict, ConsoleJSON.refusalMessage(plan)) }
             let result = try await DeadLetterReplay.publish(
                 plan, rate: nil, actor: actor, arguments: arguments, fixFile: nil, configuration: configuration, logger: logger)
             return ConsoleJSON.replayed(result)

@@ -181,6 +181,8 @@
         name: currency, value: (row) => (row.captured_cents[currency] || 0) / 100 })), "line",
         (v) => v.toLocaleString("en-US", { maximumFractionDigits: 0 })),
       chart("Active customers per minute", rows, [{ name: "customers", value: (row) => row.active_customers }], "bars", (v) => String(v)));
+    $("kpi-charts").dataset.from = series.from;
+    $("kpi-charts").dataset.to = series.to;
     $("kpi-updated").textContent = "updated " + new Date().toLocaleTimeString();
   }
 
