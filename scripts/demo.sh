@@ -106,6 +106,8 @@ EOT
 if [[ "$KEEP" -eq 1 ]]; then
     say "running until Ctrl-C (ORDERSTREAM_KAFKA_BROKERS and ORDERSTREAM_DATABASE_URL are printed above)"
     echo "export ORDERSTREAM_KAFKA_BROKERS=$ORDERSTREAM_KAFKA_BROKERS ORDERSTREAM_DATABASE_URL=$ORDERSTREAM_DATABASE_URL"
+    echo "the operator console, in another terminal after that export (README, \"The operator console\"):"
+    echo "  openssl rand -hex 24 > /tmp/console-token && ORDERSTREAM_CONSOLE_TOKEN_FILE=/tmp/console-token $BIN console"
     trap 'exit 0' INT TERM
     while true; do sleep 1; done
 fi
