@@ -4,6 +4,7 @@ token, attacker-controlled values show as text, and every view works at 1280 px 
 and by keyboard alone."""
 from __future__ import annotations
 
+import base64
 import json
 import time
 
@@ -56,15 +57,15 @@ def expected_kpi_values(kpis: dict) -> dict[str, str]:
 
 
 def snap(browser, folder, name: str):
-    """A screenshot of the whole page (the window grown to the page's height, then restored)."""
+    """A screenshot of the whole page, beyond the window (Chromium's DevTools capture)."""
     if not folder:
         return
-    size = browser.get_window_size()
-    height = browser.execute_script("return document.documentElement.scrollHeight")
-    browser.set_window_size(size["width"], min(max(height, 600), 3000))
     time.sleep(0.3)
-    browser.save_screenshot(str(folder / name))
-    browser.set_window_size(size["width"], size["height"])
+    size = browser.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
+    shot = browser.execute_cdp_cmd("Page.captureScreenshot", {
+        "format": "png", "captureBeyondViewport": True,
+        "clip": {"x": 0, "y": 0, "width": size["width"], "height": min(size["height"], 4000), "scale": 1}})
+    (folder / name).write_bytes(base64.b64decode(shot["data"]))
 
 
 def no_alert(browser):
