@@ -15,7 +15,7 @@ struct PartitionTableTests {
 
     @Test func messagesBelowThePositionAreDroppedAndLanesTakeTheirOwnPartitions() {
         let table = PartitionTable(laneCount: 2)
-        table.assign([Self.p0: (5, 1, true, false), Self.p1: (0, 1, true, false)])
+        table.assign([Self.p0: .init(expected: 5, epoch: 1, active: true, needsRefresh: false), Self.p1: .init(expected: 0, epoch: 1, active: true, needsRefresh: false)])
         table.append(Self.messages(Self.p0, 0..<10) + Self.messages(Self.p1, 0..<3))
         let lane0 = table.take(lane: 0, maxMessages: 100, wait: .milliseconds(10))
         #expect(lane0?.messages.map(\.offset) == [5, 6, 7, 8, 9])
@@ -30,15 +30,15 @@ struct PartitionTableTests {
 
     @Test func standbyPartitionsAreHeldAndNotApplied() {
         let table = PartitionTable(laneCount: 1)
-        table.assign([Self.p0: (0, 1, false, false)])
+        table.assign([Self.p0: .init(expected: 0, epoch: 1, active: false, needsRefresh: false)])
         table.append(Self.messages(Self.p0, 0..<3))
         #expect(table.take(lane: 0, maxMessages: 100, wait: .milliseconds(10)) == nil)
-        #expect(table.fetchable(limit: 10).hold == [Self.p0])
+        #expect(table.fetchPlan(limit: 10).hold == [Self.p0])
         // A refreshed row that makes this color the owner activates the buffered messages.
         table.requestRefreshAll()
         let refresh = table.take(lane: 0, maxMessages: 100, wait: .milliseconds(10))
         #expect(refresh?.refresh == [Self.p0])
-        table.refreshed([Self.p0: (nextOffset: 1, epoch: 2, active: true)])
+        table.refreshed([Self.p0: .init(nextOffset: 1, epoch: 2, active: true)])
         // What the standby fetched long ago is dropped; Kafka must first seek to PostgreSQL's
         // position, and nothing is buffered or fetched until it did.
         #expect(table.pendingSeeks() == [TopicPartitionOffset(Self.p0, offset: 1)])
@@ -46,7 +46,7 @@ struct PartitionTableTests {
         #expect(table.take(lane: 0, maxMessages: 100, wait: .milliseconds(10)) == nil)
         table.seeked([TopicPartitionOffset(Self.p0, offset: 1)])
         #expect(table.pendingSeeks().isEmpty)
-        #expect(table.fetchable(limit: 10).fetch == [Self.p0])
+        #expect(table.fetchPlan(limit: 10).fetch == [Self.p0])
         table.append(Self.messages(Self.p0, 1..<3))
         let work = table.take(lane: 0, maxMessages: 100, wait: .milliseconds(10))
         #expect(work?.messages.map(\.offset) == [1, 2])
@@ -55,16 +55,16 @@ struct PartitionTableTests {
 
     @Test func fullBuffersPauseFetching() {
         let table = PartitionTable(laneCount: 1)
-        table.assign([Self.p0: (0, 1, true, false), Self.p1: (0, 1, true, false)])
+        table.assign([Self.p0: .init(expected: 0, epoch: 1, active: true, needsRefresh: false), Self.p1: .init(expected: 0, epoch: 1, active: true, needsRefresh: false)])
         table.append(Self.messages(Self.p0, 0..<10))
-        let flow = table.fetchable(limit: 5)
+        let flow = table.fetchPlan(limit: 5)
         #expect(flow.hold == [Self.p0])
         #expect(flow.fetch == [Self.p1])
     }
 
     @Test func aRevokeWaitsForTheInFlightBatchWithinItsBound() async throws {
         let table = PartitionTable(laneCount: 1)
-        table.assign([Self.p0: (0, 1, true, false)])
+        table.assign([Self.p0: .init(expected: 0, epoch: 1, active: true, needsRefresh: false)])
         table.append(Self.messages(Self.p0, 0..<3))
         _ = table.take(lane: 0, maxMessages: 100, wait: .milliseconds(10))
         // The lane commits 150 ms later, inside the bound: the revoke returns with no late lane.
@@ -80,7 +80,7 @@ struct PartitionTableTests {
         #expect(table.isEmpty)
 
         // A batch that outlives the bound is reported, so its statement can be cancelled.
-        table.assign([Self.p1: (0, 1, true, false)])
+        table.assign([Self.p1: .init(expected: 0, epoch: 1, active: true, needsRefresh: false)])
         table.append(Self.messages(Self.p1, 0..<3))
         _ = table.take(lane: 0, maxMessages: 100, wait: .milliseconds(10))
         let stuck = table.revoke([Self.p1], timeout: .milliseconds(100))
@@ -91,7 +91,7 @@ struct PartitionTableTests {
 
     @Test func stoppingEndsTheLanesAfterTheirBatch() {
         let table = PartitionTable(laneCount: 1)
-        table.assign([Self.p0: (0, 1, true, false)])
+        table.assign([Self.p0: .init(expected: 0, epoch: 1, active: true, needsRefresh: false)])
         table.append(Self.messages(Self.p0, 0..<3))
         let work = table.take(lane: 0, maxMessages: 100, wait: .milliseconds(10))
         #expect(work != nil)

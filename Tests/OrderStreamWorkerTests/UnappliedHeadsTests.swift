@@ -15,7 +15,7 @@ struct UnappliedHeadsTests {
 
     @Test func theOldestWaitingMessageDatesTheLagUntilItsCommit() throws {
         let table = PartitionTable(laneCount: 1)
-        table.assign([Self.p0: (5, 1, true, false), Self.p1: (0, 1, true, false), Self.standby: (0, 1, false, false)])
+        table.assign([Self.p0: .init(expected: 5, epoch: 1, active: true, needsRefresh: false), Self.p1: .init(expected: 0, epoch: 1, active: true, needsRefresh: false), Self.standby: .init(expected: 0, epoch: 1, active: false, needsRefresh: false)])
         table.append(Self.messages(Self.p0, 0..<10) + Self.messages(Self.standby, 0..<3))
         var heads = table.unappliedHeads()
         // Below the position nothing is kept: offset 5 is the oldest waiting.

@@ -77,9 +77,9 @@ final class ApplyLane: Sendable {
         while true {
             do {
                 let rows = try PositionStore.claim(partitions, group: settings.group, on: connection)
-                var adopted: [TopicPartition: (nextOffset: Int64, epoch: Int64, active: Bool)] = [:]
+                var adopted: [TopicPartition: PartitionStates.PositionRow] = [:]
                 for (key, row) in rows {
-                    adopted[key] = (row.nextOffset, row.epoch, row.isActive(for: settings.color))
+                    adopted[key] = .init(nextOffset: row.nextOffset, epoch: row.epoch, active: row.isActive(for: settings.color))
                 }
                 table.refreshed(adopted)
                 state.update { $0.databaseUp = true }

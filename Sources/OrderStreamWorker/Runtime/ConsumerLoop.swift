@@ -81,18 +81,16 @@ final class ConsumerLoop: Sendable {
 
     /// Pauses what must not fetch and resumes what may; returns the new paused set.
     private func applyFlowControl(paused: Set<TopicPartition>) -> Set<TopicPartition> {
-        let (fetch, hold) = table.fetchable(limit: settings.bufferLimit)
-        let toPause = hold.subtracting(paused)
-        let toResume = fetch.intersection(paused)
+        let plan = table.fetchPlan(limit: settings.bufferLimit)
+        let change = plan.changes(from: paused)
         do {
-            if !toPause.isEmpty { try consumer.pause(Array(toPause)) }
-            if !toResume.isEmpty { try consumer.resume(Array(toResume)) }
+            if !change.pause.isEmpty { try consumer.pause(Array(change.pause)) }
+            if !change.resume.isEmpty { try consumer.resume(Array(change.resume)) }
         } catch {
             logger.warning("pause/resume failed", metadata: ["error": "\(error)"])
             return paused
         }
-        // Forget partitions we no longer hold: a new assignment starts unpaused.
-        return paused.union(toPause).subtracting(toResume).intersection(fetch.union(hold))
+        return plan.paused(after: change, from: paused)
     }
 
     /// Kafka's committed offsets follow PostgreSQL's positions, for lag tools only.

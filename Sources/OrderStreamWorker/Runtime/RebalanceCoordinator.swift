@@ -55,16 +55,16 @@ final class RebalanceCoordinator: KafkaRebalanceHandler {
                 if attempt < 3 { delay.sleep() }
             }
         }
-        var entries: [TopicPartition: (expected: Int64, epoch: Int64, active: Bool, needsRefresh: Bool)] = [:]
+        var entries: [TopicPartition: PartitionStates.Assignment] = [:]
         var offsets: [TopicPartition: Int64] = [:]
         for key in partitions {
             if let row = claimed[key] {
-                entries[key] = (row.nextOffset, row.epoch, row.isActive(for: settings.color), false)
+                entries[key] = .init(expected: row.nextOffset, epoch: row.epoch, active: row.isActive(for: settings.color), needsRefresh: false)
                 offsets[key] = row.nextOffset == 0 ? KafkaOffset.beginning : row.nextOffset
             } else {
                 // PostgreSQL is unreachable: fetch from Kafka's committed offset (never ahead of
                 // PostgreSQL's position) and let the lane read the real position before applying.
-                entries[key] = (0, 0, false, true)
+                entries[key] = .init(expected: 0, epoch: 0, active: false, needsRefresh: true)
             }
         }
         table.assign(entries)
