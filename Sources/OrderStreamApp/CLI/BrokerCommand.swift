@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Kafka
+import UnixSignals
 
 /// `orderstream broker`: the embedded development broker (librdkafka's mock cluster) with the
 /// contract's topics, until SIGTERM/SIGINT.
@@ -48,8 +49,13 @@ struct BrokerCommand: AsyncParsableCommand {
             "bootstrap": "\(cluster.bootstrapServers)", "partitions": "\(partitions)",
             "topics": "\(Self.topics.joined(separator: ","))",
         ])
-        let signal = await SignalWaiter.waitForTermination()
-        logger.info("embedded broker stopping", metadata: ["signal": "\(signal)"])
+        // swift-service-lifecycle's signal sequence (what the worker's ServiceGroup uses too).
+        var stopSignal = "none"
+        for await signal in await UnixSignalsSequence(trapping: .sigterm, .sigint) {
+            stopSignal = signal.description
+            break
+        }
+        logger.info("embedded broker stopping", metadata: ["signal": "\(stopSignal)"])
         cluster.close()
     }
 }
