@@ -31,6 +31,7 @@ struct KPIsCommand: AsyncParsableCommand {
         let configuration = try options.configuration()
         let logger = ProcessLogging.logger(configuration, label: "orderstream.kpis")
         let queries = try QueryService(databaseURL: configuration.databaseURL, applicationName: "orderstream:kpis", logger: logger)
+        defer { queries.close() }
         let snapshot = try await queries.kpis(window: window)
         print(json ? snapshot.json(includeTotalsOnly: window == nil) : Self.table(snapshot, window: window))
     }

@@ -77,5 +77,7 @@ struct WorkerCommand: AsyncParsableCommand {
                 cancellationSignals: [],
                 logger: logger))
         try await group.run()
+        // The HTTP server stopped last: no read can start any more.
+        queries.close()
     }
 }

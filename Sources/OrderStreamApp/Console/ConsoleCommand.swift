@@ -66,5 +66,6 @@ struct ConsoleCommand: AsyncParsableCommand {
             configuration: .init(
                 services: [.init(service: app)], gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger))
         try await group.run()
+        queries.close()
     }
 }
