@@ -10,4 +10,5 @@ if [[ ! -x "$VENV/bin/pytest" ]]; then
     python3 -m venv "$VENV" || { apt-get install -y python3-venv >/dev/null && python3 -m venv "$VENV"; }
     "$VENV/bin/pip" install --quiet --disable-pip-version-check -r scripts/requirements-schema.txt
 fi
-exec "$VENV/bin/pytest" -q tests-python "$@"
+# tests-python/deploy/ is the suite of scripts/check-deploy.sh (its own pins and venv).
+exec "$VENV/bin/pytest" -q tests-python --ignore=tests-python/deploy "$@"
