@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Checks docs/event.schema.json against the project's validator verdicts over every contract
 # fixture (tests-python/test_schema.py), with pinned jsonschema and pytest in a venv under /tmp.
+# Also runs the other tests of tests-python/ outside deploy/: test_bench_report.py (the
+# benchmark's report on a small synthetic run; standard library only).
 #
 #   bash scripts/check-schema.sh
 set -euo pipefail
