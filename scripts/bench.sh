@@ -37,12 +37,15 @@
 #   (b) raw limit, on a fresh database with the same migrations: the distinct valid events of
 #       the same generator (`loadgen --dump-valid`) are COPYed into a staging table, then applied
 #       by one statement per 5,000 rows with the same effects as ApplyStatement (applied_events
-#       dedup insert, kpi_members, orders upsert, customer_minutes, kpi_minutes) and a position
+#       dedup insert, kpi_members, orders upsert, customer_minutes, kpi_minutes; its CTEs as the
+#       binary under test prints them: `orderstream apply-sql --effects`) and a position
 #       row updated once per chunk (one compare-and-set row, with the same fence guard). The raw
 #       rate counts COPY + chunks (the whole SQL-only path); the chunks-only rate is printed too.
 #       The raw KPIs (and the orders table, and the row counts) must equal the worker's after (a),
 #       or the run fails: otherwise the comparison would mean nothing.
 #   (c) ratio a/b.
+# The numbers, the table and the entry in docs/BENCHMARKS.md come from scripts/bench_report.py
+# (`report`), the raw/worker comparison too (`agree`).
 #
 # Why 48 partitions are enough: the mock broker keeps at most 5 MiB (or 100,000 message sets)
 # per partition and silently drops older data. Measured with kcat on a loadgen stream of this
@@ -372,10 +375,9 @@ WITH input AS (
     FROM staging WHERE seq > $1 AND seq <= $2
 ),
 SQL
-    # The effects, exactly as the worker applies them: the CTEs of ApplyStatement.swift from
-    # `fresh` up to (not including) `fresh_per_partition`, so this path can never drift from it.
-    awk '/^    fresh AS \($/ { on = 1 } /^    fresh_per_partition AS \($/ { on = 0 } on { sub(/^    /, ""); print }' \
-        "$ROOT/Sources/OrderStreamWorker/Store/ApplyStatement.swift"
+    # The effects, exactly as the worker applies them: ApplyStatement's CTEs from `fresh` to
+    # `buckets`, printed by the binary being measured, so this path can never drift from it.
+    "$BIN" apply-sql --effects
     cat <<'SQL'
 positions AS (
     UPDATE partition_positions p SET
@@ -425,138 +427,25 @@ fingerprint() {
 # rows only, so counts come from the KPI comparison and the orders' md5 from the preload's orders.
 RAW_PRINT="$(fingerprint "$RAW_DB")"
 WORKER_MD5="$(fingerprint "$WORKER_DB" | awk '{print $5}')"
-python3 - "$WORK/kpis-worker.json" "$WORK/kpis-raw.json" "$GEN_VALID" "$GEN_DUPLICATES" "$GEN_INVALID" \
-    "$RAW_PRINT" "$WORKER_MD5" <<'PY' || die "the raw path and the worker disagree: the comparison is meaningless"
-import json, sys
-worker = json.load(open(sys.argv[1]))
-raw = json.load(open(sys.argv[2]))
-valid, duplicates, invalid = (int(x) for x in sys.argv[3:6])
-raw_print = sys.argv[6].split()
-worker_md5 = sys.argv[7]
-problems = []
-for key in sorted(set(worker) | set(raw)):
-    if key in ("events_duplicate", "events_rejected"):
-        continue  # the raw path sees distinct valid events only
-    if worker.get(key) != raw.get(key):
-        problems.append(f"{key}: worker {worker.get(key)!r}, raw {raw.get(key)!r}")
-if worker.get("events_applied") != valid:
-    problems.append(f"worker events_applied {worker.get('events_applied')} != distinct valid events {valid}")
-if worker.get("events_duplicate") != duplicates:
-    problems.append(f"worker events_duplicate {worker.get('events_duplicate')} != generated duplicates {duplicates}")
-if worker.get("events_rejected") != invalid:
-    problems.append(f"worker events_rejected {worker.get('events_rejected')} != generated invalid {invalid}")
-if int(raw_print[0]) != valid:
-    problems.append(f"raw applied_events {raw_print[0]} != {valid}")
-if raw_print[4] != worker_md5:
-    problems.append(f"orders differ: md5 raw {raw_print[4]}, worker {worker_md5}")
-for p in problems:
-    print("MISMATCH " + p, file=sys.stderr)
-if problems:
-    sys.exit(1)
-print("worker and raw KPIs agree: " + ", ".join(f"{k}={worker[k]}" for k in
-      ("orders_created", "payments_captured", "active_customers", "events_applied")))
-PY
+python3 "$ROOT/scripts/bench_report.py" agree --worker-kpis "$WORK/kpis-worker.json" --raw-kpis "$WORK/kpis-raw.json" \
+    --valid "$GEN_VALID" --duplicates "$GEN_DUPLICATES" --invalid "$GEN_INVALID" \
+    --raw-fingerprint "$RAW_PRINT" --worker-md5 "$WORKER_MD5" \
+    || die "the raw path and the worker disagree: the comparison is meaningless"
 
 # ---------------------------------------------------------------- results
-RESULTS="$(python3 - "$WORK/metrics-d.txt" "$WORK/metrics-d-warm.txt" <<PY
-import re, sys
-first_commit, end_commit = float("$FIRST_COMMIT"), float("$END_COMMIT")
-first_events, end_events = int("$FIRST_EVENTS"), int("$END_EVENTS")
-first_messages, messages = int("$FIRST_MESSAGES"), int("$PRELOADED")
-span = end_commit - first_commit
-if span <= 0.5:
-    sys.exit(f"(a) lasted only {span:.3f} s between the first and last observed commits: use more messages")
-a = (end_events - first_events) / span
-a_messages = (messages - first_messages) / span
-copy_s = float("$RAW_T1") - float("$RAW_T0")
-chunks_s = float("$RAW_T2") - float("$RAW_T1")
-valid = int("$GEN_VALID")
-b = valid / (copy_s + chunks_s)
-b_chunks = valid / chunks_s
-
-def histogram(path):
-    buckets, count, maximum = [], None, None
-    for line in open(path):
-        m = re.match(r'orderstream_publish_to_commit_seconds_bucket\{le="([^"]+)"\} (\S+)', line)
-        if m:
-            buckets.append((float("inf") if m.group(1) == "+Inf" else float(m.group(1)), float(m.group(2))))
-        m = re.match(r'orderstream_publish_to_commit_seconds_count (\S+)', line)
-        if m:
-            count = float(m.group(1))
-        m = re.match(r'orderstream_publish_to_commit_max_seconds (\S+)', line)
-        if m:
-            maximum = float(m.group(1))
-    return sorted(buckets), count, maximum
-buckets, count, maximum = histogram(sys.argv[1])
-if not buckets or not count or maximum is None:
-    sys.exit("(d): no publish-to-commit histogram or max gauge in /metrics")
-warm_buckets, warm_count, _ = histogram(sys.argv[2])
-warm = dict(warm_buckets)
-steady_buckets = [(upper, cumulative - warm.get(upper, 0.0)) for upper, cumulative in buckets]
-steady_count = count - (warm_count or 0.0)
-def quantile(q, buckets=buckets, count=count):
-    rank = q * count
-    lower, below = 0.0, 0.0
-    for upper, cumulative in buckets:
-        if cumulative >= rank:
-            if upper == float("inf"):
-                return maximum  # beyond the last bucket: the max is the best bound
-            inside = cumulative - below
-            return lower + (upper - lower) * ((rank - below) / inside if inside else 1.0)
-        lower, below = upper, cumulative
-    return maximum
-# The max is exact; an interpolated quantile past it only means the bucket is wide.
-p50, p99 = min(quantile(0.5), maximum), min(quantile(0.99), maximum)
-# After the warm-up: the same interpolation over the bucket differences (no exact max there;
-# the largest non-empty bucket's bound is the honest upper bound).
-steady_p50 = min(quantile(0.5, steady_buckets, steady_count), maximum) if steady_count > 0 else float("nan")
-steady_p99 = min(quantile(0.99, steady_buckets, steady_count), maximum) if steady_count > 0 else float("nan")
-previous = 0.0
-steady_max_bound = 0.0
-for upper, cumulative in steady_buckets:
-    if cumulative > previous:
-        steady_max_bound = min(upper, maximum)
-    previous = cumulative
-rss_mb = int("$PEAK_RSS_KB") / 1024
-print(f"A={a:.0f} AM={a_messages:.0f} SPAN={span:.2f} B={b:.0f} BC={b_chunks:.0f} COPY={copy_s:.2f} CHUNKS={chunks_s:.2f} "
-      f"RATIO={a / b:.3f} RATIOC={a / b_chunks:.3f} P50={p50 * 1000:.1f} P99={p99 * 1000:.1f} MAX={maximum * 1000:.1f} "
-      f"COUNT={int(count)} RSS={rss_mb:.0f} SP50={steady_p50 * 1000:.1f} SP99={steady_p99 * 1000:.1f} "
-      f"SMAX={steady_max_bound * 1000:.0f} SCOUNT={int(steady_count)}")
-PY
-)" || die "computing the results failed"
-declare -A R
-for pair in $RESULTS; do R[${pair%%=*}]=${pair#*=}; done
-
-TABLE="$(cat <<EOF
-| | measure | value |
-|---|---|---|
-| a | worker throughput (1 worker, release) | **${R[A]} events/s** (${R[AM]} messages/s; ${R[SPAN]} s from the first to the last commit) |
-| b | raw limit: COPY + 1 INSERT … SELECT per $CHUNK rows | **${R[B]} events/s** (COPY ${R[COPY]} s + chunks ${R[CHUNKS]} s; chunks alone ${R[BC]} events/s) |
-| c | a/b | **${R[RATIO]}** (against chunks alone: ${R[RATIOC]}) |
-| d | publish→commit at $RATE events/s for ${DURATION} s (${R[COUNT]} events) | p50 **${R[P50]} ms**, p99 **${R[P99]} ms**, max **${R[MAX]} ms** |
-| d′ | the same after the first ${WARMUP} s of the stream (${R[SCOUNT]} events) | p50 **${R[SP50]} ms**, p99 **${R[SP99]} ms**, max ≤ **${R[SMAX]} ms** (bucket bound) |
-| e | worker peak RSS (VmHWM at the end of a) | **${R[RSS]} MB** |
-EOF
-)"
-echo
-echo "OrderStream benchmark: $PRELOADED messages preloaded ($GEN_VALID distinct valid, $GEN_DUPLICATES duplicates, $GEN_INVALID invalid; $ORDERS orders), $PARTITIONS partitions per topic"
-echo "$TABLE"
-
+# The numbers, the table and the entry in docs/BENCHMARKS.md: scripts/bench_report.py.
+REPORT=(python3 "$ROOT/scripts/bench_report.py" report --metrics "$WORK/metrics-d.txt" --metrics-warm "$WORK/metrics-d-warm.txt"
+    --first-commit "$FIRST_COMMIT" --end-commit "$END_COMMIT" --first-events "$FIRST_EVENTS" --end-events "$END_EVENTS"
+    --first-messages "$FIRST_MESSAGES" --messages "$PRELOADED" --raw-times "$RAW_T0" "$RAW_T1" "$RAW_T2"
+    --valid "$GEN_VALID" --duplicates "$GEN_DUPLICATES" --invalid "$GEN_INVALID" --orders "$ORDERS"
+    --partitions "$PARTITIONS" --peak-rss-kb "$PEAK_RSS_KB" --rate "$RATE" --duration "$DURATION" --warmup "$WARMUP"
+    --chunk "$CHUNK")
 if ((RECORD)); then
-    cpu="$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
-    mem="$(free -g | awk '/^Mem:/ {print $2 " GiB total, " $7 " GiB available"}')"
-    pg="$(psql_at "$SERVER_URL" -c "SHOW server_version")"
-    rdkafka="$(pkg-config --modversion rdkafka 2>/dev/null || echo unknown)"
-    swiftv="$(swift --version 2>/dev/null | head -n 1)"
-    [[ -f "$DOC" ]] || printf '# Benchmarks\n\n## Runs\n' >"$DOC"
-    {
-        echo
-        echo "### $(date -u +%Y-%m-%dT%H:%MZ): \`$COMMAND_LINE\`"
-        echo
-        echo "- machine: $(nproc) cores ($cpu), memory $mem; load average before the run $LOAD_BEFORE, after $(cut -d' ' -f1-3 /proc/loadavg); PostgreSQL $pg (scripts/testdb.sh: fsync, synchronous_commit and full_page_writes off), librdkafka $rdkafka (embedded mock broker), $swiftv"
-        echo "- load: $PRELOADED messages ($GEN_VALID distinct valid, $GEN_DUPLICATES duplicates, $GEN_INVALID invalid) from $ORDERS orders, seed $SEED, $PARTITIONS partitions per topic; preload took $preload_seconds s; latency phase: $LAT_MESSAGES messages"
-        echo
-        echo "$TABLE"
-    } >>"$DOC"
+    REPORT+=(--record "$DOC" --command-line "$COMMAND_LINE" --load-before "$LOAD_BEFORE" --seed "$SEED"
+        --postgres-version "$(psql_at "$SERVER_URL" -c "SHOW server_version")" --preload-seconds "$preload_seconds"
+        --latency-messages "$LAT_MESSAGES")
+fi
+"${REPORT[@]}" || die "computing the results failed"
+if ((RECORD)); then
     log "recorded in docs/BENCHMARKS.md"
 fi

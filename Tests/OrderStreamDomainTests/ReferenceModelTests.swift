@@ -91,7 +91,8 @@ struct ReferenceModelTests {
         var factory = EventFactory()
         model.apply(factory.created(total: 1000, at: "2026-11-26T12:00:00Z"))
         model.apply(factory.payment(.paymentCaptured, "p1", amount: 600, at: "2026-11-26T12:01:00Z"))
-        model.apply(factory.payment(.paymentCaptured, "p1", amount: 600, at: "2026-11-26T12:02:00Z"))  // new event id, same payment
+        // A new event id, the same payment.
+        model.apply(factory.payment(.paymentCaptured, "p1", amount: 600, at: "2026-11-26T12:02:00Z"))
         #expect(model.order("ord-1")?.facts.capturedCents == 600)
         #expect(model.order("ord-1")?.status == .authorized)
         let minute = { (text: String) in RFC3339.parseMicros(text) ?? 0 }

@@ -38,8 +38,8 @@ enum RDKafkaTopicPartitionList {
     /// The first per-partition error librdkafka left in the list, as a `KafkaError`.
     static func firstError(_ list: ListPointer, operation: String) -> KafkaError? {
         for element in elements(list) where element.err != RD_KAFKA_RESP_ERR_NO_ERROR {
-            let where_ = "\(operation) \(String(cString: element.topic))[\(element.partition)]"
-            return KafkaError.from(element.err, operation: where_)
+            let place = "\(operation) \(String(cString: element.topic))[\(element.partition)]"
+            return KafkaError.from(element.err, operation: place)
         }
         return nil
     }

@@ -11,6 +11,7 @@ public struct OrderStreamCommand: AsyncParsableCommand {
             LoadgenCommand.self, StatusCommand.self, CutoverCommand.self, KPIsCommand.self, RelayCommand.self,
             OffsetsCommand.self, PauseCommand.self, ResumeCommand.self,
             DeadLetterCommand.self, OrderCommand.self, ConsoleCommand.self,
+            ApplySQLCommand.self,
         ])
 
     public init() {}

@@ -10,14 +10,57 @@
 /// Data-modifying CTEs see one snapshot and pass data only through RETURNING, which is exactly
 /// how this statement is built: `fresh` (events not seen before) feeds everything else. Every
 /// insert is ordered by its key so that concurrent batches lock rows in the same order.
-enum ApplyStatement {
-    static let sql = """
+///
+/// Public for the hidden command `orderstream apply-sql`, which prints it (to EXPLAIN it, say), or
+/// with `--effects` only `effects` (for scripts/bench.sh's SQL-only path).
+public enum ApplyStatement {
+    public static let sql = """
     WITH input AS (
         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[],
                              $7::text[], $8::bigint[], $9::text[], $10::text[], $11::integer[], $12::bigint[])
             WITH ORDINALITY AS t(event_id, event_type, order_id, customer_id, occurred_us, minute_us,
                                  payment_id, amount_cents, currency, topic, part, off, seq)
     ),
+    \(effects)
+    fresh_per_partition AS (
+        SELECT source_topic AS topic, source_partition AS part, count(*) AS n FROM fresh GROUP BY 1, 2
+    ),
+    positions AS (
+        UPDATE partition_positions p SET
+            next_offset = v.next_offset,
+            events_duplicate = p.events_duplicate + v.sent - coalesce(f.n, 0) + v.dup_in_batch,
+            events_rejected = p.events_rejected + v.rejected,
+            last_commit_at = clock_timestamp(),
+            last_commit_by = $20,
+            epoch_first_commit_at = CASE WHEN p.last_commit_epoch IS DISTINCT FROM v.epoch
+                                         THEN clock_timestamp() ELSE p.epoch_first_commit_at END,
+            last_commit_epoch = v.epoch
+        FROM unnest($13::text[], $14::integer[], $15::bigint[], $16::bigint[], $17::bigint[], $18::bigint[], $19::bigint[],
+                    $23::bigint[])
+                 AS v(topic, part, expected, next_offset, sent, dup_in_batch, rejected, epoch)
+             LEFT JOIN fresh_per_partition f ON f.topic = v.topic AND f.part = v.part
+        WHERE p.consumer_group = $21 AND p.topic = v.topic AND p.partition = v.part
+          AND p.next_offset = v.expected AND p.owner_color = $22 AND p.epoch = v.epoch
+        RETURNING p.partition
+    ),
+    guard AS (
+        SELECT CASE WHEN (SELECT count(*) FROM positions) = cardinality($13::text[]) THEN 0
+                    ELSE orderstream_fenced('a position, owner or epoch changed') END AS fenced
+    )
+    SELECT (SELECT fenced FROM guard) AS fenced,
+           (SELECT count(*) FROM fresh) AS applied,
+           (SELECT coalesce(string_agg(topic || ':' || n, ','), '')
+              FROM (SELECT topic, sum(n) AS n FROM fresh_per_partition GROUP BY 1) s) AS applied_by_topic,
+           (SELECT coalesce(string_agg(kind || ':' || currency || ':' || n || ':' || amount, ','), '')
+              FROM (SELECT kind, currency, count(*) AS n, sum(amount_cents) AS amount FROM members GROUP BY 1, 2) s)
+               AS new_members
+    """
+
+    /// The effects of a batch, from the `input` CTE's rows: the CTEs from `fresh` (the events not
+    /// seen before) to `buckets`, each ending with a comma. `sql` puts them between `input` and the
+    /// positions' compare-and-set; scripts/bench.sh puts them between its own `input` (a staging
+    /// table) and its own position row, so that its SQL-only path can never drift from the worker's.
+    public static let effects = """
     fresh AS (
         INSERT INTO applied_events (event_id, event_type, order_id, occurred_at, source_topic, source_partition, source_offset)
         SELECT event_id, event_type, order_id, timestamptz 'epoch' + occurred_us * interval '1 microsecond', topic, part, off
@@ -114,37 +157,5 @@ enum ApplyStatement {
             amount_cents = k.amount_cents + excluded.amount_cents
         RETURNING 1
     ),
-    fresh_per_partition AS (
-        SELECT source_topic AS topic, source_partition AS part, count(*) AS n FROM fresh GROUP BY 1, 2
-    ),
-    positions AS (
-        UPDATE partition_positions p SET
-            next_offset = v.next_offset,
-            events_duplicate = p.events_duplicate + v.sent - coalesce(f.n, 0) + v.dup_in_batch,
-            events_rejected = p.events_rejected + v.rejected,
-            last_commit_at = clock_timestamp(),
-            last_commit_by = $20,
-            epoch_first_commit_at = CASE WHEN p.last_commit_epoch IS DISTINCT FROM v.epoch
-                                         THEN clock_timestamp() ELSE p.epoch_first_commit_at END,
-            last_commit_epoch = v.epoch
-        FROM unnest($13::text[], $14::integer[], $15::bigint[], $16::bigint[], $17::bigint[], $18::bigint[], $19::bigint[],
-                    $23::bigint[])
-                 AS v(topic, part, expected, next_offset, sent, dup_in_batch, rejected, epoch)
-             LEFT JOIN fresh_per_partition f ON f.topic = v.topic AND f.part = v.part
-        WHERE p.consumer_group = $21 AND p.topic = v.topic AND p.partition = v.part
-          AND p.next_offset = v.expected AND p.owner_color = $22 AND p.epoch = v.epoch
-        RETURNING p.partition
-    ),
-    guard AS (
-        SELECT CASE WHEN (SELECT count(*) FROM positions) = cardinality($13::text[]) THEN 0
-                    ELSE orderstream_fenced('a position, owner or epoch changed') END AS fenced
-    )
-    SELECT (SELECT fenced FROM guard) AS fenced,
-           (SELECT count(*) FROM fresh) AS applied,
-           (SELECT coalesce(string_agg(topic || ':' || n, ','), '')
-              FROM (SELECT topic, sum(n) AS n FROM fresh_per_partition GROUP BY 1) s) AS applied_by_topic,
-           (SELECT coalesce(string_agg(kind || ':' || currency || ':' || n || ':' || amount, ','), '')
-              FROM (SELECT kind, currency, count(*) AS n, sum(amount_cents) AS amount FROM members GROUP BY 1, 2) s)
-               AS new_members
     """
 }
