@@ -192,7 +192,11 @@ let package = Package(
         ),
         .testTarget(
             name: "OrderStreamWorkerTests",
-            dependencies: ["OrderStreamWorker", "OrderStreamDomain", "Kafka", "PostgreSQL", "OrderStreamTestSupport"],
+            dependencies: [
+                "OrderStreamWorker", "OrderStreamDomain", "Kafka", "PostgreSQL", "OrderStreamTestSupport",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
