@@ -80,20 +80,7 @@ enum ConsoleJSON {
 
     static func operations(_ entries: [OperationsLog.Entry]) -> String {
         var writer = JSONWriter()
-        writer.beginArray()
-        for entry in entries {
-            writer.beginObject()
-            writer.field("id", entry.id)
-            writer.field("at", entry.at)
-            writer.field("actor", entry.actor)
-            writer.field("command", entry.command)
-            writer.field("arguments", entry.arguments)
-            writer.key("epoch")
-            if let epoch = entry.epoch { writer.integer(epoch) } else { writer.null() }
-            writer.field("result", entry.result)
-            writer.endObject()
-        }
-        writer.endArray()
+        OperationsJSON.write(entries, to: &writer)
         return writer.text
     }
 

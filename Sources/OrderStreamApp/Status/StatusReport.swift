@@ -244,19 +244,7 @@ struct StatusReport: Sendable {
         }
         w.endArray()
         w.key("operations")
-        w.beginArray()
-        for o in operations {
-            w.beginObject()
-            w.field("id", o.id)
-            w.field("at", o.at)
-            w.field("actor", o.actor)
-            w.field("command", o.command)
-            w.field("arguments", o.arguments)
-            w.key("epoch"); if let e = o.epoch { w.integer(e) } else { w.null() }
-            w.field("result", o.result)
-            w.endObject()
-        }
-        w.endArray()
+        OperationsJSON.write(operations, to: &w)
         w.endObject()
         return w.text
     }
