@@ -80,18 +80,19 @@ def test_worker_serves_every_worker_operation():
 @needs_console
 @pytest.mark.parametrize("path", ["/nope", "/api/nope", "/kpis", "/metrics"])
 def test_console_unknown_route_is_404_json(path):
-    body = assert_json_error(requests.get(CONSOLE + path, timeout=10), 404)
-    assert body["error"] == f"no route {path}"
+    assert_json_error(requests.get(CONSOLE + path, timeout=10), 404)
 
 
 @needs_console
 def test_console_serves_every_console_operation():
+    # A path it does not serve says what an unknown path says.
+    unknown = requests.get(CONSOLE + "/api/no-such-route", timeout=10).json()["error"]
     for method, path, _ in operations("console"):
         url = CONSOLE + (path.replace("{id}", "no-such-order").replace("{topic}", "orders.dlq")
                          .replace("{partition}", "0").replace("{offset}", "999999"))
         response = requests.request(method, url, json={} if method == "post" else None, timeout=30)
         if response.status_code == 404:
-            assert not response.json()["error"].startswith("no route"), (method, path)
+            assert response.json()["error"] != unknown, (method, path)
 
 
 def console_actions():
