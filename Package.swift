@@ -130,6 +130,13 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
             ],
+            resources: [
+                // The operator console, compiled into the binary.
+                .embedInCode("Console/Assets/index.html"),
+                .embedInCode("Console/Assets/console.js"),
+                .embedInCode("Console/Assets/console.css"),
+                .embedInCode("Console/Assets/favicon.svg"),
+            ],
             swiftSettings: swiftSettings,
             plugins: ["BuildRevisionPlugin"]
         ),

@@ -102,7 +102,18 @@ struct CutoverCommand: AsyncParsableCommand {
             try await runAnalyzed(cutover, configuration: configuration, listed: listed, shared: shared, logger: logger)
             return
         }
-        let report: Cutover.Report = try await Blocking.run(name: "orderstream-cutover") {
+        let report = try await Self.execute(cutover, listed: listed, shared: shared, configuration: configuration, logger: logger)
+        print(Cutover.describe(report))
+        // The handover happened, but the exactly-once books do not balance: say so loudly.
+        if let verification = report.verification, !verification.verified { throw ExitCode(3) }
+    }
+
+    /// Runs one step (a cutover, a canary of the `listed` partitions or of a `shared` fraction of
+    /// them, a promotion or an abort) on a connection and a Kafka client of its own; the console
+    /// runs its buttons through here too.
+    static func execute(_ cutover: Cutover, listed: [TopicPartition]?, shared: Double?,
+                        configuration: OrderStreamConfiguration, logger: Logger) async throws -> Cutover.Report {
+        try await Blocking.run(name: "orderstream-cutover") {
             let connection = try PGConnection.connect(
                 try PGConnectionConfiguration(configuration.databaseURL).withApplicationName("orderstream:cutover"),
                 logger: logger)
@@ -114,9 +125,6 @@ struct CutoverCommand: AsyncParsableCommand {
                 try? consumer.watermarks(topic: partition.topic, partition: partition.partition, timeout: .seconds(2)).high
             }
         }
-        print(Cutover.describe(report))
-        // The handover happened, but the exactly-once books do not balance: say so loudly.
-        if let verification = report.verification, !verification.verified { throw ExitCode(3) }
     }
 
     /// The canary's partitions chosen when `--partitions` or `--share` was given.

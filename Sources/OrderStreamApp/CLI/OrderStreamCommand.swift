@@ -10,7 +10,7 @@ public struct OrderStreamCommand: AsyncParsableCommand {
             BrokerCommand.self, MigrateCommand.self, WorkerCommand.self, PublishCommand.self,
             LoadgenCommand.self, StatusCommand.self, CutoverCommand.self, KPIsCommand.self, RelayCommand.self,
             OffsetsCommand.self, PauseCommand.self, ResumeCommand.self,
-            DeadLetterCommand.self, OrderCommand.self,
+            DeadLetterCommand.self, OrderCommand.self, ConsoleCommand.self,
         ])
 
     public init() {}

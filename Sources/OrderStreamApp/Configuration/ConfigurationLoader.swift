@@ -53,6 +53,10 @@ public struct ConfigurationLoader: Sendable {
         var values: [String: String] = [:]
         for (name, value) in environment where name.hasPrefix("ORDERSTREAM_") && name != "ORDERSTREAM_CONFIG"
             && !Self.reservedPrefixes.contains(where: name.hasPrefix) {
+            if name == "ORDERSTREAM_CONSOLE_TOKEN" {
+                // A token in the environment is readable in /proc and in `docker inspect`.
+                throw ConfigurationError("ORDERSTREAM_CONSOLE_TOKEN is not read: put the token in a file and name it in ORDERSTREAM_CONSOLE_TOKEN_FILE")
+            }
             if name.hasSuffix("_FILE") {
                 let base = String(name.dropLast("_FILE".count))
                 if environment[base] != nil {
@@ -90,6 +94,7 @@ public struct ConfigurationLoader: Sendable {
         case "ORDERSTREAM_REBALANCE_PROTOCOL": c.rebalanceProtocol = try Self.choice(value, name)
         case "ORDERSTREAM_LOG_FORMAT": c.logFormat = try Self.choice(value, name)
         case "ORDERSTREAM_LOG_LEVEL": c.logLevel = try Self.logLevel(value, name)
+        case "ORDERSTREAM_CONSOLE_TOKEN": c.consoleToken = value
         case "ORDERSTREAM_FAULT_INJECTION":
             guard value.isEmpty || value == "dead-letter-all" else {
                 throw ConfigurationError("\(name) must be dead-letter-all or empty, not '\(value)'")

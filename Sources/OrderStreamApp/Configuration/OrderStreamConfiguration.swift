@@ -46,6 +46,9 @@ public struct OrderStreamConfiguration: Sendable, Equatable {
     /// `ORDERSTREAM_FAULT_INJECTION=dead-letter-all` (environment only): a rehearsal of a bad
     /// release, for drills and tests of the automatic rollback; see `WorkerSettings`.
     public var deadLetterEverything = false
+    /// The operator console's bearer token, from the file named by
+    /// `ORDERSTREAM_CONSOLE_TOKEN_FILE` (never from the environment itself, never printed).
+    public var consoleToken: String?
 
     public init() {}
 

@@ -107,54 +107,21 @@ struct DeadLetterReplayCommand: AsyncParsableCommand {
             print(Self.dryRunReport(plan))
             return
         }
-        try plan.requireNoRefusals()
-
-        // PostgreSQL first: a replay that cannot be recorded is not started.
-        let database = try PGConnectionConfiguration(configuration.databaseURL).withApplicationName("orderstream:dlq")
-        let connection = try await Blocking.run { try PGConnection.connect(database, logger: logger) }
-        defer { connection.close() }
-        let producer = try KafkaProducer(configuration: configuration.kafkaConfiguration, logger: logger)
-        let publisher = ReplayPublisher(producer: producer, rate: request.rate)
-        let outcomes = try await Blocking.run(name: "orderstream-replay") { publisher.publish(plan.items) }
-        producer.close()
-
-        let delivered = outcomes.filter { $0.target != nil }.count
-        let result = delivered == outcomes.count ? "replayed \(delivered) letters"
-            : "replayed \(delivered) of \(outcomes.count) letters; \(outcomes.count - delivered) not delivered"
-        let group = configuration.group
-        let arguments = auditArguments
-        let detail = Self.auditDetail(outcomes, fixFile: fix, rate: request.rate)
-        let operationId = try await Blocking.run {
-            try connection.transaction { connection in
-                let id = try OperationsLog.record(group: group, actor: request.actor, command: "dlq replay", arguments: arguments,
-                                                  epoch: nil, result: result, detail: detail, on: connection)
-                try ReplayLog.record(outcomes, operationId: id, group: group, actor: request.actor, on: connection)
-                return id
-            }
-        }
+        let result = try await DeadLetterReplay.publish(
+            plan, rate: request.rate, actor: request.actor, arguments: auditArguments, fixFile: fix,
+            configuration: configuration, logger: logger)
+        let outcomes = result.outcomes
         for outcome in outcomes {
             print("\(outcome.item.letter.coordinates) -> \(outcome.target ?? "-") (replay \(outcome.item.replayCount)\(outcome.item.fixed ? ", fixed" : "")): \(outcome.result)")
         }
-        print("\(result) (operation \(operationId))")
-        if delivered != outcomes.count { throw ExitCode(1) }
+        print("\(result.summary) (operation \(result.operationId))")
+        if result.delivered != outcomes.count { throw ExitCode(1) }
     }
 
     /// The letters the request names or its filters select, in coordinate order, at most `--limit`.
     private func select(_ request: Request, configuration: OrderStreamConfiguration, logger: Logger) async throws -> [DeadLetter] {
-        if request.coordinates.isEmpty {
-            let letters = try await DeadLetterInbox.letters(matching: request.filter, configuration: configuration, logger: logger)
-            return limit.map { Array(letters.prefix($0)) } ?? letters
-        }
-        var filter = DeadLetterFilter()
-        filter.topics = Array(Set(request.coordinates.map(\.topic))).sorted()
-        let byPlace = Dictionary(
-            try await DeadLetterInbox.letters(matching: filter, configuration: configuration, logger: logger).map { ($0.coordinates, $0) },
-            uniquingKeysWith: { first, _ in first })
-        let missing = request.coordinates.filter { byPlace[$0] == nil }
-        guard missing.isEmpty else {
-            throw DeadLetterInputError("no dead letter at \(missing.map(\.description).joined(separator: ", ")); nothing replayed")
-        }
-        return request.coordinates.compactMap { byPlace[$0] }
+        try await DeadLetterReplay.select(
+            .init(coordinates: request.coordinates, filter: request.filter, limit: limit), configuration: configuration, logger: logger)
     }
 
     /// What the audit keeps of the command line: the selection and options, never connection settings.
@@ -162,28 +129,6 @@ struct DeadLetterReplayCommand: AsyncParsableCommand {
         (letters + selection.arguments + [
             limit.map { "--limit \($0)" }, rate.map { "--rate \($0)" }, fix.map { "--fix \($0)" }, "--max-replays \(maxReplays)",
         ].compactMap { $0 }).joined(separator: " ")
-    }
-
-    static func auditDetail(_ outcomes: [ReplayLog.Outcome], fixFile: String?, rate: ReplayRate?) -> String {
-        var writer = JSONWriter()
-        writer.beginObject()
-        if let fixFile { writer.field("fix_file", fixFile) }
-        if let rate { writer.key("rate_per_second"); writer.double(rate.perSecond) }
-        writer.key("letters")
-        writer.beginArray()
-        for outcome in outcomes {
-            writer.beginObject()
-            writer.field("letter", outcome.item.letter.coordinates.description)
-            writer.field("fixed", outcome.item.fixed)
-            writer.field("replay_count", Int64(outcome.item.replayCount))
-            writer.key("target")
-            if let target = outcome.target { writer.string(target) } else { writer.null() }
-            writer.field("result", outcome.result)
-            writer.endObject()
-        }
-        writer.endArray()
-        writer.endObject()
-        return writer.text
     }
 
     /// `--dry-run`: one line per selected letter, what would happen to it, and a verdict.

@@ -14,8 +14,12 @@ struct StatusReport: Sendable {
         var position: Int64
         var highWatermark: Int64?
         var lastCommitBy: String?
+        /// When the last commit of the partition happened (RFC 3339, UTC), if ever.
+        var lastCommitAt: String?
         /// `partition_positions.paused` (schema 5; false before it).
         var paused = false
+        /// Who paused it (the audit's actor), when it is paused.
+        var pausedBy: String?
         /// Kafka timestamp of the message at the position (read by `status` for lagging partitions).
         var oldestUnappliedTimestampMillis: Int64?
 
@@ -98,7 +102,9 @@ struct StatusReport: Sendable {
         let positions = try connection.query(
             """
             SELECT topic, partition, owner_color, epoch, next_offset, last_commit_by,
-                   COALESCE((to_jsonb(p) ->> 'paused')::boolean, false) AS paused
+                   to_char(last_commit_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS last_commit_at,
+                   COALESCE((to_jsonb(p) ->> 'paused')::boolean, false) AS paused,
+                   to_jsonb(p) ->> 'paused_by' AS paused_by
             FROM partition_positions p WHERE consumer_group = $1 ORDER BY topic, partition
             """, [group])
         for row in 0..<positions.rowCount {
@@ -107,7 +113,9 @@ struct StatusReport: Sendable {
                 ownerColor: try positions.string(row, "owner_color"), epoch: try positions.int64(row, "epoch"),
                 position: try positions.int64(row, "next_offset"), highWatermark: nil,
                 lastCommitBy: try positions.decodeIfPresent(String.self, row: row, column: "last_commit_by"),
-                paused: try positions.bool(row, "paused")))
+                lastCommitAt: try positions.decodeIfPresent(String.self, row: row, column: "last_commit_at"),
+                paused: try positions.bool(row, "paused"),
+                pausedBy: try positions.decodeIfPresent(String.self, row: row, column: "paused_by")))
         }
         let workers = try connection.query(
             """
@@ -196,6 +204,8 @@ struct StatusReport: Sendable {
             w.field("paused", p.paused)
             w.field("state", p.measured.state.rawValue)
             w.key("last_commit_by"); if let b = p.lastCommitBy { w.string(b) } else { w.null() }
+            w.key("last_commit_at"); if let a = p.lastCommitAt { w.string(a) } else { w.null() }
+            w.key("paused_by"); if let b = p.pausedBy { w.string(b) } else { w.null() }
             w.endObject()
         }
         w.endArray()
@@ -211,6 +221,9 @@ struct StatusReport: Sendable {
             w.field("color", worker.color)
             w.field("state", worker.state)
             w.key("seconds_since_heartbeat"); w.double(worker.secondsSinceHeartbeat)
+            w.field("events_applied", worker.eventsApplied)
+            w.field("events_dead_lettered", worker.deadLettered)
+            w.key("apply_p99_seconds"); if let p = worker.applyP99Seconds { w.double(p) } else { w.null() }
             w.endObject()
         }
         w.endArray()

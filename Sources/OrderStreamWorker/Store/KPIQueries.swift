@@ -24,26 +24,8 @@ enum KPIQueries {
                 """)
         }
         for row in 0..<buckets.rowCount {
-            let kind = try buckets.string(row, "kind")
-            let currency = try buckets.string(row, "currency")
-            let members = try buckets.int64(row, "members")
-            let amount = try buckets.int64(row, "amount")
-            switch kind {
-            case "order_created": snapshot.ordersCreated += members
-            case "order_cancelled": snapshot.ordersCancelled += members
-            case "order_shipped": snapshot.ordersShipped += members
-            case "payment_authorized": snapshot.paymentsAuthorized += members
-            case "payment_failed": snapshot.paymentsFailed += members
-            case "payment_captured":
-                snapshot.paymentsCaptured += members
-                snapshot.capturedCents[currency, default: 0] += amount
-            case "payment_refunded":
-                snapshot.paymentsRefunded += members
-                snapshot.refundedCents[currency, default: 0] += amount
-            case "customer": snapshot.activeCustomers += members
-            case "event": snapshot.eventsApplied += members
-            default: break
-            }
+            add(kind: try buckets.string(row, "kind"), currency: try buckets.string(row, "currency"),
+                members: try buckets.int64(row, "members"), amount: try buckets.int64(row, "amount"), to: &snapshot)
         }
         if let window {
             // A distinct count over a window cannot be summed from per-minute buckets.
@@ -65,6 +47,26 @@ enum KPIQueries {
             snapshot.eventsRejected = try totals.int64(0, "rejected")
         }
         return snapshot
+    }
+
+    /// Adds one `kpi_minutes` bucket (summed or not) to `snapshot`.
+    static func add(kind: String, currency: String, members: Int64, amount: Int64, to snapshot: inout KPISnapshot) {
+        switch kind {
+        case "order_created": snapshot.ordersCreated += members
+        case "order_cancelled": snapshot.ordersCancelled += members
+        case "order_shipped": snapshot.ordersShipped += members
+        case "payment_authorized": snapshot.paymentsAuthorized += members
+        case "payment_failed": snapshot.paymentsFailed += members
+        case "payment_captured":
+            snapshot.paymentsCaptured += members
+            snapshot.capturedCents[currency, default: 0] += amount
+        case "payment_refunded":
+            snapshot.paymentsRefunded += members
+            snapshot.refundedCents[currency, default: 0] += amount
+        case "customer": snapshot.activeCustomers += members
+        case "event": snapshot.eventsApplied += members
+        default: break
+        }
     }
 
     /// One order as `GET /orders/{id}` shows it; nil for an order never seen.

@@ -3,7 +3,7 @@ import OrderStreamDomain
 import PostgreSQL
 import Synchronization
 
-/// Answers the HTTP API's reads (KPIs, orders) from PostgreSQL on a small set of connections of
+/// Answers the HTTP API's and the console's reads (KPIs, orders) from PostgreSQL on a small set of connections of
 /// their own, so reads never wait behind a lane's batch. Calls run on each connection's serial
 /// queue (the PostgreSQL layer's async API), never on the cooperative pool.
 public final class QueryService: Sendable {
@@ -29,8 +29,8 @@ public final class QueryService: Sendable {
     }
 
     /// Borrows an idle connection (or opens one), runs `body` off the cooperative pool, and
-    /// returns the connection for reuse; at most 4 are kept.
-    private func withConnection<T: Sendable>(_ body: @escaping @Sendable (PGConnection) throws(PGError) -> T) async throws -> T {
+    /// returns the connection for reuse; at most 4 are kept. The console's reads use it too.
+    public func withConnection<T: Sendable>(_ body: @escaping @Sendable (PGConnection) throws(PGError) -> T) async throws -> T {
         let borrowed = idle.withLock { $0.popLast() }
         let configuration = self.configuration
         let logger = self.logger
