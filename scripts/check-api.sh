@@ -18,9 +18,11 @@
 #   2. console      every operation tagged `console` against the console WITHOUT a token: the
 #                   reads answer as documented, every action (POST) must answer 401;
 #   3. console-auth the actions WITH the token, but only with invalid data (--mode negative, on a
-#                   copy of the spec whose POSTs have no optional header left to mutate, so
-#                   every case has an invalid body): each must be refused with a 4xx and no
-#                   action taken;
+#                   copy of the spec without examples and whose POSTs have no optional header
+#                   left to mutate, so every case has an invalid body): each must be refused
+#                   with a 4xx, and the audit (`operations`) must stay empty: no action ran.
+#                   Fuzzing phase only: the coverage phase's Content-Type probes send a VALID
+#                   JSON body as text/plain, which the console reads as JSON and acts on;
 #   4. console-dry  POST /api/dead-letters/replay with the token and valid bodies whose dry_run
 #                   is forced to true (a copy of the spec): plans only, publishes nothing.
 # Why not random authenticated valid actions: they would perform real cutovers, canaries,
@@ -31,7 +33,7 @@
 # the 404 JSON of unknown routes, 403 of a console without a token file, security headers.
 #
 # The binary is $ORDERSTREAM_BIN, else .build/debug/orderstream, else
-# .build-deploy/debug/orderstream. ORDERSTREAM_API_MAX_EXAMPLES (default 30) bounds the
+# .build-deploy/debug/orderstream. ORDERSTREAM_API_MAX_EXAMPLES (default 50) bounds the
 # examples per operation; ORDERSTREAM_API_KEEP=1 keeps the work folder (logs, JUnit reports).
 # Prints `check-api: N passed, M failed`; exits 0 only when every step held (schemathesis exits non-zero on any finding).
 set -uo pipefail
@@ -65,7 +67,7 @@ fatal() {
 # This script's own settings; then only what it sets reaches the processes it starts (orderstream
 # refuses unknown ORDERSTREAM_* variables).
 BIN="${ORDERSTREAM_BIN:-}"
-MAX_EXAMPLES="${ORDERSTREAM_API_MAX_EXAMPLES:-30}"
+MAX_EXAMPLES="${ORDERSTREAM_API_MAX_EXAMPLES:-50}"
 VENV="${ORDERSTREAM_API_VENV:-/tmp/orderstream-api-venv}"
 KEEP="${ORDERSTREAM_API_KEEP:-}"
 for name in $(compgen -e); do
@@ -220,15 +222,15 @@ st() {
     shift 3
     local started=$SECONDS status
     (cd "$WORK" && "$VENV/bin/schemathesis" --no-color run "$spec" --url "$url" \
-        --checks "$CHECKS" --phases examples,coverage,fuzzing --max-examples "$MAX_EXAMPLES" \
-        --seed 14 --workers 2 --request-timeout 20 --generation-database none \
+        --checks "$CHECKS" --phases "${PHASES:-examples,coverage,fuzzing}" --max-examples "$MAX_EXAMPLES" \
+        --seed 14 --workers 1 --request-timeout 20 --generation-database none \
         --suppress-health-check too_slow,filter_too_much \
         --report junit --report-junit-path "$WORK/st-$name.xml" "$@") >"$WORK/st-$name.log" 2>&1
     status=$?
     local summary
-    summary="$(grep -E '^(=+ )?(SUMMARY|[0-9]+ (passed|failed)|Test cases:|API Operations:|Unique failures:)' "$WORK/st-$name.log" | head -5 | tr '\n' ' ')"
+    summary="$(awk '/^ *Selected:/ { printf "%s operations, ", $2 } /^Test cases:/ { getline; sub(/^ +/, ""); printf "%s test cases", $0 }' "$WORK/st-$name.log")"
     if [[ $status -eq 0 ]]; then
-        pass "schemathesis $name ($((SECONDS - started)) s): $(tail -n 1 "$WORK/st-$name.log") $summary"
+        pass "schemathesis $name ($((SECONDS - started)) s): $summary"
     else
         fail "schemathesis $name (exit $status, $((SECONDS - started)) s)" "$(tail -n 150 "$WORK/st-$name.log")"
     fi
@@ -244,24 +246,49 @@ if [[ -n "$CONSOLE" ]]; then
 import copy, json, sys
 import yaml
 spec = yaml.safe_load(open(sys.argv[1]))
-refusals = copy.deepcopy(spec)
+
+
+def without_examples(node):
+    """No example anywhere: an example is a valid value, and a valid body would act."""
+    if isinstance(node, dict):
+        return {k: without_examples(v) for k, v in node.items() if k not in ("example", "examples")}
+    if isinstance(node, list):
+        return [without_examples(v) for v in node]
+    return node
+
+
+refusals = without_examples(spec)
 for path, item in refusals["paths"].items():
     for method, operation in item.items():
         if method == "post":
             operation.pop("parameters", None)  # no X-OrderStream-Actor: only the body varies
 json.dump(refusals, open(f"{sys.argv[2]}/openapi-refusals.json", "w"))
-dry = copy.deepcopy(refusals)
+dry = copy.deepcopy(spec)  # with its examples: every one is a dry run
+for path, item in dry["paths"].items():
+    for method, operation in item.items():
+        if method == "post":
+            operation.pop("parameters", None)
 request = dry["components"]["schemas"]["ReplayRequest"]
 request["properties"]["dry_run"] = {"type": "boolean", "enum": [True]}
 request["required"] = ["dry_run"]
 json.dump(dry, open(f"{sys.argv[2]}/openapi-dry-run.json", "w"))
 EOF
-    st console-auth "$WORK/openapi-refusals.json" "$CONSOLE" --include-tag console --include-method POST \
+    PHASES=fuzzing st console-auth "$WORK/openapi-refusals.json" "$CONSOLE" --include-method POST \
         --mode negative --generation-with-security-parameters false -H "Authorization: Bearer $TOKEN" \
         -H "X-OrderStream-Actor: check-api"
     st console-dry "$WORK/openapi-dry-run.json" "$CONSOLE" --include-operation-id consoleReplay \
         --mode positive --generation-with-security-parameters false -H "Authorization: Bearer $TOKEN" \
         -H "X-OrderStream-Actor: check-api"
+    # No action ran: refusals are never audited, every action that runs (or is refused by the
+    # group's state) is.
+    PSQL="$(command -v psql || ls /usr/lib/postgresql/*/bin/psql 2>/dev/null | tail -1)"
+    if audited="$("$PSQL" "$ORDERSTREAM_DATABASE_URL" -X -q -A -t -v ON_ERROR_STOP=1 \
+        -c "SELECT count(*) FROM operations" 2>&1)" && [[ "$audited" == 0 ]]; then
+        pass "no action ran during the authenticated runs (operations audit empty)"
+    else
+        fail "no action ran during the authenticated runs (operations audit empty)" "$audited
+$("$PSQL" "$ORDERSTREAM_DATABASE_URL" -X -q -A -t -c "SELECT id, actor, command, arguments, result FROM operations ORDER BY id" 2>&1 | head -20)"
+    fi
 fi
 
 # ---------------------------------------------------------------- explicit requests
