@@ -29,8 +29,12 @@
 # pauses and replays in the middle of the run, changing what the reads answer; what an action
 # does is tested by the Swift tests, the contract of its refusals and its dry run here.
 #
-# Then a few explicit requests schemathesis cannot make (tests-api/test_api_extra.py):
-# the 404 JSON of unknown routes, 403 of a console without a token file, security headers.
+# Then explicit requests schemathesis cannot make (tests-api/test_api_extra.py): the 404 JSON of
+# unknown routes, 401 with a wrong token, 403 of a console without a token file, the security
+# headers, the window errors of /kpis, 400 for a bad actor name, 413; and, last, the actions that
+# are safe to run for real, their answers checked against the spec: pause and resume one
+# partition (audited, shown in /api/partitions and /api/operations), a cutover to the active
+# color (nothing to do), abort and rollback with nothing to undo, a replay dry run.
 #
 # The binary is $ORDERSTREAM_BIN, else .build/debug/orderstream, else
 # .build-deploy/debug/orderstream. ORDERSTREAM_API_MAX_EXAMPLES (default 50) bounds the
@@ -294,7 +298,8 @@ fi
 # ---------------------------------------------------------------- explicit requests
 
 if ORDERSTREAM_API_WORKER="$WORKER" ORDERSTREAM_API_CONSOLE="$CONSOLE" \
-    ORDERSTREAM_API_CONSOLE_NOTOKEN="$CONSOLE_NOTOKEN" ORDERSTREAM_API_SPEC="$ROOT/docs/openapi.yaml" \
+    ORDERSTREAM_API_CONSOLE_NOTOKEN="$CONSOLE_NOTOKEN" ORDERSTREAM_API_TOKEN="${TOKEN:-}" \
+    ORDERSTREAM_API_SPEC="$ROOT/docs/openapi.yaml" \
     "$VENV/bin/python" -m pytest -q -p no:cacheprovider tests-api >"$WORK/pytest.log" 2>&1; then
     pass "explicit requests (tests-api): $(tail -n 1 "$WORK/pytest.log")"
 else

@@ -126,3 +126,72 @@ def test_console_security_headers(path):
     response = requests.get(CONSOLE + path, timeout=10)
     assert response.headers.get("Content-Security-Policy"), dict(response.headers)
     assert response.headers.get("X-Content-Type-Options", "").lower() == "nosniff", dict(response.headers)
+
+
+# ---------------------------------------------------------------- actions that are safe to run
+# Run last by scripts/check-api.sh (after the schemathesis runs and the audit check): each acts
+# for real, on the throwaway group, and its answer must match the spec.
+
+TOKEN = os.environ.get("ORDERSTREAM_API_TOKEN", "")
+needs_token = pytest.mark.skipif(not (CONSOLE and TOKEN), reason="no console token (run scripts/check-api.sh)")
+
+
+def validated(method: str, path: str, response: requests.Response) -> requests.Response:
+    import schemathesis
+
+    schema = schemathesis.openapi.from_path(SPEC_PATH)
+    schema[path][method].validate_response(response)
+    return response
+
+
+def act(path: str, body: dict) -> requests.Response:
+    headers = {"Authorization": f"Bearer {TOKEN}", "X-OrderStream-Actor": "check-api tests"}
+    return validated("POST", path, requests.post(CONSOLE + path, json=body, headers=headers, timeout=60))
+
+
+@needs_token
+def test_pause_and_resume_one_partition_are_audited():
+    paused = act("/api/partitions/pause", {"topic": "orders", "partition": 1})
+    assert paused.status_code == 200, paused.text
+    assert paused.json()["command"] == "pause" and paused.json()["changed"], paused.json()
+    status = validated("GET", "/api/partitions", requests.get(CONSOLE + "/api/partitions", timeout=60)).json()
+    row = next(p for p in status["partitions"] if p["topic"] == "orders" and p["partition"] == 1)
+    assert row["paused"] and row["paused_by"] == "console:check-api tests", row
+    resumed = act("/api/partitions/resume", {"topic": "orders", "partition": 1})
+    assert resumed.status_code == 200 and resumed.json()["command"] == "resume", resumed.text
+    operations = validated("GET", "/api/operations", requests.get(CONSOLE + "/api/operations?limit=5", timeout=30)).json()
+    assert [o["command"] for o in operations[:2]] == ["resume", "pause"], operations
+    assert {o["actor"] for o in operations[:2]} == {"console:check-api tests"}, operations
+
+
+@needs_token
+def test_deployment_steps_with_nothing_to_do():
+    active = validated("GET", "/api/deployments", requests.get(CONSOLE + "/api/deployments", timeout=30)).json()["active_color"]
+    same = act("/api/deployments/cutover", {"to": active})
+    assert same.status_code == 200 and same.json()["nothing_to_do"], same.text
+    aborted = act("/api/deployments/abort", {})
+    assert aborted.status_code in (200, 409), aborted.text
+    rolled_back = act("/api/deployments/rollback", {})
+    assert rolled_back.status_code == 409, rolled_back.text  # never a cutover: nothing to roll back
+
+
+@needs_token
+def test_replay_dry_run_plans_and_publishes_nothing():
+    before = requests.get(CONSOLE + "/api/dead-letters/stats", timeout=60).json()["total"]
+    plan = act("/api/dead-letters/replay", {"topic": "orders", "limit": 3, "dry_run": True})
+    assert plan.status_code == 200 and plan.json()["dry_run"] is True, plan.text
+    assert len(plan.json()["would_replay"]) + len(plan.json()["refusals"]) == 3, plan.json()
+    assert requests.get(CONSOLE + "/api/dead-letters/stats", timeout=60).json()["total"] == before
+
+
+@needs_token
+def test_bad_actor_name_is_400():
+    headers = {"Authorization": f"Bearer {TOKEN}", "X-OrderStream-Actor": "x" * 201}
+    assert_json_error(requests.post(CONSOLE + "/api/partitions/pause", json={"topic": "orders"}, headers=headers, timeout=10), 400)
+
+
+@needs_token
+def test_body_over_64_kib_is_413():
+    headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
+    body = '{"letters": [' + ",".join(['"orders.dlq:0:0"'] * 5000) + "]}"
+    assert_json_error(requests.post(CONSOLE + "/api/dead-letters/replay", data=body, headers=headers, timeout=10), 413)
