@@ -34,7 +34,8 @@
 # headers, the window errors of /kpis, 400 for a bad actor name, 413; and, last, the actions that
 # are safe to run for real, their answers checked against the spec: pause and resume one
 # partition (audited, shown in /api/partitions and /api/operations), a cutover to the active
-# color (nothing to do), abort and rollback with nothing to undo, a replay dry run.
+# color (nothing to do), abort and rollback with nothing to undo, a replay dry run; then, with a
+# green standby worker, a canary of 25% and its abort, a cutover to green and its rollback.
 #
 # The binary is $ORDERSTREAM_BIN, else .build/debug/orderstream, else
 # .build-deploy/debug/orderstream. ORDERSTREAM_API_MAX_EXAMPLES (default 50) bounds the
@@ -90,7 +91,7 @@ if [[ -z "$BIN" ]]; then
 fi
 WORK="$(mktemp -d /tmp/orderstream-check-api.XXXXXX)"
 chmod 755 "$WORK"   # the PostgreSQL owner must reach the cluster folder inside
-PID_BROKER="" PID_WORKER="" PID_CONSOLE="" PID_CONSOLE_NOTOKEN=""
+PID_BROKER="" PID_WORKER="" PID_GREEN="" PID_CONSOLE="" PID_CONSOLE_NOTOKEN=""
 
 stop_process() {
     # stop_process PID SECONDS: SIGTERM, wait up to SECONDS, then SIGKILL.
@@ -109,6 +110,7 @@ stop_process() {
 cleanup() {
     stop_process "$PID_CONSOLE_NOTOKEN" 10
     stop_process "$PID_CONSOLE" 10
+    stop_process "$PID_GREEN" 30
     stop_process "$PID_WORKER" 30
     stop_process "$PID_BROKER" 10
     bash scripts/testdb.sh stop "$WORK/pg" >/dev/null 2>&1
@@ -212,6 +214,12 @@ if (cd "$WORK" && "$BIN" --help 2>/dev/null) | grep -qE "^ +console( |$)"; then
     CONSOLE_NOTOKEN="http://127.0.0.1:$NOTOKEN_PORT"
     wait_for 60 curl -fsS "$CONSOLE_NOTOKEN/health/live" || fatal "console without a token file live" "$(curl -sS "$CONSOLE_NOTOKEN/health/live" 2>&1)"
     pass "console live on port $NOTOKEN_PORT (without a token file)"
+    # A standby of the other color, so the deployment actions of tests-api can hand partitions over.
+    GREEN_PORT="$(free_port)"
+    (cd "$WORK" && exec "$BIN" worker --color green --http-port "$GREEN_PORT" --instance-id check-api-green) >"$WORK/worker-green.log" 2>&1 &
+    PID_GREEN=$!
+    wait_for 90 curl -fsS "http://127.0.0.1:$GREEN_PORT/health/ready" || fatal "green worker ready (standby)" "$(curl -sS "http://127.0.0.1:$GREEN_PORT/health/ready" 2>&1)"
+    pass "green worker ready on port $GREEN_PORT (standby)"
 else
     echo "note: $BIN has no console command: the console's half of the contract is not checked"
 fi

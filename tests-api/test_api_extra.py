@@ -195,3 +195,26 @@ def test_body_over_64_kib_is_413():
     headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
     body = '{"letters": [' + ",".join(['"orders.dlq:0:0"'] * 5000) + "]}"
     assert_json_error(requests.post(CONSOLE + "/api/dead-letters/replay", data=body, headers=headers, timeout=10), 413)
+
+
+@needs_token
+def test_canary_abort_cutover_rollback_with_a_green_standby():
+    """After the nothing-to-do steps above: every deployment action acts once, and the history
+    (cutovers, restore points) matches the spec."""
+    def deployments():
+        return validated("GET", "/api/deployments", requests.get(CONSOLE + "/api/deployments", timeout=30)).json()
+
+    assert deployments()["active_color"] == "blue"
+    canary = act("/api/deployments/canary", {"to": "green", "share": "25%"})
+    assert canary.status_code == 200 and canary.json()["kind"] == "canary" and canary.json()["moved"], canary.text
+    history = deployments()
+    assert history["cutovers"][0]["kind"] == "canary" and history["cutovers"][0]["to_color"] == "green", history
+    assert history["restore_points"], history
+    aborted = act("/api/deployments/abort", {})
+    assert aborted.status_code == 200 and aborted.json()["kind"] == "abort", aborted.text
+    cutover = act("/api/deployments/cutover", {"to": "green", "restore_point": False})
+    assert cutover.status_code == 200 and cutover.json()["to_color"] == "green", cutover.text
+    assert deployments()["active_color"] == "green"
+    rolled_back = act("/api/deployments/rollback", {})
+    assert rolled_back.status_code == 200 and rolled_back.json()["to_color"] == "blue", rolled_back.text
+    assert deployments()["active_color"] == "blue"
