@@ -41,7 +41,7 @@
 # green standby worker, a canary of 25% and its abort, a cutover to green and its rollback.
 #
 # The binary is $ORDERSTREAM_BIN, else .build/debug/orderstream, else
-# .build-deploy/debug/orderstream. ORDERSTREAM_API_MAX_EXAMPLES (default 50) bounds the
+# .build-deploy/debug/orderstream. ORDERSTREAM_API_MAX_EXAMPLES (default 30) bounds the
 # examples per operation; ORDERSTREAM_API_KEEP=1 keeps the work folder (logs, JUnit reports).
 # Prints `check-api: N passed, M failed`; exits 0 only when every step held (schemathesis exits
 # non-zero on any finding).
@@ -76,7 +76,7 @@ fatal() {
 # This script's own settings; then only what it sets reaches the processes it starts (orderstream
 # refuses unknown ORDERSTREAM_* variables).
 BIN="${ORDERSTREAM_BIN:-}"
-MAX_EXAMPLES="${ORDERSTREAM_API_MAX_EXAMPLES:-50}"
+MAX_EXAMPLES="${ORDERSTREAM_API_MAX_EXAMPLES:-30}"
 VENV="${ORDERSTREAM_API_VENV:-/tmp/orderstream-api-venv}"
 KEEP="${ORDERSTREAM_API_KEEP:-}"
 for name in $(compgen -e); do
