@@ -83,6 +83,24 @@ struct HTTPRoutesTests {
         }
     }
 
+    /// Every unknown path is the JSON 404, also those that share a prefix with a route (the route
+    /// tree does not backtrack to `**` from `/kpis/x`), and so is a method no route has.
+    @Test func unknownRoutesAreJSON404s() async throws {
+        try await Self.app(FakeReadModel()).test(.router) { client in
+            for path in ["/nothing/here", "/kpis/x", "/orders", "/health", "/health/live/x", "/orders/ord-1/events/x"] {
+                try await client.execute(uri: path, method: .get) { response in
+                    #expect(response.status == .notFound, "\(path)")
+                    #expect(response.headers[.contentType] == "application/json", "\(path)")
+                    #expect(String(buffer: response.body) == #"{"error":"no route \#(path)"}"#, "\(path)")
+                }
+            }
+            try await client.execute(uri: "/kpis", method: .post) { response in
+                #expect(response.status == .notFound)
+                #expect(String(buffer: response.body) == #"{"error":"no route /kpis"}"#)
+            }
+        }
+    }
+
     /// Order ids are percent-decoded: a space, a slash and non-ASCII letters reach the lookup as
     /// the contract's characters, and a broken escape is a 400, never the literal text.
     @Test func orderIdsArePercentDecoded() async throws {

@@ -9,7 +9,9 @@ import Synchronization
 /// What the console's buttons do. Each action is the command line's own operation (the same
 /// fenced, epoch-checked code path: `DeadLetterReplay`, `OperatorPositions`, `Cutover`), run
 /// one at a time per console, and recorded in the `operations` audit with the actor
-/// `console:<name>`, whether it succeeded or not.
+/// `console:<name>` once it changed something (a deployment step that failed after its fence
+/// is recorded too, with its failure). A refusal before anything changed is not recorded, as on
+/// the command line.
 final class ConsoleActions: Sendable {
     let configuration: OrderStreamConfiguration
     let logger: Logger

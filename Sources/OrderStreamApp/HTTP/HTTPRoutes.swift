@@ -25,6 +25,10 @@ public enum HTTPRoutes {
         deadLetters: (@Sendable (String) async throws -> [DeadLetter])?
     ) -> Router<BasicRequestContext> {
         let router = Router()
+        // Before every route: it also wraps the router's not-found responder, which answers the
+        // paths the `**` route below cannot reach (`/kpis/x`, `/orders`, `/health`: the route
+        // tree does not backtrack from a partly matched prefix) and other methods.
+        router.add(middleware: NoRouteJSON())
         router.get("/health/live") { _, _ in
             json(.ok, #"{"status":"live"}"#)
         }
@@ -95,6 +99,22 @@ public enum HTTPRoutes {
             json(.notFound, errorBody("no route \(request.uri.path)"))
         }
         return router
+    }
+
+    /// Turns the router's own 404 (an `HTTPError` without a body) into the JSON error every other
+    /// answer has: `{"error":"no route <path>"}`.
+    struct NoRouteJSON: RouterMiddleware {
+        typealias Context = BasicRequestContext
+
+        func handle(
+            _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+        ) async throws -> Response {
+            do {
+                return try await next(request, context)
+            } catch let error as HTTPError where error.status == .notFound {
+                return json(.notFound, errorBody("no route \(request.uri.path)"))
+            }
+        }
     }
 
     /// The percent-decoded `:id` of an order route, or the 400 to answer.
