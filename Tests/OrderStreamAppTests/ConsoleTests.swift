@@ -130,6 +130,7 @@ struct ConsoleTests {
             }
             try await client.execute(uri: "/api/nothing-here", method: .get) { response in
                 #expect(response.status == .notFound)
+                #expect(Self.json(response.body)?.objectValue?["error"]?.stringValue == "no route /api/nothing-here")
                 #expect(Self.json(response.body)?.objectValue?["error"] != nil)
             }
             try await client.execute(uri: "/api/kpis", method: .delete) { response in
@@ -190,6 +191,14 @@ struct ConsoleTests {
             }
             try await client.execute(uri: "/api/partitions/pause", method: .post, headers: Self.bearer(actor: String(repeating: "a", count: 201)), body: body) {
                 #expect($0.status == .badRequest)
+            }
+            // A valid JSON body that does not say it is JSON (a form, text/plain) is refused.
+            for type in ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data"] {
+                var headers = Self.bearer()
+                headers[.contentType] = type
+                try await client.execute(uri: "/api/partitions/pause", method: .post, headers: headers, body: body) {
+                    #expect($0.status == .unsupportedMediaType, "\(type)")
+                }
             }
         }
         try await Self.app(Self.configuration(), token: nil).test(.router) { client in

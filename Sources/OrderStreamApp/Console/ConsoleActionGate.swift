@@ -41,6 +41,11 @@ struct ConsoleActionGate: Sendable {
             return ConsoleRoutes.error(refusal)
         }
         do {
+            // A body must say it is JSON: a form or text/plain post is refused, not parsed.
+            if let type = request.headers[.contentType],
+               type.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased() != "application/json" {
+                throw ConsoleError(.unsupportedMediaType, "the request body must be application/json, not \(type)")
+            }
             let bytes: [UInt8]
             do {
                 let buffer = try await request.body.collect(upTo: ConsoleRequestBody.maximumBytes)

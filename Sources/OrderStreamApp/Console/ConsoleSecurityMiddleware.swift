@@ -23,6 +23,9 @@ struct ConsoleSecurityMiddleware<Context: RequestContext>: RouterMiddleware {
         var response: Response
         do {
             response = try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound {
+            // The router's own 404 (no route for this path or method), as the worker says it.
+            response = ConsoleRoutes.error(ConsoleError(.notFound, "no route \(request.uri.path)"))
         } catch let error as HTTPError {
             response = ConsoleRoutes.error(ConsoleError(error.status, error.body ?? "\(error.status.code) \(error.status.reasonPhrase)"))
         } catch {
