@@ -2,6 +2,7 @@
 // OrderStream: a Kafka -> PostgreSQL event worker.
 //
 // The target graph is the architecture, lowest layer first:
+//   OrderStreamCommon       helpers every layer shares: secret masking, Duration, retry backoff
 //   CRdKafka, CLibPQ        C shims (system libraries from Debian's -dev packages)
 //   Kafka, PostgreSQL       thin wrappers, the only code that imports C
 //   OrderStreamDomain       events, validation, order state, KPIs: pure, no I/O
@@ -48,11 +49,19 @@ let package = Package(
             providers: [.apt(["libpq-dev"])]
         ),
 
+        // Helpers every layer shares (secret masking, connection-string passwords, Duration
+        // conversions, retry backoff): pure Swift, no dependencies, below the wrappers.
+        .target(
+            name: "OrderStreamCommon",
+            swiftSettings: swiftSettings
+        ),
+
         // Thin wrappers: the only targets that import C.
         .target(
             name: "Kafka",
             dependencies: [
                 "CRdKafka",
+                "OrderStreamCommon",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -61,6 +70,7 @@ let package = Package(
             name: "PostgreSQL",
             dependencies: [
                 "CLibPQ",
+                "OrderStreamCommon",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -78,6 +88,7 @@ let package = Package(
             name: "OrderStreamPublisher",
             dependencies: [
                 "Kafka",
+                "OrderStreamCommon",
                 "OrderStreamDomain",
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -97,6 +108,7 @@ let package = Package(
             dependencies: [
                 "Kafka",
                 "PostgreSQL",
+                "OrderStreamCommon",
                 "OrderStreamDomain",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -120,6 +132,7 @@ let package = Package(
             dependencies: [
                 "Kafka",
                 "PostgreSQL",
+                "OrderStreamCommon",
                 "OrderStreamDomain",
                 "OrderStreamWorker",
                 "OrderStreamPublisher",
@@ -171,6 +184,11 @@ let package = Package(
 
         // Tests, one target per layer.
         .testTarget(
+            name: "OrderStreamCommonTests",
+            dependencies: ["OrderStreamCommon"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "KafkaTests",
             dependencies: ["Kafka"],
             swiftSettings: swiftSettings
@@ -203,6 +221,7 @@ let package = Package(
             name: "OrderStreamAppTests",
             dependencies: [
                 "OrderStreamApp", "OrderStreamWorker", "OrderStreamDomain", "Kafka", "PostgreSQL", "OrderStreamTestSupport",
+                "OrderStreamCommon",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

@@ -2,6 +2,7 @@ import CLibPQ
 import Dispatch
 import Logging
 import Synchronization
+import OrderStreamCommon
 
 /// One PostgreSQL session over libpq, with a blocking API meant for a dedicated thread and
 /// async wrappers that run the blocking calls on a per-connection serial `DispatchQueue`.

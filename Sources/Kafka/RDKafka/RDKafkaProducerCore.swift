@@ -2,6 +2,7 @@ import CRdKafka
 import Foundation
 import Logging
 import Synchronization
+import OrderStreamCommon
 
 /// Everything the producer's poll thread needs, kept apart from `KafkaProducer` so the
 /// thread never keeps the public object alive (its deinit must be able to run and close).
@@ -206,7 +207,7 @@ final class RDKafkaProducerCore: Sendable {
             usleep(1000)
         }
         let rk = handle.pointer
-        if rd_kafka_flush(rk, timeout.kafkaMilliseconds) != RD_KAFKA_RESP_ERR_NO_ERROR {
+        if rd_kafka_flush(rk, timeout.clampedMilliseconds) != RD_KAFKA_RESP_ERR_NO_ERROR {
             logger.warning("Kafka producer closing with undelivered messages", metadata: ["kafka.outq": "\(rd_kafka_outq_len(rk))"])
             // Purged messages come back as delivery reports with _PURGE_* errors, which
             // the poll thread hands to their completions.

@@ -1,6 +1,7 @@
 import Foundation
 import Kafka
 import Logging
+import OrderStreamCommon
 import OrderStreamDomain
 import PostgreSQL
 import Synchronization
@@ -73,7 +74,7 @@ final class ApplyLane: Sendable {
     /// Re-reads the position rows (after a fence, a cutover notice or an assignment made while
     /// PostgreSQL was down) and adopts them.
     private func refresh(_ partitions: [TopicPartition]) {
-        var delay = Backoff()
+        var delay = RetryBackoff.lane
         while true {
             do {
                 let rows = try PositionStore.claim(partitions, group: settings.group, on: connection)
@@ -108,7 +109,7 @@ final class ApplyLane: Sendable {
             group: settings.group, color: settings.color, instanceId: settings.instanceId, epochs: work.epochs)
         var isolation = PoisonIsolation(messages: work.messages, expected: work.expected, validated: batch)
         var deadLettered = false
-        var delay = Backoff()
+        var delay = RetryBackoff.lane
         cancelRequested.store(false, ordering: .relaxed)
         // However this batch ends (committed, fenced, given back on a revoke or a stop), its
         // partitions are no longer stalled here: a partition this lane gave back must not keep
@@ -276,12 +277,7 @@ final class ApplyLane: Sendable {
     }
 }
 
-/// Exponential backoff for retries on a lane or watcher thread: 50 ms doubling to 2 s.
-struct Backoff {
-    private var next: Double = 0.05
-
-    mutating func sleep() {
-        Thread.sleep(forTimeInterval: next)
-        next = min(next * 2, 2)
-    }
+extension RetryBackoff {
+    /// Retries on a lane or the rebalance callback's thread: 50 ms doubling to 2 s, with jitter.
+    static var lane: RetryBackoff { RetryBackoff(initial: .milliseconds(50), maximum: .seconds(2)) }
 }

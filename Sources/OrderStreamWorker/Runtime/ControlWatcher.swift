@@ -1,6 +1,7 @@
 import Foundation
 import Kafka
 import Logging
+import OrderStreamCommon
 import PostgreSQL
 
 /// Watches the consumer group's control row for cutovers (LISTEN/NOTIFY, with polling as the
@@ -40,6 +41,7 @@ final class ControlWatcher: Sendable {
         var activeColor = initial.activeColor
         var listening = false
         var lastLag = Date.distantPast
+        var retry = RetryBackoff.constant(.milliseconds(500))
         while !stopSignal.isRaised {
             do {
                 if !listening {
@@ -69,7 +71,7 @@ final class ControlWatcher: Sendable {
                 listening = false
                 state.update { $0.databaseUp = false }
                 logger.warning("control watch failed; retrying", metadata: ["error": "\(error)"])
-                Thread.sleep(forTimeInterval: 0.5)
+                retry.sleep()
             }
             if Date().timeIntervalSince(lastLag) >= 5 {
                 lastLag = Date()

@@ -1,5 +1,6 @@
 import Kafka
 import Logging
+import OrderStreamCommon
 import PostgreSQL
 
 /// The worker's side of a rebalance, called by the Kafka layer on the polling thread:
@@ -43,7 +44,7 @@ final class RebalanceCoordinator: KafkaRebalanceHandler {
         metrics.rebalancesAssigned.increment()
         state.update { $0.joined = true }
         var claimed: [TopicPartition: PositionStore.Position] = [:]
-        var delay = Backoff()
+        var delay = RetryBackoff.lane
         for attempt in 1...3 {
             do {
                 claimed = try PositionStore.claim(partitions, group: settings.group, on: control)

@@ -1,6 +1,7 @@
 import Foundation
 import Kafka
 import Logging
+import OrderStreamCommon
 import PostgreSQL
 import ServiceLifecycle
 
@@ -28,6 +29,7 @@ public final class Worker: Service, Sendable {
         // PostgreSQL or Kafka may not be up yet: keep trying (not ready meanwhile) until they are,
         // or until the process is asked to stop.
         var runtime: WorkerRuntime?
+        var retry = RetryBackoff.constant(.seconds(2))
         while runtime == nil {
             do {
                 runtime = try await DedicatedThread.run(name: "orderstream-start") { [self] in
@@ -39,7 +41,7 @@ public final class Worker: Service, Sendable {
                     throw error
                 }
                 logger.error("cannot start yet; retrying in 2 s", metadata: ["error": "\(error)"])
-                try? await Task.sleep(for: .seconds(2))
+                await retry.sleepAsync()
                 if Task.isShuttingDownGracefully || Task.isCancelled { return }
             }
         }

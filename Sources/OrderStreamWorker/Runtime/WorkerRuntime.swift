@@ -1,6 +1,7 @@
 import Foundation
 import Kafka
 import Logging
+import OrderStreamCommon
 import OrderStreamDomain
 import PostgreSQL
 
