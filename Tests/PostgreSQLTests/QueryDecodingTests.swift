@@ -82,10 +82,6 @@ extension ServerTests {
             defer { connection.close() }
             let result = try await connection.query("SELECT $1::int + 1 AS n", [41])
             #expect(try result.int(0, "n") == 42)
-            let value = try await connection.transaction { connection in
-                try connection.query("SELECT 7 AS seven").int(0, "seven")
-            }
-            #expect(value == 7)
         }
 
         @Test func cancellingTheTaskCancelsTheStatement() async throws {

@@ -159,6 +159,8 @@ final class ApplyLane: Sendable {
                 reportStalled(pending, reason: "a database error not tied to one event: \(PoisonIsolation.detail(of: error))")
                 logger.error("applying a batch failed with a data error that no single event causes; retrying",
                              metadata: ["error": "\(error)", "partitions": "\(pending.sorted())"])
+                // The server's DETAIL line (it can quote row data): debug logs only.
+                logger.debug("the batch's data error in full", metadata: ["error": "\(String(reflecting: error))"])
             } catch PoisonIsolation.Failure.database(let error) {
                 let ownCancel = error.kind == .queryCanceled && cancelRequested.load(ordering: .relaxed)
                 if ownCancel || !table.holdsAny(partitions) {
@@ -173,6 +175,7 @@ final class ApplyLane: Sendable {
                 let level: Logger.Level = error.isTransient ? .warning : .error
                 logger.log(level: level, "applying a batch failed; retrying the same batch",
                            metadata: ["error": "\(error)", "partitions": "\(partitions.sorted())"])
+                logger.debug("the batch's error in full", metadata: ["error": "\(String(reflecting: error))"])
             } catch {
                 logger.error("unexpected error applying a batch", metadata: ["error": "\(error)"])
             }
