@@ -6,6 +6,7 @@
 //   CRdKafka, CLibPQ        C shims (system libraries from Debian's -dev packages)
 //   Kafka, PostgreSQL       thin wrappers, the only code that imports C
 //   OrderStreamDomain       events, validation, order state, KPIs: pure, no I/O
+//   OrderStreamLoadGen      deterministic synthetic event streams (`orderstream loadgen`, tests)
 //   OrderStreamWorker       the runtime: consume loop, batches, apply, drain, rebalance, cutover
 //   OrderStreamPublisher    the library for Swift services that publish events (Kafka + domain only)
 //   OrderStreamApp          the executable's pieces: CLI, configuration, HTTP, metrics exposition
@@ -82,6 +83,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // The load generator: deterministic synthetic event streams for `orderstream loadgen`
+        // and the tests (not part of the worker).
+        .target(
+            name: "OrderStreamLoadGen",
+            dependencies: ["OrderStreamDomain"],
+            swiftSettings: swiftSettings
+        ),
+
         // The publishing library: depends on Kafka and the domain only (never on the worker,
         // HTTP or PostgreSQL), so a service pulls in no more than it needs.
         .target(
@@ -134,6 +143,7 @@ let package = Package(
                 "PostgreSQL",
                 "OrderStreamCommon",
                 "OrderStreamDomain",
+                "OrderStreamLoadGen",
                 "OrderStreamWorker",
                 "OrderStreamPublisher",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -174,10 +184,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        // Helpers shared by the integration tests (real PostgreSQL, embedded broker, processes).
+        // Helpers shared by the tests (real PostgreSQL, embedded broker, processes) and the
+        // reference model, the oracle the worker's results are compared with.
         .target(
             name: "OrderStreamTestSupport",
-            dependencies: ["Kafka", "PostgreSQL", "OrderStreamWorker", "OrderStreamDomain"],
+            dependencies: ["Kafka", "PostgreSQL", "OrderStreamWorker", "OrderStreamDomain", "OrderStreamLoadGen"],
             path: "Tests/Support",
             swiftSettings: swiftSettings
         ),
@@ -200,7 +211,7 @@ let package = Package(
         ),
         .testTarget(
             name: "OrderStreamDomainTests",
-            dependencies: ["OrderStreamDomain"],
+            dependencies: ["OrderStreamDomain", "OrderStreamLoadGen", "OrderStreamTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -212,6 +223,7 @@ let package = Package(
             name: "OrderStreamWorkerTests",
             dependencies: [
                 "OrderStreamWorker", "OrderStreamDomain", "Kafka", "PostgreSQL", "OrderStreamTestSupport",
+                "OrderStreamLoadGen",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ],
@@ -221,7 +233,7 @@ let package = Package(
             name: "OrderStreamAppTests",
             dependencies: [
                 "OrderStreamApp", "OrderStreamWorker", "OrderStreamDomain", "Kafka", "PostgreSQL", "OrderStreamTestSupport",
-                "OrderStreamCommon",
+                "OrderStreamCommon", "OrderStreamLoadGen",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings
