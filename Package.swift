@@ -201,12 +201,12 @@ let package = Package(
         ),
         .testTarget(
             name: "KafkaTests",
-            dependencies: ["Kafka"],
+            dependencies: ["Kafka", "OrderStreamTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "PostgreSQLTests",
-            dependencies: ["PostgreSQL"],
+            dependencies: ["PostgreSQL", "OrderStreamTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,4 +1,5 @@
 import Foundation
+import OrderStreamTestSupport
 import PostgreSQL
 import Testing
 
@@ -9,7 +10,7 @@ extension ServerTests {
             let listener = try TestDatabase.connect()
             let sender = try TestDatabase.connect()
             defer { listener.close(); sender.close() }
-            let channel = TestDatabase.uniqueName("Chan")  // mixed case: needs quoting
+            let channel = TestEnvironment.uniqueName("Chan")  // mixed case: needs quoting
             try listener.listen(channel)
 
             let started = ContinuousClock.now
@@ -39,7 +40,7 @@ extension ServerTests {
         @Test func copyInStreamsRows() throws {
             let connection = try TestDatabase.connect()
             defer { connection.close() }
-            let table = TestDatabase.uniqueName("copyin")
+            let table = TestEnvironment.uniqueName("copyin")
             try connection.execute("CREATE TABLE \(table) (id bigint, body text)")
             defer { _ = try? connection.execute("DROP TABLE \(table)") }
             let bodies: [String?] = ["tab\there", "new\nline", "back\\slash", nil, "\\N literal", "plain", "ünï"]
@@ -59,7 +60,7 @@ extension ServerTests {
         @Test func copyInBadDataFailsAndConnectionStaysUsable() throws {
             let connection = try TestDatabase.connect()
             defer { connection.close() }
-            let table = TestDatabase.uniqueName("copybad")
+            let table = TestEnvironment.uniqueName("copybad")
             try connection.execute("CREATE TABLE \(table) (id bigint)")
             defer { _ = try? connection.execute("DROP TABLE \(table)") }
             let error = try #require(throws: PGError.self) {
@@ -71,6 +72,5 @@ extension ServerTests {
             #expect(notCopy.kind == .other)
             #expect(try connection.query("SELECT 5 AS five").int(0, "five") == 5)
         }
-
     }
 }

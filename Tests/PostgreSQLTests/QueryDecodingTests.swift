@@ -1,3 +1,4 @@
+import OrderStreamTestSupport
 import PostgreSQL
 import Testing
 
@@ -7,7 +8,7 @@ extension ServerTests {
         @Test func typedDecodingAndNulls() throws {
             let connection = try TestDatabase.connect()
             defer { connection.close() }
-            let table = TestDatabase.uniqueName("decode")
+            let table = TestEnvironment.uniqueName("decode")
             try connection.execute("CREATE TABLE \(table) (id bigint PRIMARY KEY, name text, small int, flag bool, ratio float8)")
             defer { _ = try? connection.execute("DROP TABLE \(table)") }
 
