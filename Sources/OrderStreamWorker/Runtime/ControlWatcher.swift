@@ -54,7 +54,7 @@ final class ControlWatcher: Sendable {
                     // resume bumps the epoch under the same color. Either way the positions
                     // changed under this worker's feet: every lane re-reads them.
                     logger.notice("epoch changed: re-reading positions", metadata: [
-                        "epoch": "\(control.epoch)", "active_color": "\(control.activeColor)",
+                        WorkerLogKey.epoch: "\(control.epoch)", WorkerLogKey.activeColor: "\(control.activeColor)",
                     ])
                     epoch = control.epoch
                     if control.activeColor != activeColor { metrics.cutoversObserved.increment() }
@@ -70,7 +70,7 @@ final class ControlWatcher: Sendable {
             } catch {
                 listening = false
                 state.update { $0.databaseUp = false }
-                logger.warning("control watch failed; retrying", metadata: ["error": "\(error)"])
+                logger.warning("control watch failed; retrying", metadata: [WorkerLogKey.error: "\(error)"])
                 retry.sleep()
             }
             if Date().timeIntervalSince(lastLag) >= 5 {

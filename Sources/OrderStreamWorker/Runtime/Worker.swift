@@ -20,8 +20,8 @@ public final class Worker: Service, Sendable {
         self.metrics = metrics
         self.state = state
         var logger = logger
-        logger[metadataKey: "color"] = "\(settings.color)"
-        logger[metadataKey: "instance"] = "\(settings.instanceId)"
+        logger[metadataKey: WorkerLogKey.color] = "\(settings.color)"
+        logger[metadataKey: WorkerLogKey.instance] = "\(settings.instanceId)"
         self.logger = logger
     }
 
@@ -37,16 +37,16 @@ public final class Worker: Service, Sendable {
                 }
             } catch {
                 if Self.refusesToStart(error) {
-                    logger.critical("refusing to start", metadata: ["error": "\(error)"])
+                    logger.critical("refusing to start", metadata: [WorkerLogKey.error: "\(error)"])
                     throw error
                 }
-                logger.error("cannot start yet; retrying in 2 s", metadata: ["error": "\(error)"])
+                logger.error("cannot start yet; retrying in 2 s", metadata: [WorkerLogKey.error: "\(error)"])
                 await retry.sleepAsync()
                 if Task.isShuttingDownGracefully || Task.isCancelled { return }
             }
         }
         guard let runtime else { return }
-        logger.info("worker running", metadata: ["group": "\(settings.kafkaGroupId)"])
+        logger.info("worker running", metadata: [WorkerLogKey.group: "\(settings.kafkaGroupId)"])
         // Runs until SIGTERM/SIGINT (graceful shutdown) or cancellation.
         try? await gracefulShutdown()
         metrics.ready.set(to: 0)
