@@ -201,7 +201,7 @@ let package = Package(
         ),
         .testTarget(
             name: "KafkaTests",
-            dependencies: ["Kafka", "OrderStreamTestSupport"],
+            dependencies: ["Kafka", "OrderStreamTestSupport", "OrderStreamCommon"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -15,7 +15,8 @@ public enum ConnectionStringPasswords {
         var found: [Range<String.Index>] = []
         if let schemeEnd = raw.range(of: "://") {
             let afterScheme = raw[schemeEnd.upperBound...]
-            let authorityEnd = afterScheme.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" })
+            let authorityEnd =
+                afterScheme.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" })
                 ?? afterScheme.endIndex
             let authority = afterScheme[..<authorityEnd]
             if let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") {

@@ -1,5 +1,6 @@
 import Foundation
 @testable import Kafka
+import OrderStreamCommon
 import OrderStreamTestSupport
 import Synchronization
 import Testing
@@ -60,7 +61,7 @@ extension KafkaTests {
             #expect(await runner.stop())
             producer.close()
 
-            let seconds = { (d: Duration) in Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
+            let seconds = { (d: Duration) in d.seconds }
             print(String(format: "round trip %d msgs: enqueue %.0f msgs/s, produce+deliver %.0f msgs/s, produce+consume %.0f msgs/s (%.2f s)",
                          total, Double(total) / seconds(enqueued - start), Double(total) / seconds(delivered - start),
                          Double(total) / seconds(consumed - start), seconds(consumed - start)))

@@ -4,8 +4,10 @@ import Testing
 @Suite struct SecretsTests {
     /// The union of what the Kafka layer, the PostgreSQL layer and the App masked before.
     @Test func secretPropertiesAreTheStrictestUnion() {
-        for name in ["sasl.password", "ssl.key.password", "ssl.keystore.password", "sasl.oauthbearer.config",
-                     "sasl.oauthbearer.method", "ssl.key.pem", "ssl_key", "SASL.PASSWORD", "client.secret", "api.token"] {
+        for name in [
+            "sasl.password", "ssl.key.password", "ssl.keystore.password", "sasl.oauthbearer.config",
+            "sasl.oauthbearer.method", "ssl.key.pem", "ssl_key", "SASL.PASSWORD", "client.secret", "api.token",
+        ] {
             #expect(Secrets.isSecretProperty(name), "\(name)")
         }
         for name in ["bootstrap.servers", "client.id", "acks", "sasl.mechanism"] {
@@ -19,10 +21,12 @@ import Testing
         #expect(Secrets.redactConnectionString("postgresql://u:pw@h/db") == "postgresql://u:***@h/db")
         #expect(Secrets.redactConnectionString("postgresql://u:p@w@h:5432/db") == "postgresql://u:***@h:5432/db")
         #expect(Secrets.redactConnectionString("postgresql://u@h/db") == "postgresql://u@h/db")
-        #expect(Secrets.redactConnectionString("postgresql://h/db?sslmode=require&PASSWORD=pw#x")
+        #expect(
+            Secrets.redactConnectionString("postgresql://h/db?sslmode=require&PASSWORD=pw#x")
                 == "postgresql://h/db?sslmode=require&PASSWORD=***#x")
         #expect(Secrets.redactConnectionString("host=h password=pw user=u") == "host=h password=*** user=u")
-        #expect(Secrets.redactConnectionString("host=h password = 'a \\' b' user=u") == "host=h password = '***' user=u")
+        #expect(
+            Secrets.redactConnectionString("host=h password = 'a \\' b' user=u") == "host=h password = '***' user=u")
         #expect(Secrets.redactConnectionString("host=h user=password") == "host=h user=password")
     }
 

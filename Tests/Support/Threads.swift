@@ -15,7 +15,9 @@ extension TestEnvironment {
     public static func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         let result: Result<T, any Error> = await withCheckedContinuation { continuation in
             let thread = Thread {
-                do { continuation.resume(returning: .success(try body())) } catch { continuation.resume(returning: .failure(error)) }
+                do { continuation.resume(returning: .success(try body())) } catch {
+                    continuation.resume(returning: .failure(error))
+                }
             }
             thread.start()
         }
