@@ -2,9 +2,11 @@
 // OrderStream: a Kafka -> PostgreSQL event worker.
 //
 // The target graph is the architecture, lowest layer first:
+//   OrderStreamCommon       helpers every layer shares: secret masking, Duration, retry backoff
 //   CRdKafka, CLibPQ        C shims (system libraries from Debian's -dev packages)
 //   Kafka, PostgreSQL       thin wrappers, the only code that imports C
 //   OrderStreamDomain       events, validation, order state, KPIs: pure, no I/O
+//   OrderStreamLoadGen      deterministic synthetic event streams (`orderstream loadgen`, tests)
 //   OrderStreamWorker       the runtime: consume loop, batches, apply, drain, rebalance, cutover
 //   OrderStreamPublisher    the library for Swift services that publish events (Kafka + domain only)
 //   OrderStreamApp          the executable's pieces: CLI, configuration, HTTP, metrics exposition
@@ -48,11 +50,19 @@ let package = Package(
             providers: [.apt(["libpq-dev"])]
         ),
 
+        // Helpers every layer shares (secret masking, connection-string passwords, Duration
+        // conversions, retry backoff): pure Swift, no dependencies, below the wrappers.
+        .target(
+            name: "OrderStreamCommon",
+            swiftSettings: swiftSettings
+        ),
+
         // Thin wrappers: the only targets that import C.
         .target(
             name: "Kafka",
             dependencies: [
                 "CRdKafka",
+                "OrderStreamCommon",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -61,6 +71,7 @@ let package = Package(
             name: "PostgreSQL",
             dependencies: [
                 "CLibPQ",
+                "OrderStreamCommon",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -72,12 +83,21 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // The load generator: deterministic synthetic event streams for `orderstream loadgen`
+        // and the tests (not part of the worker).
+        .target(
+            name: "OrderStreamLoadGen",
+            dependencies: ["OrderStreamDomain"],
+            swiftSettings: swiftSettings
+        ),
+
         // The publishing library: depends on Kafka and the domain only (never on the worker,
         // HTTP or PostgreSQL), so a service pulls in no more than it needs.
         .target(
             name: "OrderStreamPublisher",
             dependencies: [
                 "Kafka",
+                "OrderStreamCommon",
                 "OrderStreamDomain",
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -97,6 +117,7 @@ let package = Package(
             dependencies: [
                 "Kafka",
                 "PostgreSQL",
+                "OrderStreamCommon",
                 "OrderStreamDomain",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -120,7 +141,9 @@ let package = Package(
             dependencies: [
                 "Kafka",
                 "PostgreSQL",
+                "OrderStreamCommon",
                 "OrderStreamDomain",
+                "OrderStreamLoadGen",
                 "OrderStreamWorker",
                 "OrderStreamPublisher",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -161,28 +184,34 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        // Helpers shared by the integration tests (real PostgreSQL, embedded broker, processes).
+        // Helpers shared by the tests (real PostgreSQL, embedded broker, processes) and the
+        // reference model, the oracle the worker's results are compared with.
         .target(
             name: "OrderStreamTestSupport",
-            dependencies: ["Kafka", "PostgreSQL", "OrderStreamWorker", "OrderStreamDomain"],
+            dependencies: ["Kafka", "PostgreSQL", "OrderStreamWorker", "OrderStreamDomain", "OrderStreamLoadGen"],
             path: "Tests/Support",
             swiftSettings: swiftSettings
         ),
 
         // Tests, one target per layer.
         .testTarget(
+            name: "OrderStreamCommonTests",
+            dependencies: ["OrderStreamCommon"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "KafkaTests",
-            dependencies: ["Kafka"],
+            dependencies: ["Kafka", "OrderStreamTestSupport", "OrderStreamCommon"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "PostgreSQLTests",
-            dependencies: ["PostgreSQL"],
+            dependencies: ["PostgreSQL", "OrderStreamTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "OrderStreamDomainTests",
-            dependencies: ["OrderStreamDomain"],
+            dependencies: ["OrderStreamDomain", "OrderStreamLoadGen", "OrderStreamTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -194,6 +223,7 @@ let package = Package(
             name: "OrderStreamWorkerTests",
             dependencies: [
                 "OrderStreamWorker", "OrderStreamDomain", "Kafka", "PostgreSQL", "OrderStreamTestSupport",
+                "OrderStreamLoadGen",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ],
@@ -203,6 +233,7 @@ let package = Package(
             name: "OrderStreamAppTests",
             dependencies: [
                 "OrderStreamApp", "OrderStreamWorker", "OrderStreamDomain", "Kafka", "PostgreSQL", "OrderStreamTestSupport",
+                "OrderStreamCommon", "OrderStreamLoadGen",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

@@ -1,3 +1,4 @@
+import OrderStreamCommon
 /// librdkafka properties in the order they were set, since librdkafka applies them in
 /// order and some properties override others (e.g. `acks` after `enable.idempotence`).
 /// Any librdkafka property can be set (see librdkafka's CONFIGURATION.md); unknown
@@ -59,15 +60,9 @@ public struct KafkaConfiguration: Sendable, Hashable, ExpressibleByDictionaryLit
         return copy
     }
 
-    /// Whether a property's value is a secret that must never be printed.
-    public static func isSecret(_ property: String) -> Bool {
-        let name = property.lowercased()
-        return ["password", "secret", "sasl.oauthbearer", "ssl.key"].contains { name.contains($0) }
-    }
-
     /// The properties with secret values masked: safe to log.
     public var description: String {
-        let items = properties.map { "\($0.property)=\(Self.isSecret($0.property) ? "***" : $0.value)" }
+        let items = properties.map { "\($0.property)=\(Secrets.masked(property: $0.property, value: $0.value))" }
         return "KafkaConfiguration(\(items.joined(separator: ", ")))"
     }
 

@@ -1,6 +1,7 @@
 import CRdKafka
 import Foundation
 import Logging
+import OrderStreamCommon
 
 /// A Kafka group consumer whose rebalances let the application finish or roll back a
 /// partition's work before it is released, and choose start offsets before assignment.
@@ -102,7 +103,7 @@ public final class KafkaConsumer: Sendable {
         var messages: [KafkaMessage] = []
         messages.reserveCapacity(min(maxMessages, 4096))
         var topicNames: [OpaquePointer: String] = [:]
-        var wait = timeout.kafkaMilliseconds
+        var wait = timeout.clampedMilliseconds
         while messages.count < maxMessages, let message = rd_kafka_consumer_poll(rk, wait) {
             wait = 0
             defer { rd_kafka_message_destroy(message) }
@@ -181,8 +182,7 @@ public final class KafkaConsumer: Sendable {
         guard !offsets.isEmpty else { return }
         try withHandle { (rk) throws(KafkaError) in
             try RDKafkaTopicPartitionList.with(offsets) { (list) throws(KafkaError) in
-                let millis = Int32(clamping: timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
-                if let error = rd_kafka_seek_partitions(rk, list, millis) {
+                if let error = rd_kafka_seek_partitions(rk, list, timeout.clampedMilliseconds) {
                     throw KafkaError.consuming(error, operation: "seek")
                 }
                 if let error = RDKafkaTopicPartitionList.firstError(list, operation: "seek") { throw error }
@@ -237,7 +237,7 @@ public final class KafkaConsumer: Sendable {
     public func committed(_ partitions: [TopicPartition], timeout: Duration) throws(KafkaError) -> [TopicPartitionOffset] {
         try withHandle { (rk) throws(KafkaError) in
             try RDKafkaTopicPartitionList.with(partitions) { (list) throws(KafkaError) in
-                let err = rd_kafka_committed(rk, list, timeout.kafkaMilliseconds)
+                let err = rd_kafka_committed(rk, list, timeout.clampedMilliseconds)
                 if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError.from(err, operation: "committed") }
                 if let error = RDKafkaTopicPartitionList.firstError(list, operation: "committed") { throw error }
                 return RDKafkaTopicPartitionList.offsets(list)
@@ -254,7 +254,7 @@ public final class KafkaConsumer: Sendable {
         try withHandle { (rk) throws(KafkaError) in
             var low: Int64 = 0
             var high: Int64 = 0
-            let err = rd_kafka_query_watermark_offsets(rk, topic, partition, &low, &high, timeout.kafkaMilliseconds)
+            let err = rd_kafka_query_watermark_offsets(rk, topic, partition, &low, &high, timeout.clampedMilliseconds)
             if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError.from(err, operation: "watermarks \(topic)[\(partition)]") }
             return KafkaWatermarks(low: low, high: high)
         }
@@ -268,7 +268,7 @@ public final class KafkaConsumer: Sendable {
     {
         try withHandle { (rk) throws(KafkaError) in
             try RDKafkaTopicPartitionList.with(partitions, offset: timestamp) { (list) throws(KafkaError) in
-                let err = rd_kafka_offsets_for_times(rk, list, timeout.kafkaMilliseconds)
+                let err = rd_kafka_offsets_for_times(rk, list, timeout.clampedMilliseconds)
                 if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError.from(err, operation: "offsets_for_times") }
                 if let error = RDKafkaTopicPartitionList.firstError(list, operation: "offsets_for_times") { throw error }
                 return RDKafkaTopicPartitionList.offsets(list)
@@ -289,7 +289,7 @@ public final class KafkaConsumer: Sendable {
             }
             defer { rd_kafka_topic_destroy(rkt) }
             var metadata: UnsafePointer<rd_kafka_metadata>?
-            let err = rd_kafka_metadata(rk, 0, rkt, &metadata, timeout.kafkaMilliseconds)
+            let err = rd_kafka_metadata(rk, 0, rkt, &metadata, timeout.clampedMilliseconds)
             defer { if let metadata { rd_kafka_metadata_destroy(metadata) } }
             if err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC || err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART { return nil }
             if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError.from(err, operation: "metadata of \(topic)") }

@@ -1,6 +1,7 @@
 import CRdKafka
 import Foundation
 import Logging
+import OrderStreamCommon
 
 /// An idempotent Kafka producer built for high volume: one dedicated thread polls
 /// librdkafka's event queue for delivery reports, logs and errors; sends from any
@@ -107,7 +108,7 @@ public final class KafkaProducer: Sendable {
         let core = self.core
         try await BlockingExecutor.run { () throws(KafkaError) in
             try core.withActiveCall { (rk) throws(KafkaError) in
-                let err = rd_kafka_flush(rk, timeout.kafkaMilliseconds)
+                let err = rd_kafka_flush(rk, timeout.clampedMilliseconds)
                 let remaining = rd_kafka_outq_len(rk)
                 if err != RD_KAFKA_RESP_ERR_NO_ERROR || remaining > 0 {
                     throw .timedOut(operation: "flush (\(remaining) messages remain)")
@@ -127,7 +128,7 @@ public final class KafkaProducer: Sendable {
                 }
                 defer { rd_kafka_topic_destroy(rkt) }
                 var metadata: UnsafePointer<rd_kafka_metadata>?
-                let err = rd_kafka_metadata(rk, 0, rkt, &metadata, timeout.kafkaMilliseconds)
+                let err = rd_kafka_metadata(rk, 0, rkt, &metadata, timeout.clampedMilliseconds)
                 if let metadata { rd_kafka_metadata_destroy(metadata) }
                 if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError.from(err, operation: "metadata of \(topic)") }
             }

@@ -3,6 +3,7 @@ import Kafka
 import Logging
 import OrderStreamDomain
 import Synchronization
+import OrderStreamCommon
 
 /// Where the broker wrote an event.
 public struct Delivery: Sendable, Hashable {
@@ -100,9 +101,7 @@ public final class EventPublisher: Sendable {
         }
         kafka["bootstrap.servers"] = configuration.brokers
         kafka["enable.idempotence"] = "true"
-        let millis = configuration.deliveryTimeout.components.seconds * 1_000
-            + configuration.deliveryTimeout.components.attoseconds / 1_000_000_000_000_000
-        kafka["message.timeout.ms"] = String(max(1, millis))
+        kafka["message.timeout.ms"] = String(max(1, configuration.deliveryTimeout.milliseconds))
         self.configuration = configuration
         self.limit = InFlightLimit(limit: configuration.maxInFlight)
         self.logger = logger

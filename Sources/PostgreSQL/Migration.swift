@@ -1,5 +1,3 @@
-import Foundation
-
 /// One schema change, applied once and recorded in `schema_migrations`.
 ///
 /// `checksum` is the FNV-1a 64-bit hash (hex) of `sql`; it exists to detect that an
@@ -30,42 +28,4 @@ public struct Migration: Sendable, Equatable {
     }
 
     public var checksum: String { FNV1a64.hex(sql) }
-
-    /// Reads every `NNNN_name.sql` file in `directory` (other files are ignored), sorted by
-    /// version. A `.sql` file whose name does not fit, or two files with the same version,
-    /// are errors.
-    public static func load(directory: URL) throws(MigrationError) -> [Migration] {
-        let names: [String]
-        do {
-            names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
-        } catch {
-            throw .unreadable(path: directory.path, reason: "\(error.localizedDescription)")
-        }
-        var migrations: [Migration] = []
-        for fileName in names where fileName.hasSuffix(".sql") {
-            let stem = fileName.dropLast(4)
-            guard let underscore = stem.firstIndex(of: "_"),
-                underscore > stem.startIndex,
-                stem[..<underscore].allSatisfy(\.isASCII),
-                let version = Int(stem[..<underscore]),
-                version >= 0,
-                stem.index(after: underscore) < stem.endIndex
-            else {
-                throw .invalidFileName(fileName)
-            }
-            let url = directory.appendingPathComponent(fileName)
-            let sql: String
-            do {
-                sql = try String(contentsOf: url, encoding: .utf8)
-            } catch {
-                throw .unreadable(path: url.path, reason: "\(error.localizedDescription)")
-            }
-            migrations.append(Migration(version: version, name: String(stem[stem.index(after: underscore)...]), sql: sql))
-        }
-        migrations.sort { $0.version < $1.version }
-        for (previous, next) in zip(migrations, migrations.dropFirst()) where previous.version == next.version {
-            throw .duplicateVersion(next.version)
-        }
-        return migrations
-    }
 }

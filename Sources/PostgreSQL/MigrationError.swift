@@ -8,10 +8,6 @@ public enum MigrationError: Error, Sendable, Equatable, CustomStringConvertible 
     case incompatibleNewerMigration(version: Int, name: String, release: String?, knownUpTo: Int)
     /// Two migrations share a version.
     case duplicateVersion(Int)
-    /// A `.sql` file not named `NNNN_name.sql`.
-    case invalidFileName(String)
-    /// A migration file or folder could not be read.
-    case unreadable(path: String, reason: String)
     /// Migration `version` failed; it was rolled back.
     case migrationFailed(version: Int, PGError)
     /// Locking, reading or recording failed.
@@ -27,10 +23,6 @@ public enum MigrationError: Error, Sendable, Equatable, CustomStringConvertible 
                 + "\(knownUpTo)) does not know and which older releases cannot run against: run \(needed)"
         case .duplicateVersion(let version):
             return "two migrations have version \(version)"
-        case .invalidFileName(let name):
-            return "migration file \"\(name)\" is not named NNNN_name.sql"
-        case .unreadable(let path, let reason):
-            return "cannot read \(path): \(reason)"
         case .migrationFailed(let version, let error):
             return "migration \(version) failed and was rolled back: \(error)"
         case .database(let error):

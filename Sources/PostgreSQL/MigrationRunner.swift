@@ -119,12 +119,12 @@ public struct MigrationRunner: Sendable {
             } catch {
                 throw .migrationFailed(version: migration.version, PGError(wrapping: error))
             }
-            logger.info("applied migration", metadata: ["migration.version": "\(migration.version)", "migration.name": "\(migration.name)"])
+            logger.info("applied migration", metadata: [PGLogKey.migrationVersion: "\(migration.version)", PGLogKey.migrationName: "\(migration.name)"])
             applied.append(migration.version)
         }
         if !newerCompatible.isEmpty {
             logger.notice("the database has migrations of a newer release, which declared themselves compatible",
-                          metadata: ["migration.versions": "\(newerCompatible)"])
+                          metadata: [PGLogKey.migrationVersions: "\(newerCompatible)"])
         }
         return MigrationReport(applied: applied, alreadyApplied: alreadyApplied, newerCompatible: newerCompatible)
     }

@@ -29,11 +29,6 @@ extension PGConnection {
         try await onQueue { () throws(PGError) -> Int in try self.execute(sql, params) }
     }
 
-    @discardableResult
-    public func executeScript(_ sql: String) async throws(PGError) -> PGResult {
-        try await onQueue { () throws(PGError) -> PGResult in try self.executeScript(sql) }
-    }
-
     public func listen(_ channel: String) async throws(PGError) {
         try await onQueue { () throws(PGError) in try self.listen(channel) }
     }
@@ -47,27 +42,6 @@ extension PGConnection {
     @discardableResult
     public func copyIn(sql: String, rows: some Sequence<String> & Sendable) async throws(PGError) -> Int {
         try await onQueue { () throws(PGError) -> Int in try self.copyIn(sql: sql, rows: rows) }
-    }
-
-    public func pipeline(_ statements: [(String, [PGValue?])]) async throws(PGError) -> [PGResult] {
-        try await onQueue { () throws(PGError) -> [PGResult] in try self.pipeline(statements) }
-    }
-
-    /// The whole transaction, body included, runs on the connection's queue.
-    public func transaction<T: Sendable>(
-        isolation: PGIsolationLevel? = nil,
-        _ body: @escaping @Sendable (PGConnection) throws -> T
-    ) async throws -> T {
-        let result: Result<T, any Error> = await withTaskCancellationHandler {
-            await withCheckedContinuation { continuation in
-                queue.async {
-                    continuation.resume(returning: Result { try self.transaction(isolation: isolation, body) })
-                }
-            }
-        } onCancel: {
-            self.cancelRunningQuery()
-        }
-        return try result.get()
     }
 
     private func onQueue<T: Sendable>(

@@ -1,5 +1,6 @@
 import CLibPQ
 import Foundation
+import OrderStreamCommon
 
 extension PGConnection {
     /// LISTENs on `channel` now and again after every reconnect. Notifications sent while
@@ -33,8 +34,7 @@ extension PGConnection {
                 guard socket >= 0 else {
                     throw PGError(kind: .connectionLost, message: "connection has no socket")
                 }
-                let milliseconds = max(1, Int32(clamping: remaining.components.seconds * 1000
-                    + remaining.components.attoseconds / 1_000_000_000_000_000))
+                let milliseconds = max(1, remaining.clampedMilliseconds)
                 let ready = clibpq_wait_readable(socket, milliseconds)
                 if ready < 0 {
                     if errno == EINTR { continue }

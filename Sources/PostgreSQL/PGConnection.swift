@@ -2,6 +2,7 @@ import CLibPQ
 import Dispatch
 import Logging
 import Synchronization
+import OrderStreamCommon
 
 /// One PostgreSQL session over libpq, with a blocking API meant for a dedicated thread and
 /// async wrappers that run the blocking calls on a per-connection serial `DispatchQueue`.
@@ -322,7 +323,7 @@ public final class PGConnection: Sendable {
 
     /// A `PGError` from a failed result (SQLSTATE, primary message, detail) or, without
     /// one, from the connection's last error message.
-    func makeError(result: OpaquePointer?, handle: OpaquePointer, statementIndex: Int? = nil) -> PGError {
+    func makeError(result: OpaquePointer?, handle: OpaquePointer) -> PGError {
         let connectionBroken = PQstatus(handle) != CONNECTION_OK
         var sqlState: String?
         var message: String?
@@ -343,8 +344,7 @@ public final class PGConnection: Sendable {
             kind: kind,
             sqlState: sqlState,
             message: configuration.scrubber.scrub(text.isEmpty ? "unknown libpq error" : text),
-            detail: detail.map(configuration.scrubber.scrub),
-            statementIndex: statementIndex)
+            detail: detail.map(configuration.scrubber.scrub))
     }
 
     static func field(_ result: OpaquePointer, _ code: Character) -> String? {

@@ -1,4 +1,5 @@
 import CLibPQ
+import OrderStreamCommon
 
 /// Where and how to connect, parsed once from a libpq URL or conninfo string.
 ///
@@ -28,8 +29,7 @@ public struct PGConnectionConfiguration: Sendable, CustomStringConvertible {
     /// Parses a `postgresql://` / `postgres://` URL or a `key=value ...` conninfo string.
     /// - Throws: `PGError` of kind `.invalidConfiguration`, message `invalid database URL: ...`.
     public init(_ urlOrConninfo: String) throws(PGError) {
-        let rawScrubber = SecretScrubber(
-            secrets: SecretScrubber.candidates(inRawConnectionString: urlOrConninfo))
+        let rawScrubber = SecretScrubber(secrets: ConnectionStringPasswords.candidates(in: urlOrConninfo))
         var errorMessage: UnsafeMutablePointer<CChar>? = nil
         guard let options = PQconninfoParse(urlOrConninfo, &errorMessage) else {
             var reason = "out of memory"
@@ -67,7 +67,7 @@ public struct PGConnectionConfiguration: Sendable, CustomStringConvertible {
         self.parameters = parsed
         let passwords = parsed.filter { $0.keyword == "password" }.map(\.value)
         self.scrubber = SecretScrubber(
-            secrets: passwords + SecretScrubber.candidates(inRawConnectionString: urlOrConninfo))
+            secrets: passwords + ConnectionStringPasswords.candidates(in: urlOrConninfo))
     }
 
     /// The value of a libpq keyword as given (nil when not set).
@@ -105,7 +105,7 @@ public struct PGConnectionConfiguration: Sendable, CustomStringConvertible {
     /// `key=value` text of every parameter with the password masked; safe to log.
     public var redacted: String {
         connectionParameters.map { parameter in
-            let value = parameter.keyword == "password" ? "***" : parameter.value
+            let value = parameter.keyword == "password" ? Secrets.mask : parameter.value
             return "\(parameter.keyword)=\(value)"
         }.joined(separator: " ")
     }

@@ -37,18 +37,14 @@ public struct PGError: Error, Sendable, Equatable, CustomStringConvertible, Cust
     public var message: String
     /// The server's DETAIL line, if any.
     public var detail: String?
-    /// For `PGConnection.pipeline`: index of the statement that failed.
-    public var statementIndex: Int?
 
     public init(
-        kind: Kind, sqlState: String? = nil, message: String, detail: String? = nil,
-        statementIndex: Int? = nil
+        kind: Kind, sqlState: String? = nil, message: String, detail: String? = nil
     ) {
         self.kind = kind
         self.sqlState = sqlState
         self.message = message
         self.detail = detail
-        self.statementIndex = statementIndex
     }
 
     /// `error` itself when it is a `PGError`, else an `.other` error describing it: for the
@@ -90,7 +86,6 @@ public struct PGError: Error, Sendable, Equatable, CustomStringConvertible, Cust
     public var description: String {
         var text = "PGError.\(kind.rawValue)"
         if let sqlState { text += " [\(sqlState)]" }
-        if let statementIndex { text += " (pipeline statement \(statementIndex))" }
         text += ": \(message)"
         return text
     }

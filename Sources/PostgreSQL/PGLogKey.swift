@@ -3,4 +3,7 @@ enum PGLogKey {
     static let backendPID = "pg.backend_pid"
     static let connection = "pg.connection"
     static let error = "pg.error"
+    static let migrationName = "migration.name"
+    static let migrationVersion = "migration.version"
+    static let migrationVersions = "migration.versions"
 }

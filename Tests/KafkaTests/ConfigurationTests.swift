@@ -1,4 +1,5 @@
 @testable import Kafka
+import OrderStreamTestSupport
 import Testing
 
 extension KafkaTests {
@@ -6,10 +7,10 @@ extension KafkaTests {
     @Suite struct ConfigurationTests {
         @Test func unknownPropertyIsNamed() {
             #expect(throws: KafkaError.self) {
-                _ = try KafkaProducer(configuration: ["no.such.property": "1"], logger: TestSupport.logger("cfg"))
+                _ = try KafkaProducer(configuration: ["no.such.property": "1"], logger: TestEnvironment.logger("cfg"))
             }
             do {
-                _ = try KafkaProducer(configuration: ["no.such.property": "1"], logger: TestSupport.logger("cfg"))
+                _ = try KafkaProducer(configuration: ["no.such.property": "1"], logger: TestEnvironment.logger("cfg"))
             } catch {
                 guard case .invalidConfiguration(let property, let value, let message) = error else {
                     Issue.record("unexpected error \(error)")
@@ -24,7 +25,7 @@ extension KafkaTests {
 
         @Test func badValueIsNamed() {
             do {
-                _ = try KafkaConsumer(configuration: ["group.id": "g", "acks": "maybe"], logger: TestSupport.logger("cfg"))
+                _ = try KafkaConsumer(configuration: ["group.id": "g", "acks": "maybe"], logger: TestEnvironment.logger("cfg"))
                 Issue.record("acks=maybe was accepted")
             } catch {
                 #expect(error == .invalidConfiguration(property: "acks", value: "maybe", message: messageOf(error)))
@@ -35,7 +36,7 @@ extension KafkaTests {
         @Test func secretValuesAreMasked() {
             let secret = "bogus-secret-value-42"
             do {
-                _ = try KafkaProducer(configuration: ["sasl.oauthbearer.method": secret], logger: TestSupport.logger("cfg"))
+                _ = try KafkaProducer(configuration: ["sasl.oauthbearer.method": secret], logger: TestEnvironment.logger("cfg"))
                 Issue.record("bad sasl.oauthbearer.method was accepted")
             } catch {
                 guard case .invalidConfiguration(let property, let value, _) = error else {
@@ -57,7 +58,7 @@ extension KafkaTests {
         /// error says why. Proves idempotence is on by default.
         @Test func idempotenceIsTheDefault() {
             do {
-                _ = try KafkaProducer(configuration: ["acks": "1"], logger: TestSupport.logger("cfg"))
+                _ = try KafkaProducer(configuration: ["acks": "1"], logger: TestEnvironment.logger("cfg"))
                 Issue.record("acks=1 with default idempotence was accepted")
             } catch {
                 guard case .clientCreation(let message) = error else {
@@ -68,7 +69,7 @@ extension KafkaTests {
             }
             // The caller may override the default.
             #expect(throws: Never.self) {
-                let producer = try KafkaProducer(configuration: ["acks": "1", "enable.idempotence": "false"], logger: TestSupport.logger("cfg"))
+                let producer = try KafkaProducer(configuration: ["acks": "1", "enable.idempotence": "false"], logger: TestEnvironment.logger("cfg"))
                 producer.close()
             }
         }

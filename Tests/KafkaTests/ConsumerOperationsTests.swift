@@ -1,5 +1,6 @@
 import Foundation
 @testable import Kafka
+import OrderStreamTestSupport
 import Synchronization
 import Testing
 
@@ -7,13 +8,13 @@ extension KafkaTests {
     /// Watermarks, pause/resume and offsets on one consumer driven from its own thread.
     @Suite struct ConsumerOperationsTests {
         @Test func watermarksPauseResumeCommit() async throws {
-            let cluster = try KafkaMockCluster(brokers: 1, logger: TestSupport.logger("mock"))
+            let cluster = try KafkaMockCluster(brokers: 1, logger: TestEnvironment.logger("mock"))
             defer { cluster.close() }
-            let topic = TestSupport.unique("ops")
+            let topic = TestEnvironment.uniqueName("ops", separator: "-", length: 8)
             try cluster.createTopic(topic, partitions: 2)
             let p0 = TopicPartition(topic: topic, partition: 0)
             let p1 = TopicPartition(topic: topic, partition: 1)
-            let producer = try KafkaProducer(configuration: ["bootstrap.servers": cluster.bootstrapServers], logger: TestSupport.logger("producer"))
+            let producer = try KafkaProducer(configuration: ["bootstrap.servers": cluster.bootstrapServers], logger: TestEnvironment.logger("producer"))
             defer { producer.close() }
             for partition: Int32 in [0, 1] {
                 for i in 0..<100 {
@@ -23,14 +24,14 @@ extension KafkaTests {
             }
 
             let consumer = try KafkaConsumer(
-                configuration: TestSupport.consumerConfiguration(cluster, group: TestSupport.unique("ops-group")),
-                logger: TestSupport.logger("consumer")
+                configuration: TestSupport.consumerConfiguration(cluster, group: TestEnvironment.uniqueName("ops-group", separator: "-", length: 8)),
+                logger: TestEnvironment.logger("consumer")
             )
             let marks = try await consumer.watermarks(topic: topic, partition: 0, timeout: .seconds(10))
             #expect(marks == KafkaWatermarks(low: 0, high: 100))
 
             // Phase 1 (polling thread): join, pause p1, drain p0.
-            let phase1 = try await TestSupport.onThread { () -> [KafkaMessage] in
+            let phase1 = try await TestEnvironment.onThread { () -> [KafkaMessage] in
                 try consumer.subscribe(topics: [topic])
                 var got: [KafkaMessage] = []
                 let deadline = ContinuousClock.now + .seconds(20)
@@ -49,7 +50,7 @@ extension KafkaTests {
             for i in 100..<150 {
                 _ = try await producer.send(KafkaOutgoingMessage(topic: topic, partition: 1, value: TestSupport.bytes("\(i)")))
             }
-            let whilePaused = try await TestSupport.onThread { () -> [KafkaMessage] in
+            let whilePaused = try await TestEnvironment.onThread { () -> [KafkaMessage] in
                 var got: [KafkaMessage] = []
                 let until = ContinuousClock.now + .seconds(2)
                 while ContinuousClock.now < until { got += try consumer.poll(maxMessages: 1000, timeout: .milliseconds(100)) }
@@ -59,7 +60,7 @@ extension KafkaTests {
             #expect(whilePaused.filter { $0.partition == 1 }.isEmpty, "paused partition delivered \(whilePaused.count) messages")
 
             // Phase 2: resume; p1's records arrive (at least the new ones, 100..<150).
-            let resumed = try await TestSupport.onThread { () -> [KafkaMessage] in
+            let resumed = try await TestEnvironment.onThread { () -> [KafkaMessage] in
                 try consumer.resume([p1])
                 var got: [KafkaMessage] = []
                 let deadline = ContinuousClock.now + .seconds(15)
@@ -72,7 +73,7 @@ extension KafkaTests {
             #expect(try await consumer.watermarks(topic: topic, partition: 1, timeout: .seconds(10)) == KafkaWatermarks(low: 0, high: 150))
 
             // Offsets: explicit sync commit, then stored offsets committed, then the async variant.
-            let committed = try await TestSupport.onThread { () -> [[TopicPartitionOffset]] in
+            let committed = try await TestEnvironment.onThread { () -> [[TopicPartitionOffset]] in
                 try consumer.commit(offsets: [TopicPartitionOffset(p0, offset: 50), TopicPartitionOffset(p1, offset: 150)], async: false)
                 let first = try consumer.committed([p0, p1], timeout: .seconds(10))
                 try consumer.storeOffsets([TopicPartitionOffset(p0, offset: 100)])
@@ -85,7 +86,7 @@ extension KafkaTests {
             try await consumer.commit(offsets: [TopicPartitionOffset(p1, offset: 7)])
             #expect(try await consumer.committed([p1], timeout: .seconds(10)).map(\.offset) == [7])
 
-            try await TestSupport.onThread { consumer.close() }
+            try await TestEnvironment.onThread { consumer.close() }
             #expect(throws: KafkaError.closed) { try consumer.assignment() }
             #expect(throws: KafkaError.closed) { _ = try consumer.poll(timeout: .milliseconds(1)) }
         }

@@ -1,5 +1,6 @@
 import Foundation
 @testable import Kafka
+import OrderStreamTestSupport
 import Synchronization
 
 /// A consumer on its own polling thread, as the worker will run it: subscribe, poll
@@ -17,7 +18,7 @@ final class ConsumerRunner: Sendable {
     init(configuration: KafkaConfiguration, topics: [String], explicitOffsets: [TopicPartition: Int64] = [:]) throws {
         let handler = RecordingRebalanceHandler(explicitOffsets: explicitOffsets)
         self.handler = handler
-        let consumer = try KafkaConsumer(configuration: configuration, rebalanceHandler: handler, logger: TestSupport.logger("consumer"))
+        let consumer = try KafkaConsumer(configuration: configuration, rebalanceHandler: handler, logger: TestEnvironment.logger("consumer"))
         handler.consumer.withLock { $0 = consumer }
         self.consumer = consumer
         self.topics = topics

@@ -1,5 +1,6 @@
 import Foundation
 @testable import Kafka
+import OrderStreamTestSupport
 import Testing
 
 extension KafkaTests {
@@ -10,11 +11,11 @@ extension KafkaTests {
 
         @Test func kcatListsTopicsAndReadsOurMessages() async throws {
             try #require(FileManager.default.isExecutableFile(atPath: Self.kcat), "kcat missing: install it with `apt-get install kcat`")
-            let cluster = try KafkaMockCluster(brokers: 1, logger: TestSupport.logger("mock"))
+            let cluster = try KafkaMockCluster(brokers: 1, logger: TestEnvironment.logger("mock"))
             defer { cluster.close() }
-            let topic = TestSupport.unique("kcat")
+            let topic = TestEnvironment.uniqueName("kcat", separator: "-", length: 8)
             try cluster.createTopic(topic, partitions: 1)
-            let producer = try KafkaProducer(configuration: ["bootstrap.servers": cluster.bootstrapServers], logger: TestSupport.logger("producer"))
+            let producer = try KafkaProducer(configuration: ["bootstrap.servers": cluster.bootstrapServers], logger: TestEnvironment.logger("producer"))
             for i in 0..<5 {
                 _ = try await producer.send(KafkaOutgoingMessage(
                     topic: topic, key: TestSupport.bytes("key-\(i)"), value: TestSupport.bytes("value-\(i)"),
@@ -44,7 +45,7 @@ extension KafkaTests {
 
         /// Runs kcat with a hard 30 s limit (terminated past it), stdout and stderr merged.
         private func run(_ arguments: [String]) async throws -> (status: Int32, output: String) {
-            try await TestSupport.onThread {
+            try await TestEnvironment.onThread {
                 let process = Process()
                 process.executableURL = URL(fileURLWithPath: Self.kcat)
                 process.arguments = arguments

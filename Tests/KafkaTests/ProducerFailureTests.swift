@@ -1,5 +1,6 @@
 import Foundation
 @testable import Kafka
+import OrderStreamTestSupport
 import Synchronization
 import Testing
 
@@ -7,9 +8,9 @@ extension KafkaTests {
     /// Delivery failures come back as errors, never as hangs or silence.
     @Suite struct ProducerFailureTests {
         @Test func undeliverableMessageFailsWithinSeconds() async throws {
-            let cluster = try KafkaMockCluster(brokers: 2, logger: TestSupport.logger("mock"))
+            let cluster = try KafkaMockCluster(brokers: 2, logger: TestEnvironment.logger("mock"))
             defer { cluster.close() }
-            let topic = TestSupport.unique("undeliverable")
+            let topic = TestEnvironment.uniqueName("undeliverable", separator: "-", length: 8)
             try cluster.createTopic(topic, partitions: 1)
             let errors = LockedValue<[KafkaError]>([])
             // Every wait librdkafka may add to message.timeout.ms, bounded by what is configured
@@ -34,7 +35,7 @@ extension KafkaTests {
             let producer = try KafkaProducer(
                 configuration: configuration,
                 closeTimeout: .seconds(1),
-                logger: TestSupport.logger("producer"),
+                logger: TestEnvironment.logger("producer"),
                 onError: { error in errors.withLock { $0.append(error) } }
             )
             // Connected first, so the failure below is the outage, not a bad setup.
@@ -67,7 +68,7 @@ extension KafkaTests {
                 }
             }
             let closeStart = ContinuousClock.now
-            try await TestSupport.onThread { producer.close() }
+            try await TestEnvironment.onThread { producer.close() }
             #expect(ContinuousClock.now - closeStart < .seconds(10))
             #expect(calls.withLock { $0 } == Dictionary(uniqueKeysWithValues: (0..<10).map { ($0, 1) }))
             #expect(failures.load(ordering: .relaxed) == 10)

@@ -1,5 +1,6 @@
 import Foundation
 @testable import Kafka
+import OrderStreamTestSupport
 import Testing
 
 extension KafkaTests {
@@ -18,16 +19,16 @@ extension KafkaTests {
 
         /// `strategy` nil = the consumer's default (cooperative-sticky).
         private func splitAndRejoin(strategy: String?) async throws {
-            let cluster = try KafkaMockCluster(brokers: 1, logger: TestSupport.logger("mock"))
+            let cluster = try KafkaMockCluster(brokers: 1, logger: TestEnvironment.logger("mock"))
             defer { cluster.close() }
-            let topic = TestSupport.unique("rebalance")
+            let topic = TestEnvironment.uniqueName("rebalance", separator: "-", length: 8)
             try cluster.createTopic(topic, partitions: Self.partitions)
             let all = Set((0..<Self.partitions).map { TopicPartition(topic: topic, partition: $0) })
             let p3 = TopicPartition(topic: topic, partition: 3)
 
             // 1,000 records in every partition before anyone consumes.
-            let producer = try KafkaProducer(configuration: ["bootstrap.servers": cluster.bootstrapServers], logger: TestSupport.logger("producer"))
-            try await TestSupport.onThread {
+            let producer = try KafkaProducer(configuration: ["bootstrap.servers": cluster.bootstrapServers], logger: TestEnvironment.logger("producer"))
+            try await TestEnvironment.onThread {
                 for partition in 0..<Self.partitions {
                     for i in 0..<1000 {
                         try producer.send(KafkaOutgoingMessage(topic: topic, partition: partition, value: TestSupport.bytes("\(partition)-\(i)"))) { _ in }
@@ -37,17 +38,17 @@ extension KafkaTests {
             try await producer.flush(timeout: .seconds(30))
             producer.close()
 
-            var configuration = TestSupport.consumerConfiguration(cluster, group: TestSupport.unique("rb-group"))
+            var configuration = TestSupport.consumerConfiguration(cluster, group: TestEnvironment.uniqueName("rb-group", separator: "-", length: 8))
             if let strategy { configuration["partition.assignment.strategy"] = strategy }
             let a = try ConsumerRunner(configuration: configuration, topics: [topic], explicitOffsets: [p3: 500])
             let b = try ConsumerRunner(configuration: configuration, topics: [topic], explicitOffsets: [p3: 500])
 
             a.start()
-            let aAlone = await TestSupport.waitUntil(timeout: .seconds(20)) { a.assignedSet == all }
+            let aAlone = await TestEnvironment.eventually(timeout: .seconds(20), every: .milliseconds(20)) { a.assignedSet == all }
             try #require(aAlone, "first consumer never got all partitions: \(a.assignedSet)")
             let startedB = ContinuousClock.now
             b.start()
-            let split = await TestSupport.waitUntil(timeout: .seconds(30)) {
+            let split = await TestEnvironment.eventually(timeout: .seconds(30), every: .milliseconds(20)) {
                 let (sa, sb) = (a.assignedSet, b.assignedSet)
                 return !sa.isEmpty && !sb.isEmpty && sa.isDisjoint(with: sb) && sa.union(sb) == all
             }
@@ -69,13 +70,13 @@ extension KafkaTests {
             // B leaves the group on close: A gets everything back.
             let leftAt = ContinuousClock.now
             #expect(await b.stop())
-            let rejoined = await TestSupport.waitUntil(timeout: .seconds(30)) { a.assignedSet == all }
+            let rejoined = await TestEnvironment.eventually(timeout: .seconds(30), every: .milliseconds(20)) { a.assignedSet == all }
             print("\(strategy ?? "cooperative-sticky"): takeover after close took \(ContinuousClock.now - leftAt)")
             #expect(rejoined, "remaining consumer did not get all partitions back: \(a.assignedSet)")
             #expect(b.handler.state.withLock { $0.revokes.last?.stillAssignedInHandler } == true, "close revoked before release")
 
             // Explicit start offsets: every assignment of partition 3 started at 500.
-            let sawAllP3 = await TestSupport.waitUntil(timeout: .seconds(10)) {
+            let sawAllP3 = await TestEnvironment.eventually(timeout: .seconds(10), every: .milliseconds(20)) {
                 a.handler.state.withLock { $0.awaitingFirst.isEmpty }
             }
             #expect(sawAllP3)

@@ -1,5 +1,7 @@
 import Foundation
 @testable import Kafka
+import OrderStreamCommon
+import OrderStreamTestSupport
 import Synchronization
 import Testing
 
@@ -11,27 +13,27 @@ extension KafkaTests {
 
         @Test func hundredThousandMessagesOverTwelvePartitions() async throws {
             let total = 100_000
-            let cluster = try KafkaMockCluster(brokers: 1, logger: TestSupport.logger("mock"))
+            let cluster = try KafkaMockCluster(brokers: 1, logger: TestEnvironment.logger("mock"))
             defer { cluster.close() }
-            let topic = TestSupport.unique("roundtrip")
+            let topic = TestEnvironment.uniqueName("roundtrip", separator: "-", length: 8)
             try cluster.createTopic(topic, partitions: 12)
 
             let runner = try ConsumerRunner(
-                configuration: TestSupport.consumerConfiguration(cluster, group: TestSupport.unique("rt-group")),
+                configuration: TestSupport.consumerConfiguration(cluster, group: TestEnvironment.uniqueName("rt-group", separator: "-", length: 8)),
                 topics: [topic]
             )
             runner.start()
-            let assigned = await TestSupport.waitUntil(timeout: .seconds(20)) { runner.assignedSet.count == 12 }
+            let assigned = await TestEnvironment.eventually(timeout: .seconds(20), every: .milliseconds(20)) { runner.assignedSet.count == 12 }
             try #require(assigned, "consumer never got the 12 partitions")
 
             let producer = try KafkaProducer(
                 configuration: ["bootstrap.servers": cluster.bootstrapServers, "linger.ms": "5"],
-                logger: TestSupport.logger("producer")
+                logger: TestEnvironment.logger("producer")
             )
             let reports = Mutex<[Int: KafkaDeliveryReport]>([:])
             let failures = Mutex<[KafkaError]>([])
             let start = ContinuousClock.now
-            try await TestSupport.onThread {
+            try await TestEnvironment.onThread {
                 for i in 0..<total {
                     let message = KafkaOutgoingMessage(
                         topic: topic,
@@ -54,12 +56,12 @@ extension KafkaTests {
             let enqueued = ContinuousClock.now
             try await producer.flush(timeout: .seconds(60))
             let delivered = ContinuousClock.now
-            let allConsumed = await TestSupport.waitUntil(timeout: .seconds(60)) { runner.count.load(ordering: .acquiring) >= total }
+            let allConsumed = await TestEnvironment.eventually(timeout: .seconds(60), every: .milliseconds(20)) { runner.count.load(ordering: .acquiring) >= total }
             let consumed = ContinuousClock.now
             #expect(await runner.stop())
             producer.close()
 
-            let seconds = { (d: Duration) in Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
+            let seconds = { (d: Duration) in d.seconds }
             print(String(format: "round trip %d msgs: enqueue %.0f msgs/s, produce+deliver %.0f msgs/s, produce+consume %.0f msgs/s (%.2f s)",
                          total, Double(total) / seconds(enqueued - start), Double(total) / seconds(delivered - start),
                          Double(total) / seconds(consumed - start), seconds(consumed - start)))

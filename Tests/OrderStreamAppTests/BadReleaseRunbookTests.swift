@@ -1,5 +1,6 @@
 import Foundation
 import OrderStreamDomain
+import OrderStreamLoadGen
 import OrderStreamTestSupport
 import PostgreSQL
 import Testing

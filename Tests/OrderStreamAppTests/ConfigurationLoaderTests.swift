@@ -1,4 +1,5 @@
 import Foundation
+import OrderStreamCommon
 import Testing
 @testable import OrderStreamApp
 
@@ -124,11 +125,11 @@ struct ConfigurationLoaderTests {
     }
 
     @Test func redactionMasksURLAndConninfoPasswords() {
-        #expect(SecretRedaction.redactURL("postgresql://u:pw@h/db") == "postgresql://u:*****@h/db")
-        #expect(SecretRedaction.redactURL("host=h password=pw user=u") == "host=h password=***** user=u")
-        #expect(SecretRedaction.redactURL("postgresql://h/db?password=pw&sslmode=require")
-                == "postgresql://h/db?password=*****&sslmode=require")
-        #expect(SecretRedaction.isSecretProperty("sasl.password"))
-        #expect(!SecretRedaction.isSecretProperty("bootstrap.servers"))
+        #expect(Secrets.redactConnectionString("postgresql://u:pw@h/db") == "postgresql://u:***@h/db")
+        #expect(Secrets.redactConnectionString("host=h password=pw user=u") == "host=h password=*** user=u")
+        #expect(Secrets.redactConnectionString("postgresql://h/db?password=pw&sslmode=require")
+                == "postgresql://h/db?password=***&sslmode=require")
+        #expect(Secrets.isSecretProperty("sasl.password"))
+        #expect(!Secrets.isSecretProperty("bootstrap.servers"))
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Kafka
 import OrderStreamDomain
+import OrderStreamLoadGen
 import OrderStreamTestSupport
 import PostgreSQL
 import Testing
@@ -88,8 +89,8 @@ struct RelayEndToEndTests {
         let shipped = try String(contentsOf: TestEnvironment.repositoryRoot.appendingPathComponent("docs/outbox.sql"), encoding: .utf8)
         #expect(ddl.stdout == shipped, "docs/outbox.sql is `orderstream relay --print-ddl`")
         let setup = try await PGConnection.connect(try PGConnectionConfiguration(serviceDatabase), logger: TestEnvironment.logger())
-        try await setup.executeScript(ddl.stdout)
-        try await setup.executeScript(ddl.stdout)
+        try setup.executeScript(ddl.stdout)
+        try setup.executeScript(ddl.stdout)
 
         let worker = try WorkerProcess.start(cluster: cluster, databaseURL: workerDatabase, instanceId: "relay-e2e")
         defer { worker.runner.kill() }

@@ -1,5 +1,7 @@
 import Foundation
 import OrderStreamDomain
+import OrderStreamLoadGen
+import OrderStreamTestSupport
 import Testing
 @testable import OrderStreamApp
 

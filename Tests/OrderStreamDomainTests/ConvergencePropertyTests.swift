@@ -1,3 +1,5 @@
+import OrderStreamLoadGen
+import OrderStreamTestSupport
 import Testing
 @testable import OrderStreamDomain
 

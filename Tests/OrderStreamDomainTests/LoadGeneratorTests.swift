@@ -1,5 +1,7 @@
+import OrderStreamTestSupport
 import Testing
 @testable import OrderStreamDomain
+@testable import OrderStreamLoadGen
 
 @Suite("LoadGenerator")
 struct LoadGeneratorTests {

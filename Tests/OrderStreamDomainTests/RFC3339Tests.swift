@@ -1,3 +1,4 @@
+import OrderStreamLoadGen
 import Testing
 @testable import OrderStreamDomain
 

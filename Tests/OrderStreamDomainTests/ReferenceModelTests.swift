@@ -1,3 +1,4 @@
+import OrderStreamTestSupport
 import Testing
 @testable import OrderStreamDomain
 

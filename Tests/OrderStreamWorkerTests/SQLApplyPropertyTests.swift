@@ -1,6 +1,7 @@
 import Foundation
 import Kafka
 import OrderStreamDomain
+import OrderStreamLoadGen
 import OrderStreamTestSupport
 import PostgreSQL
 import Testing

@@ -1,3 +1,4 @@
+import OrderStreamTestSupport
 import PostgreSQL
 import Testing
 
@@ -7,7 +8,7 @@ extension ServerTests {
         @Test func tenThousandElementsThroughUnnest() throws {
             let connection = try TestDatabase.connect()
             defer { connection.close() }
-            let table = TestDatabase.uniqueName("arrays")
+            let table = TestEnvironment.uniqueName("arrays")
             try connection.execute("CREATE TABLE \(table) (id bigint PRIMARY KEY, label text, note text, small int)")
             defer { _ = try? connection.execute("DROP TABLE \(table)") }
 

@@ -1,4 +1,5 @@
 import Foundation
+import OrderStreamTestSupport
 import PostgreSQL
 import Synchronization
 import Testing
@@ -9,7 +10,7 @@ extension ServerTests {
         @Test func uniqueViolation() throws {
             let connection = try TestDatabase.connect()
             defer { connection.close() }
-            let table = TestDatabase.uniqueName("uniq")
+            let table = TestEnvironment.uniqueName("uniq")
             try connection.execute("CREATE TABLE \(table) (id int PRIMARY KEY)")
             defer { _ = try? connection.execute("DROP TABLE \(table)") }
             try connection.execute("INSERT INTO \(table) VALUES (1)")
@@ -25,7 +26,7 @@ extension ServerTests {
         @Test func descriptionLeavesOutTheRowDataOfDetail() throws {
             let connection = try TestDatabase.connect()
             defer { connection.close() }
-            let table = TestDatabase.uniqueName("detail")
+            let table = TestEnvironment.uniqueName("detail")
             try connection.execute("CREATE TABLE \(table) (card text CHECK (length(card) < 5))")
             defer { _ = try? connection.execute("DROP TABLE \(table)") }
             let error = try #require(throws: PGError.self) {
@@ -43,7 +44,7 @@ extension ServerTests {
             let first = try TestDatabase.connect()
             let second = try TestDatabase.connect()
             defer { first.close(); second.close() }
-            let table = TestDatabase.uniqueName("serial")
+            let table = TestEnvironment.uniqueName("serial")
             try first.execute("CREATE TABLE \(table) (class int, value int)")
             defer { _ = try? first.execute("DROP TABLE \(table)") }
             try first.execute("INSERT INTO \(table) VALUES (1, 10), (2, 20)")
@@ -73,7 +74,7 @@ extension ServerTests {
         @Test func deadlockBetweenTwoThreads() async throws {
             let setup = try TestDatabase.connect()
             defer { setup.close() }
-            let table = TestDatabase.uniqueName("deadlock")
+            let table = TestEnvironment.uniqueName("deadlock")
             _ = try TestDatabase.run(setup, "CREATE TABLE \(table) (id int PRIMARY KEY, value int)")
             defer { TestDatabase.runIgnoringErrors(setup, "DROP TABLE \(table)") }
             _ = try TestDatabase.run(setup, "INSERT INTO \(table) VALUES (1, 0), (2, 0)")
@@ -83,7 +84,7 @@ extension ServerTests {
             let firstLocksTaken = DispatchGroup()
             firstLocksTaken.enter()
             firstLocksTaken.enter()
-            let outcomes = await TestDatabase.onThreads(2) { index -> PGError? in
+            let outcomes = await TestEnvironment.onThreads(2) { index -> PGError? in
                 let connection = connections[index]
                 let (mine, theirs) = index == 0 ? (1, 2) : (2, 1)
                 do {
@@ -115,7 +116,7 @@ extension ServerTests {
             let holder = try TestDatabase.connect()
             let waiter = try TestDatabase.connect()
             defer { holder.close(); waiter.close() }
-            let table = TestDatabase.uniqueName("locktimeout")
+            let table = TestEnvironment.uniqueName("locktimeout")
             try holder.execute("CREATE TABLE \(table) (id int PRIMARY KEY)")
             defer { _ = try? holder.execute("DROP TABLE \(table)") }
             try holder.execute("INSERT INTO \(table) VALUES (1)")

@@ -1,4 +1,5 @@
 import Foundation
+import OrderStreamTestSupport
 import PostgreSQL
 import Testing
 
@@ -111,7 +112,7 @@ extension ServerTests {
         }
 
         @Test func fourConcurrentRunnersApplyEachMigrationOnce() async throws {
-            let schema = TestDatabase.uniqueName("migconc")
+            let schema = TestEnvironment.uniqueName("migconc")
             let admin = try TestDatabase.connect()
             defer { admin.close() }
             _ = try TestDatabase.run(admin, "CREATE SCHEMA \(schema)")
@@ -122,7 +123,7 @@ extension ServerTests {
             let connections = try (0..<4).map { _ in try PGConnection.connect(configuration) }
             defer { connections.forEach { $0.close() } }
 
-            let outcomes = await TestDatabase.onThreads(4) { index -> Result<MigrationReport, MigrationError> in
+            let outcomes = await TestEnvironment.onThreads(4) { index -> Result<MigrationReport, MigrationError> in
                 Result { () throws(MigrationError) -> MigrationReport in
                     try MigrationRunner(connections[index]).migrate(migrations)
                 }

@@ -1,3 +1,4 @@
+import OrderStreamTestSupport
 import PostgreSQL
 import Testing
 
@@ -7,7 +8,7 @@ extension ServerTests {
         @Test func typedDecodingAndNulls() throws {
             let connection = try TestDatabase.connect()
             defer { connection.close() }
-            let table = TestDatabase.uniqueName("decode")
+            let table = TestEnvironment.uniqueName("decode")
             try connection.execute("CREATE TABLE \(table) (id bigint PRIMARY KEY, name text, small int, flag bool, ratio float8)")
             defer { _ = try? connection.execute("DROP TABLE \(table)") }
 
@@ -82,10 +83,6 @@ extension ServerTests {
             defer { connection.close() }
             let result = try await connection.query("SELECT $1::int + 1 AS n", [41])
             #expect(try result.int(0, "n") == 42)
-            let value = try await connection.transaction { connection in
-                try connection.query("SELECT 7 AS seven").int(0, "seven")
-            }
-            #expect(value == 7)
         }
 
         @Test func cancellingTheTaskCancelsTheStatement() async throws {

@@ -1,4 +1,5 @@
 import Foundation
+import OrderStreamTestSupport
 import PostgreSQL
 import Testing
 
@@ -41,7 +42,7 @@ extension ServerTests {
             let victim = try TestDatabase.connect()
             let killer = try TestDatabase.connect()
             defer { victim.close(); killer.close() }
-            let table = TestDatabase.uniqueName("txloss")
+            let table = TestEnvironment.uniqueName("txloss")
             try killer.execute("CREATE TABLE \(table) (id int)")
             defer { _ = try? killer.execute("DROP TABLE \(table)") }
 
@@ -79,7 +80,7 @@ extension ServerTests {
         }
 
         @Test func serverRestartIsRecoveredFrom() throws {
-            let pgdata = try TestDatabase.pgdata()
+            let pgdata = try TestEnvironment.pgdata()
             let connection = try TestDatabase.connect()
             defer { connection.close() }
             #expect(try connection.query("SELECT 1 AS one").int(0, "one") == 1)

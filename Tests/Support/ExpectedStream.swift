@@ -1,4 +1,5 @@
 import OrderStreamDomain
+import OrderStreamLoadGen
 
 /// What a loadgen run publishes, computed independently of the worker: the reference model's
 /// KPIs and orders, and the invalid messages the dead-letter topics must hold.

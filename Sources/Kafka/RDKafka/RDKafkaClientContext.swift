@@ -49,7 +49,7 @@ final class RDKafkaClientContext: Sendable {
         let partitions = RDKafkaTopicPartitionList.partitions(list)
         switch err {
         case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
-            logger.info("Kafka partitions assigned", metadata: ["kafka.partitions": "\(partitions)", "kafka.protocol": "\(protocolName)"])
+            logger.info("Kafka partitions assigned", metadata: [KafkaLogKey.partitions: "\(partitions)", KafkaLogKey.rebalanceProtocol: "\(protocolName)"])
             let offsets = rebalanceHandler?.partitionsAssigned(partitions) ?? [:]
             if !offsets.isEmpty {
                 for index in RDKafkaTopicPartitionList.elements(list).indices {
@@ -71,7 +71,7 @@ final class RDKafkaClientContext: Sendable {
         case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
             let lost = rd_kafka_assignment_lost(rk) != 0
             logger.info("Kafka partitions revoked", metadata: [
-                "kafka.partitions": "\(partitions)", "kafka.lost": "\(lost)", "kafka.protocol": "\(protocolName)",
+                KafkaLogKey.partitions: "\(partitions)", KafkaLogKey.lost: "\(lost)", KafkaLogKey.rebalanceProtocol: "\(protocolName)",
             ])
             rebalanceHandler?.partitionsRevoked(partitions, lost: lost)
             if cooperative {

@@ -1,4 +1,5 @@
 import CRdKafka
+import OrderStreamCommon
 
 /// Builds an `rd_kafka_conf_t` from a `KafkaConfiguration`. The only place that calls
 /// `rd_kafka_conf_set`, so secret masking and the error-path cleanup live in one spot.
@@ -15,12 +16,12 @@ enum RDKafkaConfig {
             if result != RD_KAFKA_CONF_OK {
                 rd_kafka_conf_destroy(conf)
                 var message = cString(errstr)
-                let secret = KafkaConfiguration.isSecret(property)
+                let secret = Secrets.isSecretProperty(property)
                 if secret, !value.isEmpty {
                     // librdkafka may echo the value it refused; never let a secret through.
-                    message = message.replacing(value, with: "***")
+                    message = message.replacing(value, with: Secrets.mask)
                 }
-                throw .invalidConfiguration(property: property, value: secret ? "***" : value, message: message)
+                throw .invalidConfiguration(property: property, value: secret ? Secrets.mask : value, message: message)
             }
         }
         return conf

@@ -10,12 +10,3 @@ import CRdKafka
 struct RDKafkaHandle: @unchecked Sendable {
     let pointer: OpaquePointer
 }
-
-/// Milliseconds for librdkafka timeouts, clamped to `Int32`.
-extension Duration {
-    var kafkaMilliseconds: Int32 {
-        let (seconds, attoseconds) = components
-        let ms = seconds * 1000 + attoseconds / 1_000_000_000_000_000
-        return Int32(clamping: max(0, ms))
-    }
-}

@@ -19,8 +19,8 @@ enum RDKafkaLogging {
     static func log(_ logger: Logger, level: Int32, facility: UnsafePointer<CChar>?, message: UnsafePointer<CChar>?, client: String?) {
         let swiftLevel = self.level(level)
         guard logger.logLevel <= swiftLevel else { return }
-        var metadata: Logger.Metadata = ["kafka.facility": .string(facility.map { String(cString: $0) } ?? "")]
-        if let client { metadata["kafka.client"] = .string(client) }
+        var metadata: Logger.Metadata = [KafkaLogKey.facility: .string(facility.map { String(cString: $0) } ?? "")]
+        if let client { metadata[KafkaLogKey.client] = .string(client) }
         logger.log(level: swiftLevel, "\(message.map { String(cString: $0) } ?? "")", metadata: metadata)
     }
 }

@@ -2,6 +2,7 @@ import CRdKafka
 import Foundation
 import Logging
 import Synchronization
+import OrderStreamCommon
 
 /// Everything the producer's poll thread needs, kept apart from `KafkaProducer` so the
 /// thread never keeps the public object alive (its deinit must be able to run and close).
@@ -79,7 +80,7 @@ final class RDKafkaProducerCore: Sendable {
             logger.log(level: fatal ? .critical : .error, "\(error.description)")
             onError?(error)
         default:
-            logger.debug("ignored Kafka event", metadata: ["kafka.event": "\(String(cString: rd_kafka_event_name(event)))"])
+            logger.debug("ignored Kafka event", metadata: [KafkaLogKey.event: "\(String(cString: rd_kafka_event_name(event)))"])
         }
     }
 
@@ -120,7 +121,7 @@ final class RDKafkaProducerCore: Sendable {
                 completion(result)
             } else {
                 // A report without a registered send (e.g. an opaque we did not set): never crash.
-                logger.warning("Kafka delivery report for unknown message id", metadata: ["kafka.message_id": "\(id)"])
+                logger.warning("Kafka delivery report for unknown message id", metadata: [KafkaLogKey.messageId: "\(id)"])
             }
         }
     }
@@ -206,8 +207,8 @@ final class RDKafkaProducerCore: Sendable {
             usleep(1000)
         }
         let rk = handle.pointer
-        if rd_kafka_flush(rk, timeout.kafkaMilliseconds) != RD_KAFKA_RESP_ERR_NO_ERROR {
-            logger.warning("Kafka producer closing with undelivered messages", metadata: ["kafka.outq": "\(rd_kafka_outq_len(rk))"])
+        if rd_kafka_flush(rk, timeout.clampedMilliseconds) != RD_KAFKA_RESP_ERR_NO_ERROR {
+            logger.warning("Kafka producer closing with undelivered messages", metadata: [KafkaLogKey.outputQueueLength: "\(rd_kafka_outq_len(rk))"])
             // Purged messages come back as delivery reports with _PURGE_* errors, which
             // the poll thread hands to their completions.
             _ = rd_kafka_purge(rk, Int32(RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT))

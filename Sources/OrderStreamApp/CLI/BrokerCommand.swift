@@ -46,8 +46,8 @@ struct BrokerCommand: AsyncParsableCommand {
             }
         }
         logger.info("embedded broker running", metadata: [
-            "bootstrap": "\(cluster.bootstrapServers)", "partitions": "\(partitions)",
-            "topics": "\(Self.topics.joined(separator: ","))",
+            AppLogKey.bootstrap: "\(cluster.bootstrapServers)", AppLogKey.partitions: "\(partitions)",
+            AppLogKey.topics: "\(Self.topics.joined(separator: ","))",
         ])
         // swift-service-lifecycle's signal sequence (what the worker's ServiceGroup uses too).
         var stopSignal = "none"
@@ -55,7 +55,7 @@ struct BrokerCommand: AsyncParsableCommand {
             stopSignal = signal.description
             break
         }
-        logger.info("embedded broker stopping", metadata: ["signal": "\(stopSignal)"])
+        logger.info("embedded broker stopping", metadata: [AppLogKey.signal: "\(stopSignal)"])
         cluster.close()
     }
 }

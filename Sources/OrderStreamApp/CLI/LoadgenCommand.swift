@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Kafka
 import OrderStreamDomain
+import OrderStreamLoadGen
 import OrderStreamWorker
 import Synchronization
 

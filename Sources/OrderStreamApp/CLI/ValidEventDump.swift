@@ -1,5 +1,6 @@
 import Foundation
 import OrderStreamDomain
+import OrderStreamLoadGen
 
 /// The distinct valid events of a load generator as PostgreSQL COPY text rows, for the raw
 /// (SQL-only) path of the benchmark (`scripts/bench.sh`): the same events the worker applies,

@@ -1,3 +1,5 @@
+import OrderStreamCommon
+
 /// Every setting of OrderStream, with its default.
 ///
 /// Filled from `config/orderstream.yaml` (or `--config PATH`), then environment variables, then
@@ -71,13 +73,13 @@ public struct OrderStreamConfiguration: Sendable, Equatable {
     public var redactedDescription: String {
         var lines = [
             "kafka.brokers: \(kafkaBrokers)",
-            "database.url: \(SecretRedaction.redactURL(databaseURL))",
+            "database.url: \(Secrets.redactConnectionString(databaseURL))",
             "group: \(group)",
             "color: \(color.rawValue)",
             "http: \(httpHost):\(httpPort)",
         ]
         for key in kafkaProperties.keys.sorted() {
-            let value = SecretRedaction.isSecretProperty(key) ? "*****" : kafkaProperties[key] ?? ""
+            let value = Secrets.masked(property: key, value: kafkaProperties[key] ?? "")
             lines.append("kafka.properties.\(key): \(value)")
         }
         return lines.joined(separator: "\n")

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Kafka
+import OrderStreamCommon
 import OrderStreamWorker
 import Synchronization
 
@@ -20,7 +21,7 @@ struct ReplayPublisher {
             if let rate {
                 let due = start + rate.delay(before: index)
                 let wait = due - ContinuousClock.now
-                if wait > .zero { Thread.sleep(forTimeInterval: Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18) }
+                if wait > .zero { Thread.sleep(forTimeInterval: wait.seconds) }
             }
             group.enter()
             do {

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import OrderStreamCommon
 import OrderStreamDomain
 import OrderStreamPublisher
 import PostgreSQL
@@ -106,7 +107,8 @@ final class OutboxRelay: Service, Sendable {
 
     private func relayLoop() async {
         var connection: PGConnection?
-        var backoff: Duration = .milliseconds(200)
+        var backoff = RetryBackoff(initial: .milliseconds(200), maximum: .seconds(2))
+        var reconnect = RetryBackoff.constant(.seconds(1))
         while !stopping {
             do {
                 if connection == nil {
@@ -121,11 +123,10 @@ final class OutboxRelay: Service, Sendable {
                 let outcome = try await relayBatch(on: c)
                 if outcome.undelivered > 0 {
                     // The broker did not take everything: those rows stay pending, retried soon.
-                    try? await Task.sleep(for: backoff)
-                    backoff = min(backoff * 2, .seconds(2))
+                    await backoff.sleepAsync()
                     continue
                 }
-                backoff = .milliseconds(200)
+                backoff.reset()
                 if outcome.claimed < settings.batchSize {
                     // Caught up (or the rest is held by other relays): sleep until a commit
                     // notifies us or the poll interval passes.
@@ -136,7 +137,7 @@ final class OutboxRelay: Service, Sendable {
                 logger.warning("relay: PostgreSQL failed, retrying: \(error)")
                 connection?.close()
                 connection = nil
-                try? await Task.sleep(for: .seconds(1))
+                await reconnect.sleepAsync()
             }
         }
         connection?.close()

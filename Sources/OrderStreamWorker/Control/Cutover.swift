@@ -1,6 +1,7 @@
 import Foundation
 import Kafka
 import Logging
+import OrderStreamCommon
 import OrderStreamDomain
 import PostgreSQL
 
@@ -200,7 +201,7 @@ public struct Cutover: Sendable {
                  verification.verdict(color: toColor, epoch: fence.epoch)])
             if !verification.verified {
                 logger.critical("cutover verification failed", metadata: [
-                    "verdict": "\(verification.verdict(color: toColor, epoch: fence.epoch))"])
+                    WorkerLogKey.verdict: "\(verification.verdict(color: toColor, epoch: fence.epoch))"])
             }
             return report
         } catch {
@@ -235,7 +236,7 @@ public struct Cutover: Sendable {
         let name = restorePointName(epoch: epoch, at: Date())
         do {
             let lsn = try connection.query("SELECT pg_create_restore_point($1)::text AS lsn", [name]).string(0, "lsn")
-            logger.notice("restore point created", metadata: ["restore_point": "\(name)", "wal_lsn": "\(lsn)"])
+            logger.notice("restore point created", metadata: [WorkerLogKey.restorePoint: "\(name)", WorkerLogKey.walLSN: "\(lsn)"])
             return (name, lsn)
         } catch {
             // 42501: the role may not; 55000: wal_level is minimal (no restore points possible).
@@ -314,7 +315,7 @@ public struct Cutover: Sendable {
                                  terminated: terminated, ledger: try CutoverVerification.Ledger.read(group: group, on: connection))
                 }
                 logger.notice("cutover fenced in", metadata: [
-                    "group": "\(group)", "to": "\(toColor)", "epoch": "\(fence.epoch)", "attempt": "\(attempt)",
+                    WorkerLogKey.group: "\(group)", WorkerLogKey.to: "\(toColor)", WorkerLogKey.epoch: "\(fence.epoch)", WorkerLogKey.attempt: "\(attempt)",
                 ])
                 return fence
             } catch let error as PGError where error.kind == .lockNotAvailable || error.kind == .deadlockDetected {
@@ -373,7 +374,7 @@ public struct Cutover: Sendable {
                 let pid = try result.int32(row, "pid")
                 let name = try result.string(row, "application_name")
                 logger.warning("ended a session of the old color that held the position rows", metadata: [
-                    "pid": "\(pid)", "application_name": "\(name)",
+                    WorkerLogKey.pid: "\(pid)", WorkerLogKey.applicationName: "\(name)",
                 ])
             }
             return result.rowCount

@@ -1,6 +1,7 @@
 import Foundation
 import Kafka
 import Logging
+import OrderStreamCommon
 import PostgreSQL
 import Synchronization
 
@@ -67,7 +68,7 @@ final class LagMonitor: Sendable {
             liveWorkers = Int(try connection.query(
                 Self.liveWorkersQuery, [settings.group, settings.color, Self.liveWithinSeconds]).int64(0, "n"))
         } catch {
-            logger.warning("lag not measured: positions or live workers unreadable", metadata: ["error": "\(error)"])
+            logger.warning("lag not measured: positions or live workers unreadable", metadata: [WorkerLogKey.error: "\(error)"])
             return
         }
         var lags: [PartitionLag] = []

@@ -1,4 +1,5 @@
 import Kafka
+import OrderStreamCommon
 import Prometheus
 import Synchronization
 
@@ -243,8 +244,7 @@ public final class WorkerMetrics: Sendable {
     /// Records one batch's apply time: the histogram, and the window of the last minute.
     func recordBatchDuration(_ duration: Duration, at now: Double) {
         batchDuration.record(duration)
-        let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-        recentApplyTimes.withLock { $0.record(seconds, at: now) }
+        recentApplyTimes.withLock { $0.record(duration.seconds, at: now) }
     }
 
     /// The p99 batch apply time of the last minute, nil without batches.

@@ -1,6 +1,7 @@
 import Foundation
 import Kafka
 import Logging
+import OrderStreamCommon
 import OrderStreamDomain
 import PostgreSQL
 import Synchronization
@@ -34,7 +35,7 @@ final class ApplyLane: Sendable {
         self.metrics = metrics
         self.state = state
         var logger = logger
-        logger[metadataKey: "lane"] = "\(index)"
+        logger[metadataKey: WorkerLogKey.lane] = "\(index)"
         self.logger = logger
     }
 
@@ -73,7 +74,7 @@ final class ApplyLane: Sendable {
     /// Re-reads the position rows (after a fence, a cutover notice or an assignment made while
     /// PostgreSQL was down) and adopts them.
     private func refresh(_ partitions: [TopicPartition]) {
-        var delay = Backoff()
+        var delay = RetryBackoff.lane
         while true {
             do {
                 let rows = try PositionStore.claim(partitions, group: settings.group, on: connection)
@@ -86,7 +87,7 @@ final class ApplyLane: Sendable {
                 return
             } catch {
                 state.update { $0.databaseUp = false }
-                logger.warning("reading positions failed, retrying", metadata: ["error": "\(error)"])
+                logger.warning("reading positions failed, retrying", metadata: [WorkerLogKey.error: "\(error)"])
                 if table.stopping {
                     table.release(partitions)
                     return
@@ -108,7 +109,7 @@ final class ApplyLane: Sendable {
             group: settings.group, color: settings.color, instanceId: settings.instanceId, epochs: work.epochs)
         var isolation = PoisonIsolation(messages: work.messages, expected: work.expected, validated: batch)
         var deadLettered = false
-        var delay = Backoff()
+        var delay = RetryBackoff.lane
         cancelRequested.store(false, ordering: .relaxed)
         // However this batch ends (committed, fenced, given back on a revoke or a stop), its
         // partitions are no longer stalled here: a partition this lane gave back must not keep
@@ -140,24 +141,26 @@ final class ApplyLane: Sendable {
                     $0.kafkaUp = false
                     $0.lastKafkaError = "\(error)"
                 }
-                logger.warning("dead-letter write failed; the batch waits and retries", metadata: ["error": "\(error)"])
+                logger.warning("dead-letter write failed; the batch waits and retries", metadata: [WorkerLogKey.error: "\(error)"])
             } catch PoisonIsolation.Failure.deadLetter(let error) {
                 state.update {
                     $0.kafkaUp = false
                     $0.lastKafkaError = "\(error)"
                 }
-                logger.warning("writing a poison's dead letter failed; retrying", metadata: ["error": "\(error)"])
+                logger.warning("writing a poison's dead letter failed; retrying", metadata: [WorkerLogKey.error: "\(error)"])
             } catch PoisonIsolation.Failure.fenced {
                 metrics.batchesFenced.increment()
                 logger.notice("batch fenced: another owner or epoch; re-reading positions",
-                              metadata: ["partitions": "\(partitions.sorted())"])
+                              metadata: [WorkerLogKey.partitions: "\(partitions.sorted())"])
                 table.fenced(partitions)
                 return
             } catch PoisonIsolation.Failure.notIsolatable(let error) {
                 let pending = pendingPartitions(isolation)
                 reportStalled(pending, reason: "a database error not tied to one event: \(PoisonIsolation.detail(of: error))")
                 logger.error("applying a batch failed with a data error that no single event causes; retrying",
-                             metadata: ["error": "\(error)", "partitions": "\(pending.sorted())"])
+                             metadata: [WorkerLogKey.error: "\(error)", WorkerLogKey.partitions: "\(pending.sorted())"])
+                // The server's DETAIL line (it can quote row data): debug logs only.
+                logger.debug("the batch's data error in full", metadata: [WorkerLogKey.error: "\(String(reflecting: error))"])
             } catch PoisonIsolation.Failure.database(let error) {
                 let ownCancel = error.kind == .queryCanceled && cancelRequested.load(ordering: .relaxed)
                 if ownCancel || !table.holdsAny(partitions) {
@@ -171,9 +174,10 @@ final class ApplyLane: Sendable {
                 reportStalled(pendingPartitions(isolation), reason: PoisonIsolation.detail(of: error))
                 let level: Logger.Level = error.isTransient ? .warning : .error
                 logger.log(level: level, "applying a batch failed; retrying the same batch",
-                           metadata: ["error": "\(error)", "partitions": "\(partitions.sorted())"])
+                           metadata: [WorkerLogKey.error: "\(error)", WorkerLogKey.partitions: "\(partitions.sorted())"])
+                logger.debug("the batch's error in full", metadata: [WorkerLogKey.error: "\(String(reflecting: error))"])
             } catch {
-                logger.error("unexpected error applying a batch", metadata: ["error": "\(error)"])
+                logger.error("unexpected error applying a batch", metadata: [WorkerLogKey.error: "\(error)"])
             }
             metrics.recordBatchRetry()
             if !table.holdsAny(partitions) {
@@ -193,10 +197,10 @@ final class ApplyLane: Sendable {
         defer {
             if isolation.statements - statementsBefore > 1 {
                 logger.notice("isolated poison events from a batch", metadata: [
-                    "statements": "\(isolation.statements - statementsBefore)",
-                    "poisons": "\(isolation.setAside.count - isolatedBefore)",
-                    "messages": "\(isolation.messages.count)",
-                    "elapsed": "\(ContinuousClock.now - started)",
+                    WorkerLogKey.statements: "\(isolation.statements - statementsBefore)",
+                    WorkerLogKey.poisons: "\(isolation.setAside.count - isolatedBefore)",
+                    WorkerLogKey.messages: "\(isolation.messages.count)",
+                    WorkerLogKey.elapsed: "\(ContinuousClock.now - started)",
                 ])
             }
         }
@@ -235,11 +239,11 @@ final class ApplyLane: Sendable {
     private func logDeadLetters(_ rejected: [ValidatedBatch.Rejected]) {
         for item in rejected {
             var metadata: Logger.Metadata = [
-                "topic": "\(item.message.partition.topic)", "partition": "\(item.message.partition.partition)",
-                "offset": "\(item.message.offset)", "reason": "\(item.rejection.reason.rawValue)",
-                "detail": "\(item.rejection.detail)",
+                WorkerLogKey.topic: "\(item.message.partition.topic)", WorkerLogKey.partition: "\(item.message.partition.partition)",
+                WorkerLogKey.offset: "\(item.message.offset)", WorkerLogKey.reason: "\(item.rejection.reason.rawValue)",
+                WorkerLogKey.detail: "\(item.rejection.detail)",
             ]
-            if let eventId = DeadLetterPublisher.eventId(of: item.message.value) { metadata["event_id"] = "\(eventId)" }
+            if let eventId = DeadLetterPublisher.eventId(of: item.message.value) { metadata[WorkerLogKey.eventId] = "\(eventId)" }
             logger.info("dead-lettered", metadata: metadata)
         }
     }
@@ -276,12 +280,7 @@ final class ApplyLane: Sendable {
     }
 }
 
-/// Exponential backoff for retries on a lane or watcher thread: 50 ms doubling to 2 s.
-struct Backoff {
-    private var next: Double = 0.05
-
-    mutating func sleep() {
-        Thread.sleep(forTimeInterval: next)
-        next = min(next * 2, 2)
-    }
+extension RetryBackoff {
+    /// Retries on a lane or the rebalance callback's thread: 50 ms doubling to 2 s, with jitter.
+    static var lane: RetryBackoff { RetryBackoff(initial: .milliseconds(50), maximum: .seconds(2)) }
 }

@@ -41,7 +41,7 @@ final class ConsumerLoop: Sendable {
                     table.append(messages.map(Self.consumed))
                 }
             } catch {
-                logger.warning("poll failed", metadata: ["error": "\(error)"])
+                logger.warning("poll failed", metadata: [WorkerLogKey.error: "\(error)"])
                 Thread.sleep(forTimeInterval: 0.1)
             }
             let now = Date()
@@ -73,9 +73,9 @@ final class ConsumerLoop: Sendable {
         do {
             try consumer.seek(seeks, timeout: .seconds(5))
             table.seeked(seeks)
-            logger.info("fetch positions moved to PostgreSQL's positions", metadata: ["partitions": "\(seeks.count)"])
+            logger.info("fetch positions moved to PostgreSQL's positions", metadata: [WorkerLogKey.partitions: "\(seeks.count)"])
         } catch {
-            logger.warning("seek failed; retrying", metadata: ["error": "\(error)"])
+            logger.warning("seek failed; retrying", metadata: [WorkerLogKey.error: "\(error)"])
         }
     }
 
@@ -87,7 +87,7 @@ final class ConsumerLoop: Sendable {
             if !change.pause.isEmpty { try consumer.pause(Array(change.pause)) }
             if !change.resume.isEmpty { try consumer.resume(Array(change.resume)) }
         } catch {
-            logger.warning("pause/resume failed", metadata: ["error": "\(error)"])
+            logger.warning("pause/resume failed", metadata: [WorkerLogKey.error: "\(error)"])
             return paused
         }
         return plan.paused(after: change, from: paused)
@@ -100,7 +100,7 @@ final class ConsumerLoop: Sendable {
         do {
             try consumer.commit(offsets: positions, async: true)
         } catch {
-            logger.debug("committing offset hints failed", metadata: ["error": "\(error)"])
+            logger.debug("committing offset hints failed", metadata: [WorkerLogKey.error: "\(error)"])
         }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Kafka
 import Logging
+import OrderStreamCommon
 import PostgreSQL
 
 /// Watches the consumer group's control row for cutovers (LISTEN/NOTIFY, with polling as the
@@ -40,6 +41,7 @@ final class ControlWatcher: Sendable {
         var activeColor = initial.activeColor
         var listening = false
         var lastLag = Date.distantPast
+        var retry = RetryBackoff.constant(.milliseconds(500))
         while !stopSignal.isRaised {
             do {
                 if !listening {
@@ -52,7 +54,7 @@ final class ControlWatcher: Sendable {
                     // resume bumps the epoch under the same color. Either way the positions
                     // changed under this worker's feet: every lane re-reads them.
                     logger.notice("epoch changed: re-reading positions", metadata: [
-                        "epoch": "\(control.epoch)", "active_color": "\(control.activeColor)",
+                        WorkerLogKey.epoch: "\(control.epoch)", WorkerLogKey.activeColor: "\(control.activeColor)",
                     ])
                     epoch = control.epoch
                     if control.activeColor != activeColor { metrics.cutoversObserved.increment() }
@@ -68,8 +70,8 @@ final class ControlWatcher: Sendable {
             } catch {
                 listening = false
                 state.update { $0.databaseUp = false }
-                logger.warning("control watch failed; retrying", metadata: ["error": "\(error)"])
-                Thread.sleep(forTimeInterval: 0.5)
+                logger.warning("control watch failed; retrying", metadata: [WorkerLogKey.error: "\(error)"])
+                retry.sleep()
             }
             if Date().timeIntervalSince(lastLag) >= 5 {
                 lastLag = Date()

@@ -1,5 +1,6 @@
 import Foundation
 import Kafka
+import OrderStreamCommon
 
 /// The partitions this worker holds, shared by the polling thread (which fills them and
 /// pauses them) and the apply lanes (which take batches from them): the lock, the waiting and
@@ -169,12 +170,5 @@ final class PartitionTable: @unchecked Sendable {
             condition.unlock()
         }
         body(&states)
-    }
-}
-
-extension Duration {
-    /// The duration in seconds, as a `TimeInterval`.
-    var seconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
 }

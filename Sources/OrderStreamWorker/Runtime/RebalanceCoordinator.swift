@@ -1,5 +1,6 @@
 import Kafka
 import Logging
+import OrderStreamCommon
 import PostgreSQL
 
 /// The worker's side of a rebalance, called by the Kafka layer on the polling thread:
@@ -29,11 +30,11 @@ final class RebalanceCoordinator: KafkaRebalanceHandler {
 
     func partitionsRevoked(_ partitions: [TopicPartition], lost: Bool) {
         (lost ? metrics.rebalancesLost : metrics.rebalancesRevoked).increment()
-        logger.info("partitions revoked", metadata: ["partitions": "\(partitions.sorted())", "lost": "\(lost)"])
+        logger.info("partitions revoked", metadata: [WorkerLogKey.partitions: "\(partitions.sorted())", WorkerLogKey.lost: "\(lost)"])
         let late = table.revoke(partitions, timeout: settings.revokeTimeout)
         for lane in late {
             logger.warning("revoked partition still in flight past the bound; cancelling its statement",
-                           metadata: ["lane": "\(lane)"])
+                           metadata: [WorkerLogKey.lane: "\(lane)"])
             lanes[lane].cancel()
         }
         metrics.ownedPartitions.set(to: Double(table.activeCount))
@@ -43,7 +44,7 @@ final class RebalanceCoordinator: KafkaRebalanceHandler {
         metrics.rebalancesAssigned.increment()
         state.update { $0.joined = true }
         var claimed: [TopicPartition: PositionStore.Position] = [:]
-        var delay = Backoff()
+        var delay = RetryBackoff.lane
         for attempt in 1...3 {
             do {
                 claimed = try PositionStore.claim(partitions, group: settings.group, on: control)
@@ -51,7 +52,7 @@ final class RebalanceCoordinator: KafkaRebalanceHandler {
                 break
             } catch {
                 state.update { $0.databaseUp = false }
-                logger.warning("reading positions at assignment failed", metadata: ["error": "\(error)", "attempt": "\(attempt)"])
+                logger.warning("reading positions at assignment failed", metadata: [WorkerLogKey.error: "\(error)", WorkerLogKey.attempt: "\(attempt)"])
                 if attempt < 3 { delay.sleep() }
             }
         }
@@ -72,8 +73,8 @@ final class RebalanceCoordinator: KafkaRebalanceHandler {
         metrics.ownedPartitions.set(to: Double(table.activeCount))
         state.update { $0.active = $0.active || active > 0 }
         logger.info("partitions assigned", metadata: [
-            "partitions": "\(partitions.sorted())", "active": "\(active)",
-            "offsets": "\(offsets.sorted { $0.key < $1.key }.map { "\($0.key)@\($0.value)" })",
+            WorkerLogKey.partitions: "\(partitions.sorted())", WorkerLogKey.active: "\(active)",
+            WorkerLogKey.offsets: "\(offsets.sorted { $0.key < $1.key }.map { "\($0.key)@\($0.value)" })",
         ])
         return offsets
     }

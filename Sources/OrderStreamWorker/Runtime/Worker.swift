@@ -1,6 +1,7 @@
 import Foundation
 import Kafka
 import Logging
+import OrderStreamCommon
 import PostgreSQL
 import ServiceLifecycle
 
@@ -19,8 +20,8 @@ public final class Worker: Service, Sendable {
         self.metrics = metrics
         self.state = state
         var logger = logger
-        logger[metadataKey: "color"] = "\(settings.color)"
-        logger[metadataKey: "instance"] = "\(settings.instanceId)"
+        logger[metadataKey: WorkerLogKey.color] = "\(settings.color)"
+        logger[metadataKey: WorkerLogKey.instance] = "\(settings.instanceId)"
         self.logger = logger
     }
 
@@ -28,6 +29,7 @@ public final class Worker: Service, Sendable {
         // PostgreSQL or Kafka may not be up yet: keep trying (not ready meanwhile) until they are,
         // or until the process is asked to stop.
         var runtime: WorkerRuntime?
+        var retry = RetryBackoff.constant(.seconds(2))
         while runtime == nil {
             do {
                 runtime = try await DedicatedThread.run(name: "orderstream-start") { [self] in
@@ -35,16 +37,16 @@ public final class Worker: Service, Sendable {
                 }
             } catch {
                 if Self.refusesToStart(error) {
-                    logger.critical("refusing to start", metadata: ["error": "\(error)"])
+                    logger.critical("refusing to start", metadata: [WorkerLogKey.error: "\(error)"])
                     throw error
                 }
-                logger.error("cannot start yet; retrying in 2 s", metadata: ["error": "\(error)"])
-                try? await Task.sleep(for: .seconds(2))
+                logger.error("cannot start yet; retrying in 2 s", metadata: [WorkerLogKey.error: "\(error)"])
+                await retry.sleepAsync()
                 if Task.isShuttingDownGracefully || Task.isCancelled { return }
             }
         }
         guard let runtime else { return }
-        logger.info("worker running", metadata: ["group": "\(settings.kafkaGroupId)"])
+        logger.info("worker running", metadata: [WorkerLogKey.group: "\(settings.kafkaGroupId)"])
         // Runs until SIGTERM/SIGINT (graceful shutdown) or cancellation.
         try? await gracefulShutdown()
         metrics.ready.set(to: 0)

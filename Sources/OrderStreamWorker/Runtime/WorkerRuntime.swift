@@ -1,6 +1,7 @@
 import Foundation
 import Kafka
 import Logging
+import OrderStreamCommon
 import OrderStreamDomain
 import PostgreSQL
 
@@ -83,7 +84,7 @@ final class WorkerRuntime: Sendable {
         do {
             try producer.prepare(topics: Topic.allCases.map(\.deadLetterTopic), timeout: .seconds(5))
         } catch {
-            logger.warning("dead-letter topics not found yet", metadata: ["error": "\(error)"])
+            logger.warning("dead-letter topics not found yet", metadata: [WorkerLogKey.error: "\(error)"])
         }
         let deadLetters = DeadLetterPublisher(producer: producer)
 
@@ -137,7 +138,7 @@ final class WorkerRuntime: Sendable {
         let until = started.addingTimeInterval(deadline.seconds)
         state.update { $0.phase = .draining }
         metrics.drains.increment()
-        logger.notice("draining", metadata: ["deadline_s": "\(deadline.seconds)"])
+        logger.notice("draining", metadata: [WorkerLogKey.deadlineSeconds: "\(deadline.seconds)"])
 
         loop.requestStop()
         loopThread.join()
@@ -157,7 +158,7 @@ final class WorkerRuntime: Sendable {
             do {
                 try await producer.flush(timeout: .milliseconds(Int64(flushBudget * 1000)))
             } catch {
-                logger.warning("dead-letter producer flush incomplete", metadata: ["error": "\(error)"])
+                logger.warning("dead-letter producer flush incomplete", metadata: [WorkerLogKey.error: "\(error)"])
             }
             flushed.signal()
         }
@@ -180,6 +181,6 @@ final class WorkerRuntime: Sendable {
         _ = try? control.execute("DELETE FROM workers WHERE instance_id = $1", [settings.instanceId])
         control.close()
         state.update { $0.phase = .stopped }
-        logger.notice("drained", metadata: ["seconds": "\(String(format: "%.3f", Date().timeIntervalSince(started)))"])
+        logger.notice("drained", metadata: [WorkerLogKey.seconds: "\(String(format: "%.3f", Date().timeIntervalSince(started)))"])
     }
 }

@@ -45,7 +45,7 @@ public enum SessionPinningCheck {
                 message: problem + " (one session's transactions ran in server backends \(before.pid) and \(after.pid), "
                     + "another session's in \(other.pid))")
         }
-        logger.debug("database sessions are pinned", metadata: ["backend_pid": "\(before.pid)"])
+        logger.debug("database sessions are pinned", metadata: [WorkerLogKey.backendPID: "\(before.pid)"])
     }
 
     /// The server session a statement ran in: its backend pid and the server's start time.

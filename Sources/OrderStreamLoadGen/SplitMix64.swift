@@ -1,3 +1,5 @@
+import OrderStreamDomain
+
 /// A tiny, fast, seedable PRNG (Steele, Lea & Flood's SplitMix64).
 ///
 /// Exists because load generation and property tests must be reproducible from a seed, which

@@ -1,3 +1,5 @@
+import OrderStreamDomain
+
 /// One Kafka message produced by `LoadGenerator`, with what the worker is expected to do with it.
 public struct GeneratedMessage: Sendable, Equatable {
     /// The expected fate of the message.

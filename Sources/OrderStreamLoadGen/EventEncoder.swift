@@ -1,3 +1,5 @@
+import OrderStreamDomain
+
 /// Writes contract events as JSON bytes, with hooks to break them on purpose.
 ///
 /// Exists so valid and deliberately invalid messages of the load generator come from one

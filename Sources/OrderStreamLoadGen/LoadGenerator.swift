@@ -1,3 +1,5 @@
+import OrderStreamDomain
+
 /// A deterministic, streaming source of realistic order and payment messages.
 ///
 /// Exists for `orderstream loadgen`, benchmarks and property tests. The same arguments always

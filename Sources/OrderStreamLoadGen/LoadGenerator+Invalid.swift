@@ -1,3 +1,5 @@
+import OrderStreamDomain
+
 extension LoadGenerator.Iterator {
     /// Builds a message about `flow`'s order that breaks the contract in exactly one way, so the
     /// validator names `reason` (each variant passes every earlier check).

@@ -1,3 +1,5 @@
+import OrderStreamDomain
+
 /// The planned life of one synthetic order: its fixed facts and the events still to publish.
 ///
 /// Exists so the generator can keep several orders in flight at once (as real traffic does)

@@ -1,3 +1,5 @@
+import OrderStreamDomain
+
 /// An in-memory, deliberately simple implementation of "what the worker does with an event"
 /// (reject, skip a duplicate, apply) and of the KPIs.
 ///
