@@ -232,7 +232,8 @@ let package = Package(
         .testTarget(
             name: "OrderStreamAppTests",
             dependencies: [
-                "OrderStreamApp", "OrderStreamWorker", "OrderStreamDomain", "Kafka", "PostgreSQL", "OrderStreamTestSupport",
+                "OrderStreamApp", "OrderStreamWorker", "OrderStreamDomain", "Kafka", "PostgreSQL",
+                "OrderStreamTestSupport",
                 "OrderStreamCommon", "OrderStreamLoadGen",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],

@@ -15,7 +15,8 @@ struct PublisherExample {
     static func main() async throws {
         let arguments = CommandLine.arguments
         let brokers = arguments.count > 1 ? arguments[1] : "127.0.0.1:9092"
-        let publisher = try EventPublisher(configuration: PublisherConfiguration(brokers: brokers, deliveryTimeout: .seconds(30)))
+        let publisher = try EventPublisher(
+            configuration: PublisherConfiguration(brokers: brokers, deliveryTimeout: .seconds(30)))
 
         if arguments.count > 3, arguments[2] == "--bench" {
             let text = try String(contentsOfFile: arguments[3], encoding: .utf8)
@@ -25,8 +26,9 @@ struct PublisherExample {
             for line in text.split(separator: "\n") {
                 let value = Array(line.utf8)
                 guard let object = try? JSONParser.parse(value).objectValue,
-                      let type = object["event_type"]?.stringValue.flatMap(EventType.init(rawValue:)),
-                      let orderId = object["order_id"]?.stringValue else { continue }
+                    let type = object["event_type"]?.stringValue.flatMap(EventType.init(rawValue:)),
+                    let orderId = object["order_id"]?.stringValue
+                else { continue }
                 var hasher = Hasher()
                 hasher.combine(orderId)
                 work[Int(UInt(bitPattern: hasher.finalize()) % UInt(lanes))].append(
@@ -49,20 +51,28 @@ struct PublisherExample {
                 for await failed in group { total += failed }
                 return total
             }
-            let seconds = Double((ContinuousClock.now - start).components.attoseconds) / 1e18
+            let seconds =
+                Double((ContinuousClock.now - start).components.attoseconds) / 1e18
                 + Double((ContinuousClock.now - start).components.seconds)
             await publisher.close()
-            print("library: \(count - failures) events delivered, \(failures) failed, in \(String(format: "%.2f", seconds)) s "
-                  + "(\(Int(Double(count) / seconds)) events/s)")
+            print(
+                "library: \(count - failures) events delivered, \(failures) failed, in \(String(format: "%.2f", seconds)) s "
+                    + "(\(Int(Double(count) / seconds)) events/s)")
             exit(failures == 0 ? 0 : 1)
         }
 
         let order = "ord-\(UUIDv7.generate().suffix(12))"
-        let items = [LineItem(sku: "sku-1", quantity: 2, unitPriceCents: 1299), LineItem(sku: "sku-2", quantity: 1, unitPriceCents: 500)]
+        let items = [
+            LineItem(sku: "sku-1", quantity: 2, unitPriceCents: 1299),
+            LineItem(sku: "sku-2", quantity: 1, unitPriceCents: 500),
+        ]
         let events: [OutgoingEvent] = [
             .orderCreated(orderId: order, customerId: "cus-42", items: items, currency: "EUR"),
-            .paymentAuthorized(orderId: order, customerId: "cus-42", paymentId: "pay-\(order)", amountCents: 3098, currency: "EUR", method: "card"),
-            .paymentCaptured(orderId: order, customerId: "cus-42", paymentId: "pay-\(order)", amountCents: 3098, currency: "EUR"),
+            .paymentAuthorized(
+                orderId: order, customerId: "cus-42", paymentId: "pay-\(order)", amountCents: 3098, currency: "EUR",
+                method: "card"),
+            .paymentCaptured(
+                orderId: order, customerId: "cus-42", paymentId: "pay-\(order)", amountCents: 3098, currency: "EUR"),
             .orderShipped(orderId: order, customerId: "cus-42", carrier: "dhl", trackingNumber: "TN123"),
         ]
         do {
@@ -71,7 +81,8 @@ struct PublisherExample {
                 print("\(delivery.eventId) -> \(delivery.topic)[\(delivery.partition)]@\(delivery.offset)")
             }
             // A broken event is refused before anything is sent.
-            _ = try await publisher.send(.paymentRefunded(orderId: order, customerId: "cus-42", paymentId: "p", amountCents: 1, currency: "eur"))
+            _ = try await publisher.send(
+                .paymentRefunded(orderId: order, customerId: "cus-42", paymentId: "p", amountCents: 1, currency: "eur"))
         } catch {
             print("refused: \(error)")
         }

@@ -23,7 +23,7 @@ struct BuildRevisionPlugin: BuildToolPlugin {
                 executable: URL(fileURLWithPath: "/bin/sh"),
                 arguments: [script.path, context.package.directoryURL.path, output.path],
                 environment: environment,
-                outputFilesDirectory: output),
+                outputFilesDirectory: output)
         ]
     }
 }

@@ -1,4 +1,5 @@
 import OrderStreamCommon
+
 /// librdkafka properties in the order they were set, since librdkafka applies them in
 /// order and some properties override others (e.g. `acks` after `enable.idempotence`).
 /// Any librdkafka property can be set (see librdkafka's CONFIGURATION.md); unknown

@@ -216,7 +216,10 @@ public final class KafkaConsumer: Sendable {
                 err = try RDKafkaTopicPartitionList.with(offsets) { (list) throws(KafkaError) in
                     let err = rd_kafka_commit(rk, list, async ? 1 : 0)
                     if !async, err == RD_KAFKA_RESP_ERR_NO_ERROR,
-                        let error = RDKafkaTopicPartitionList.firstError(list, operation: "commit") { throw error }
+                        let error = RDKafkaTopicPartitionList.firstError(list, operation: "commit")
+                    {
+                        throw error
+                    }
                     return err
                 }
             }
@@ -234,7 +237,9 @@ public final class KafkaConsumer: Sendable {
 
     /// The group's committed offsets (next offset to read; `KafkaOffset.invalid` when
     /// none). Blocking, up to `timeout`.
-    public func committed(_ partitions: [TopicPartition], timeout: Duration) throws(KafkaError) -> [TopicPartitionOffset] {
+    public func committed(
+        _ partitions: [TopicPartition], timeout: Duration
+    ) throws(KafkaError) -> [TopicPartitionOffset] {
         try withHandle { (rk) throws(KafkaError) in
             try RDKafkaTopicPartitionList.with(partitions) { (list) throws(KafkaError) in
                 let err = rd_kafka_committed(rk, list, timeout.clampedMilliseconds)
@@ -245,7 +250,9 @@ public final class KafkaConsumer: Sendable {
         }
     }
 
-    public func committed(_ partitions: [TopicPartition], timeout: Duration) async throws(KafkaError) -> [TopicPartitionOffset] {
+    public func committed(
+        _ partitions: [TopicPartition], timeout: Duration
+    ) async throws(KafkaError) -> [TopicPartitionOffset] {
         try await BlockingExecutor.run { () throws(KafkaError) in try self.committed(partitions, timeout: timeout) }
     }
 
@@ -255,7 +262,9 @@ public final class KafkaConsumer: Sendable {
             var low: Int64 = 0
             var high: Int64 = 0
             let err = rd_kafka_query_watermark_offsets(rk, topic, partition, &low, &high, timeout.clampedMilliseconds)
-            if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError.from(err, operation: "watermarks \(topic)[\(partition)]") }
+            if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                throw KafkaError.from(err, operation: "watermarks \(topic)[\(partition)]")
+            }
             return KafkaWatermarks(low: low, high: high)
         }
     }
@@ -263,21 +272,29 @@ public final class KafkaConsumer: Sendable {
     /// For each partition, the earliest offset whose message timestamp is at or after
     /// `timestamp` (milliseconds since 1970), or `KafkaOffset.end` (-1) when every message is
     /// older. Blocking, up to `timeout`. The partitions need not be assigned.
-    public func offsetsForTimes(_ partitions: [TopicPartition], timestamp: Int64, timeout: Duration) throws(KafkaError)
+    public func offsetsForTimes(
+        _ partitions: [TopicPartition], timestamp: Int64, timeout: Duration
+    ) throws(KafkaError)
         -> [TopicPartitionOffset]
     {
         try withHandle { (rk) throws(KafkaError) in
             try RDKafkaTopicPartitionList.with(partitions, offset: timestamp) { (list) throws(KafkaError) in
                 let err = rd_kafka_offsets_for_times(rk, list, timeout.clampedMilliseconds)
                 if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError.from(err, operation: "offsets_for_times") }
-                if let error = RDKafkaTopicPartitionList.firstError(list, operation: "offsets_for_times") { throw error }
+                if let error = RDKafkaTopicPartitionList.firstError(list, operation: "offsets_for_times") {
+                    throw error
+                }
                 return RDKafkaTopicPartitionList.offsets(list)
             }
         }
     }
 
-    public func watermarks(topic: String, partition: Int32, timeout: Duration) async throws(KafkaError) -> KafkaWatermarks {
-        try await BlockingExecutor.run { () throws(KafkaError) in try self.watermarks(topic: topic, partition: partition, timeout: timeout) }
+    public func watermarks(
+        topic: String, partition: Int32, timeout: Duration
+    ) async throws(KafkaError) -> KafkaWatermarks {
+        try await BlockingExecutor.run { () throws(KafkaError) in
+            try self.watermarks(topic: topic, partition: partition, timeout: timeout)
+        }
     }
 
     /// How many partitions `topic` has, from the cluster's metadata; nil when the broker does
@@ -285,7 +302,9 @@ public final class KafkaConsumer: Sendable {
     public func partitionCount(topic: String, timeout: Duration) throws(KafkaError) -> Int32? {
         try withHandle { (rk) throws(KafkaError) in
             guard let rkt = rd_kafka_topic_new(rk, topic, nil) else {
-                throw .kafka(code: KafkaErrorCode(rawValue: -1), message: "cannot create a handle for topic \(topic)", fatal: false)
+                throw .kafka(
+                    code: KafkaErrorCode(rawValue: -1), message: "cannot create a handle for topic \(topic)",
+                    fatal: false)
             }
             defer { rd_kafka_topic_destroy(rkt) }
             var metadata: UnsafePointer<rd_kafka_metadata>?
@@ -296,7 +315,9 @@ public final class KafkaConsumer: Sendable {
             guard let metadata, metadata.pointee.topic_cnt > 0 else { return nil }
             let described = metadata.pointee.topics[0]
             if described.err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART { return nil }
-            if described.err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError.from(described.err, operation: "metadata of \(topic)") }
+            if described.err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                throw KafkaError.from(described.err, operation: "metadata of \(topic)")
+            }
             return described.partition_cnt
         }
     }

@@ -69,7 +69,9 @@ public enum KafkaError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Maps a librdkafka code from an API call or an ERROR event to the cleanest case.
-    static func from(_ err: rd_kafka_resp_err_t, message: String? = nil, operation: String, fatal: Bool = false) -> KafkaError {
+    static func from(
+        _ err: rd_kafka_resp_err_t, message: String? = nil, operation: String, fatal: Bool = false
+    ) -> KafkaError {
         let code = KafkaErrorCode(err)
         let text = message ?? code.text
         switch err {

@@ -10,7 +10,10 @@ public struct KafkaMessage: Sendable, Hashable {
     /// Milliseconds since the epoch (create or log-append time), if the broker sent one.
     public var timestamp: Int64?
 
-    public init(topic: String, partition: Int32, offset: Int64, key: [UInt8]?, value: [UInt8], headers: [KafkaHeader], timestamp: Int64?) {
+    public init(
+        topic: String, partition: Int32, offset: Int64, key: [UInt8]?, value: [UInt8], headers: [KafkaHeader],
+        timestamp: Int64?
+    ) {
         self.topic = topic
         self.partition = partition
         self.offset = offset

@@ -68,7 +68,9 @@ public final class KafkaMockCluster: Sendable {
     public func pushRequestErrors(apiKey: Int16, errors: [KafkaErrorCode]) throws(KafkaError) {
         let codes = errors.map { rd_kafka_resp_err_t(rawValue: $0.rawValue) }
         try call("push request errors") { mcluster in
-            codes.withUnsafeBufferPointer { rd_kafka_mock_push_request_errors_array(mcluster, apiKey, $0.count, $0.baseAddress) }
+            codes.withUnsafeBufferPointer {
+                rd_kafka_mock_push_request_errors_array(mcluster, apiKey, $0.count, $0.baseAddress)
+            }
             return RD_KAFKA_RESP_ERR_NO_ERROR
         }
     }

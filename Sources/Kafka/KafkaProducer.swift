@@ -79,7 +79,8 @@ public final class KafkaProducer: Sendable {
     public func send(_ message: KafkaOutgoingMessage) async throws(KafkaError) -> KafkaDeliveryReport {
         let deadline = ContinuousClock.now + queueFullTimeout
         while true {
-            let result: Result<Result<KafkaDeliveryReport, KafkaError>, KafkaError> = await withCheckedContinuation { continuation in
+            let result: Result<Result<KafkaDeliveryReport, KafkaError>, KafkaError> = await withCheckedContinuation {
+                continuation in
                 do throws(KafkaError) {
                     let id = try core.register { continuation.resume(returning: .success($0)) }
                     let err = core.enqueue(message, id: id)
@@ -124,7 +125,9 @@ public final class KafkaProducer: Sendable {
         try core.withActiveCall { (rk) throws(KafkaError) in
             for topic in topics {
                 guard let rkt = rd_kafka_topic_new(rk, topic, nil) else {
-                    throw .kafka(code: KafkaErrorCode(rawValue: -1), message: "cannot create a handle for topic \(topic)", fatal: false)
+                    throw .kafka(
+                        code: KafkaErrorCode(rawValue: -1), message: "cannot create a handle for topic \(topic)",
+                        fatal: false)
                 }
                 defer { rd_kafka_topic_destroy(rkt) }
                 var metadata: UnsafePointer<rd_kafka_metadata>?

@@ -47,7 +47,9 @@ struct EventEncoder {
         writer.field("currency", currency)
     }
 
-    static func writePayment(_ writer: inout JSONWriter, type: EventType, paymentId: String, amountCents: Int64, currency: String) {
+    static func writePayment(
+        _ writer: inout JSONWriter, type: EventType, paymentId: String, amountCents: Int64, currency: String
+    ) {
         writer.field("payment_id", paymentId)
         writer.field("amount_cents", amountCents)
         writer.field("currency", currency)

@@ -6,9 +6,10 @@ extension LoadGenerator.Iterator {
     mutating func makeInvalid(_ reason: RejectionReason, for flow: OrderFlow) -> GeneratedMessage {
         let variant = rng.next() % 2
         let key = Array(flow.orderId.utf8)
-        var envelope = EventEncoder.Envelope(eventId: nextEventId(), eventType: EventType.paymentCaptured.rawValue,
-                                             occurredAt: RFC3339.formatMillis(clockMicros),
-                                             orderId: flow.orderId, customerId: flow.customerId)
+        var envelope = EventEncoder.Envelope(
+            eventId: nextEventId(), eventType: EventType.paymentCaptured.rawValue,
+            occurredAt: RFC3339.formatMillis(clockMicros),
+            orderId: flow.orderId, customerId: flow.customerId)
         var topic = Topic.payments
         var messageKey: [UInt8]? = key
         var amount = flow.totalCents
@@ -21,10 +22,12 @@ extension LoadGenerator.Iterator {
         switch reason {
         case .malformed:
             let valid = EventEncoder.encode(envelope) { writer in
-                EventEncoder.writePayment(&writer, type: .paymentCaptured, paymentId: "pay-bad", amountCents: amount, currency: currency)
+                EventEncoder.writePayment(
+                    &writer, type: .paymentCaptured, paymentId: "pay-bad", amountCents: amount, currency: currency)
             }
-            let value: [UInt8] = variant == 0
-                ? Array(valid.prefix(valid.count / 2))                  // truncated JSON
+            let value: [UInt8] =
+                variant == 0
+                ? Array(valid.prefix(valid.count / 2))  // truncated JSON
                 : Array(valid.prefix(15)) + [0xFF, 0xFE] + Array(valid.dropFirst(15))  // invalid UTF-8
             return GeneratedMessage(topic: .payments, key: key, value: value, kind: .invalid(reason))
         case .invalidField:
@@ -41,7 +44,9 @@ extension LoadGenerator.Iterator {
         case .keyMismatch:
             messageKey = variant == 0 ? nil : Array((flow.orderId + "-other").utf8)
         case .invalidAmount:
-            if variant == 0 { amount = -1 } else {
+            if variant == 0 {
+                amount = -1
+            } else {
                 envelope.eventType = EventType.orderCreated.rawValue
                 topic = .orders
                 created = true
@@ -63,13 +68,15 @@ extension LoadGenerator.Iterator {
             if isCreated {
                 var items = flow.items
                 if let quantity = firstQuantity { items[0].quantity = quantity }
-                EventEncoder.writeCreated(&writer, items: items, totalCents: flow.totalCents + totalOffset, currency: currency)
+                EventEncoder.writeCreated(
+                    &writer, items: items, totalCents: flow.totalCents + totalOffset, currency: currency)
             } else if amountAsString {
                 writer.field("payment_id", "pay-bad")
                 writer.field("amount_cents", String(amount))
                 writer.field("currency", currency)
             } else {
-                EventEncoder.writePayment(&writer, type: .paymentCaptured, paymentId: "pay-bad", amountCents: amount, currency: currency)
+                EventEncoder.writePayment(
+                    &writer, type: .paymentCaptured, paymentId: "pay-bad", amountCents: amount, currency: currency)
             }
         }
         return GeneratedMessage(topic: topic, key: messageKey, value: value, kind: .invalid(reason))

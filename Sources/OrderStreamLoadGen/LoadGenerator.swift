@@ -140,20 +140,23 @@ public struct LoadGenerator: Sequence, Sendable {
             case .shipped: type = .orderShipped
             case .payment(let paymentType, _): type = paymentType
             }
-            let envelope = EventEncoder.Envelope(eventId: nextEventId(), eventType: type.rawValue,
-                                                 occurredAt: occurredAt, orderId: flow.orderId, customerId: flow.customerId)
+            let envelope = EventEncoder.Envelope(
+                eventId: nextEventId(), eventType: type.rawValue,
+                occurredAt: occurredAt, orderId: flow.orderId, customerId: flow.customerId)
             let value = EventEncoder.encode(envelope) { writer in
                 switch step {
                 case .created:
-                    EventEncoder.writeCreated(&writer, items: flow.items, totalCents: flow.totalCents, currency: flow.currency)
+                    EventEncoder.writeCreated(
+                        &writer, items: flow.items, totalCents: flow.totalCents, currency: flow.currency)
                 case .cancelled:
                     writer.field("reason", "customer_request")
                 case .shipped:
                     writer.field("carrier", "dhl")
                     writer.field("tracking_number", "TN-\(flow.orderId)")
                 case .payment(let paymentType, let paymentId):
-                    EventEncoder.writePayment(&writer, type: paymentType, paymentId: paymentId,
-                                              amountCents: flow.totalCents, currency: flow.currency)
+                    EventEncoder.writePayment(
+                        &writer, type: paymentType, paymentId: paymentId,
+                        amountCents: flow.totalCents, currency: flow.currency)
                 }
             }
             return GeneratedMessage(topic: type.topic, key: Array(flow.orderId.utf8), value: value, kind: .valid)

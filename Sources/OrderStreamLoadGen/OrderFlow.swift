@@ -31,9 +31,10 @@ struct OrderFlow: Sendable {
         var items: [LineItem] = []
         var total: Int64 = 0
         for _ in 0..<(1 + Int(rng.next() % 4)) {
-            let item = LineItem(sku: "sku-\(1 + rng.next() % 500)",
-                                quantity: Int64(1 + rng.next() % 3),
-                                unitPriceCents: Int64(100 + rng.next() % 19_901))
+            let item = LineItem(
+                sku: "sku-\(1 + rng.next() % 500)",
+                quantity: Int64(1 + rng.next() % 3),
+                unitPriceCents: Int64(100 + rng.next() % 19_901))
             total += item.quantity * item.unitPriceCents
             items.append(item)
         }

@@ -1,9 +1,9 @@
 import Foundation
 import Kafka
 import Logging
+import OrderStreamCommon
 import OrderStreamDomain
 import Synchronization
-import OrderStreamCommon
 
 /// Where the broker wrote an event.
 public struct Delivery: Sendable, Hashable {
@@ -94,7 +94,9 @@ public final class EventPublisher: Sendable {
 
     /// Creates the producer (no connection is made yet; see ``prepare(timeout:)``).
     /// - Throws: `KafkaError.invalidConfiguration` when librdkafka refuses a property.
-    public init(configuration: PublisherConfiguration, logger: Logger = Logger(label: "orderstream.publisher")) throws(KafkaError) {
+    public init(
+        configuration: PublisherConfiguration, logger: Logger = Logger(label: "orderstream.publisher")
+    ) throws(KafkaError) {
         var kafka = KafkaConfiguration()
         for (property, value) in configuration.kafkaProperties.sorted(by: { $0.key < $1.key }) {
             kafka[property] = value
@@ -125,7 +127,9 @@ public final class EventPublisher: Sendable {
     public func prepare(timeout: Duration = .seconds(10)) async throws(PublishError) {
         let producer = self.producer
         let result: Result<Void, KafkaError> = await OffPool.run {
-            Result { () throws(KafkaError) in try producer.prepare(topics: Topic.allCases.map(\.rawValue), timeout: timeout) }
+            Result { () throws(KafkaError) in
+                try producer.prepare(topics: Topic.allCases.map(\.rawValue), timeout: timeout)
+            }
         }
         if case .failure(let error) = result { throw .notDelivered(error) }
     }
@@ -133,7 +137,10 @@ public final class EventPublisher: Sendable {
     /// Checks `event` against contract v1 and returns the rejection the worker would give it,
     /// or `nil` when it is valid. ``send(_:)`` does this itself.
     public static func check(_ event: OutgoingEvent) -> PublishError? {
-        guard case .rejected(let rejection) = EventValidator.validate(topic: event.topic, key: event.key, value: event.value) else {
+        guard
+            case .rejected(let rejection) = EventValidator.validate(
+                topic: event.topic, key: event.key, value: event.value)
+        else {
             return nil
         }
         return .invalid(field: PublishError.field(of: rejection), reason: rejection.reason, detail: rejection.detail)
@@ -162,7 +169,8 @@ public final class EventPublisher: Sendable {
         do {
             let report = try await producer.send(message)
             state.withLock { $0.brokerReachable = true }
-            return Delivery(topic: report.topic, partition: report.partition, offset: report.offset, eventId: event.eventId)
+            return Delivery(
+                topic: report.topic, partition: report.partition, offset: report.offset, eventId: event.eventId)
         } catch {
             throw .notDelivered(error)
         }

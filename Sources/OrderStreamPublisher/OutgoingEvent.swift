@@ -38,12 +38,15 @@ public struct OutgoingEvent: Sendable, Hashable {
         orderId: String, customerId: String, items: [LineItem], currency: String,
         totalCents: Int64? = nil, eventId: String? = nil, occurredAt: Date = Date()
     ) -> OutgoingEvent {
-        let total = totalCents ?? items.reduce(Int64(0)) { sum, item in
-            let (line, o1) = item.quantity.multipliedReportingOverflow(by: item.unitPriceCents)
-            let (next, o2) = sum.addingReportingOverflow(line)
-            return o1 || o2 ? Int64.max : next
-        }
-        return make(.orderCreated, orderId: orderId, customerId: customerId, eventId: eventId, occurredAt: occurredAt) { w in
+        let total =
+            totalCents
+            ?? items.reduce(Int64(0)) { sum, item in
+                let (line, o1) = item.quantity.multipliedReportingOverflow(by: item.unitPriceCents)
+                let (next, o2) = sum.addingReportingOverflow(line)
+                return o1 || o2 ? Int64.max : next
+            }
+        return make(.orderCreated, orderId: orderId, customerId: customerId, eventId: eventId, occurredAt: occurredAt) {
+            w in
             w.key("items")
             w.beginArray()
             for item in items {

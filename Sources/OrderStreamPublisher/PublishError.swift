@@ -16,7 +16,8 @@ public enum PublishError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .invalid(let field, let reason, let detail): return "invalid event (\(reason.rawValue) at \(field)): \(detail)"
+        case .invalid(let field, let reason, let detail):
+            return "invalid event (\(reason.rawValue) at \(field)): \(detail)"
         case .notDelivered(let error): return "not delivered: \(error)"
         case .closed: return "the publisher is closed"
         }

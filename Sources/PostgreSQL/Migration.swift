@@ -19,7 +19,9 @@ public struct Migration: Sendable, Equatable {
     /// migrations are refused unless they say so, hence the default `false`.
     public var compatibleWithOlderReleases: Bool
 
-    public init(version: Int, name: String, sql: String, release: String? = nil, compatibleWithOlderReleases: Bool = false) {
+    public init(
+        version: Int, name: String, sql: String, release: String? = nil, compatibleWithOlderReleases: Bool = false
+    ) {
         self.version = version
         self.name = name
         self.sql = sql

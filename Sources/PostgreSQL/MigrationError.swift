@@ -16,7 +16,8 @@ public enum MigrationError: Error, Sendable, Equatable, CustomStringConvertible 
     public var description: String {
         switch self {
         case .checksumMismatch(let version, let expected, let found):
-            return "migration \(version) was changed after it was applied (recorded checksum \(expected), file checksum \(found)); refusing to continue"
+            return
+                "migration \(version) was changed after it was applied (recorded checksum \(expected), file checksum \(found)); refusing to continue"
         case .incompatibleNewerMigration(let version, let name, let release, let knownUpTo):
             let needed = release.map { "release \($0) or later" } ?? "a newer release"
             return "the database has migration \(version) (\(name)) applied, which this binary (migrations up to "

@@ -46,7 +46,9 @@ public struct MigrationRunner: Sendable {
         return try migrateLocked(migrations, known: known)
     }
 
-    private func migrateLocked(_ migrations: [Migration], known: [Int: Migration]) throws(MigrationError) -> MigrationReport {
+    private func migrateLocked(
+        _ migrations: [Migration], known: [Int: Migration]
+    ) throws(MigrationError) -> MigrationReport {
         let appliedRows: PGResult
         do {
             try connection.execute(
@@ -67,7 +69,8 @@ public struct MigrationRunner: Sendable {
                     ADD COLUMN IF NOT EXISTS compatible_with_older boolean NOT NULL DEFAULT false
                 """)
             appliedRows = try connection.query(
-                "SELECT version, name, checksum, release, compatible_with_older FROM schema_migrations ORDER BY version")
+                "SELECT version, name, checksum, release, compatible_with_older FROM schema_migrations ORDER BY version"
+            )
         } catch {
             throw .database(error)
         }
@@ -91,7 +94,8 @@ public struct MigrationRunner: Sendable {
             }
             guard let migration = known[version] else {
                 guard compatible else {
-                    throw .incompatibleNewerMigration(version: version, name: name, release: release, knownUpTo: knownUpTo)
+                    throw .incompatibleNewerMigration(
+                        version: version, name: name, release: release, knownUpTo: knownUpTo)
                 }
                 newerCompatible.append(version)
                 continue
@@ -113,18 +117,25 @@ public struct MigrationRunner: Sendable {
                         INSERT INTO schema_migrations (version, name, checksum, release, compatible_with_older)
                         VALUES ($1, $2, $3, $4, $5)
                         """,
-                        [migration.version, migration.name, migration.checksum, migration.release,
-                         migration.compatibleWithOlderReleases])
+                        [
+                            migration.version, migration.name, migration.checksum, migration.release,
+                            migration.compatibleWithOlderReleases,
+                        ])
                 }
             } catch {
                 throw .migrationFailed(version: migration.version, PGError(wrapping: error))
             }
-            logger.info("applied migration", metadata: [PGLogKey.migrationVersion: "\(migration.version)", PGLogKey.migrationName: "\(migration.name)"])
+            logger.info(
+                "applied migration",
+                metadata: [
+                    PGLogKey.migrationVersion: "\(migration.version)", PGLogKey.migrationName: "\(migration.name)",
+                ])
             applied.append(migration.version)
         }
         if !newerCompatible.isEmpty {
-            logger.notice("the database has migrations of a newer release, which declared themselves compatible",
-                          metadata: [PGLogKey.migrationVersions: "\(newerCompatible)"])
+            logger.notice(
+                "the database has migrations of a newer release, which declared themselves compatible",
+                metadata: [PGLogKey.migrationVersions: "\(newerCompatible)"])
         }
         return MigrationReport(applied: applied, alreadyApplied: alreadyApplied, newerCompatible: newerCompatible)
     }

@@ -11,9 +11,10 @@ extension PGConnection {
     ) async throws(PGError) -> PGConnection {
         let result: Result<PGConnection, PGError> = await withCheckedContinuation { continuation in
             DispatchQueue.global().async {
-                continuation.resume(returning: Result { () throws(PGError) -> PGConnection in
-                    try PGConnection.connect(configuration, logger: logger)
-                })
+                continuation.resume(
+                    returning: Result { () throws(PGError) -> PGConnection in
+                        try PGConnection.connect(configuration, logger: logger)
+                    })
             }
         }
         return try result.get()

@@ -1,8 +1,8 @@
 import CLibPQ
 import Dispatch
 import Logging
-import Synchronization
 import OrderStreamCommon
+import Synchronization
 
 /// One PostgreSQL session over libpq, with a blocking API meant for a dedicated thread and
 /// async wrappers that run the blocking calls on a per-connection serial `DispatchQueue`.
@@ -184,7 +184,9 @@ public final class PGConnection: Sendable {
             }
             let text = param.pgText
             if text.utf8.contains(0) {
-                throw PGError(kind: .other, message: "parameter $\(index + 1) contains a NUL byte, which PostgreSQL text cannot hold")
+                throw PGError(
+                    kind: .other,
+                    message: "parameter $\(index + 1) contains a NUL byte, which PostgreSQL text cannot hold")
             }
             texts.append(text)
         }
@@ -231,7 +233,8 @@ public final class PGConnection: Sendable {
         if state.lostInTransaction {
             throw PGError(
                 kind: .connectionLost,
-                message: "connection was lost inside a transaction; it is not replaced until the transaction block ends")
+                message: "connection was lost inside a transaction; it is not replaced until the transaction block ends"
+            )
         }
         let reconnecting = state.handle != nil
         if let old = state.handle {
@@ -260,7 +263,9 @@ public final class PGConnection: Sendable {
         if reconnecting {
             logger.info(
                 "PostgreSQL reconnected",
-                metadata: [PGLogKey.backendPID: "\(PQbackendPID(handle))", PGLogKey.connection: "\(configuration.redacted)"])
+                metadata: [
+                    PGLogKey.backendPID: "\(PQbackendPID(handle))", PGLogKey.connection: "\(configuration.redacted)",
+                ])
         }
         return handle
     }

@@ -64,7 +64,9 @@ public struct PGResult: Sendable {
     /// Position of a column by name.
     public func columnIndex(_ name: String) throws(PGError) -> Int {
         guard let index = columnIndexByName[name] else {
-            throw PGError(kind: .decoding, message: "no column named \"\(name)\" (columns: \(columnNames.joined(separator: ", ")))")
+            throw PGError(
+                kind: .decoding,
+                message: "no column named \"\(name)\" (columns: \(columnNames.joined(separator: ", ")))")
         }
         return index
     }
@@ -86,7 +88,8 @@ public struct PGResult: Sendable {
         guard let value = T(pgText: text) else {
             throw PGError(
                 kind: .decoding,
-                message: "column \"\(columnNames[column])\" row \(row): cannot decode \(T.self) from \"\(text.prefix(64))\"")
+                message:
+                    "column \"\(columnNames[column])\" row \(row): cannot decode \(T.self) from \"\(text.prefix(64))\"")
         }
         return value
     }
@@ -96,12 +99,14 @@ public struct PGResult: Sendable {
         guard let value = try decodeIfPresent(T.self, row: row, column: column) else {
             throw PGError(
                 kind: .decoding,
-                message: "column \"\(columnNames[column])\" row \(row): NULL cannot be decoded as non-optional \(T.self)")
+                message:
+                    "column \"\(columnNames[column])\" row \(row): NULL cannot be decoded as non-optional \(T.self)")
         }
         return value
     }
 
-    public func decodeIfPresent<T: PGDecodable>(_ type: T.Type = T.self, row: Int, column: String) throws(PGError) -> T? {
+    public func decodeIfPresent<T: PGDecodable>(_ type: T.Type = T.self, row: Int, column: String) throws(PGError) -> T?
+    {
         try decodeIfPresent(T.self, row: row, column: try columnIndex(column))
     }
 

@@ -1,6 +1,7 @@
-@testable import Kafka
 import OrderStreamTestSupport
 import Testing
+
+@testable import Kafka
 
 extension KafkaTests {
     /// librdkafka's refusals surface as typed errors naming the property, without secrets.
@@ -25,7 +26,8 @@ extension KafkaTests {
 
         @Test func badValueIsNamed() {
             do {
-                _ = try KafkaConsumer(configuration: ["group.id": "g", "acks": "maybe"], logger: TestEnvironment.logger("cfg"))
+                _ = try KafkaConsumer(
+                    configuration: ["group.id": "g", "acks": "maybe"], logger: TestEnvironment.logger("cfg"))
                 Issue.record("acks=maybe was accepted")
             } catch {
                 #expect(error == .invalidConfiguration(property: "acks", value: "maybe", message: messageOf(error)))
@@ -36,7 +38,8 @@ extension KafkaTests {
         @Test func secretValuesAreMasked() {
             let secret = "bogus-secret-value-42"
             do {
-                _ = try KafkaProducer(configuration: ["sasl.oauthbearer.method": secret], logger: TestEnvironment.logger("cfg"))
+                _ = try KafkaProducer(
+                    configuration: ["sasl.oauthbearer.method": secret], logger: TestEnvironment.logger("cfg"))
                 Issue.record("bad sasl.oauthbearer.method was accepted")
             } catch {
                 guard case .invalidConfiguration(let property, let value, _) = error else {
@@ -69,7 +72,8 @@ extension KafkaTests {
             }
             // The caller may override the default.
             #expect(throws: Never.self) {
-                let producer = try KafkaProducer(configuration: ["acks": "1", "enable.idempotence": "false"], logger: TestEnvironment.logger("cfg"))
+                let producer = try KafkaProducer(
+                    configuration: ["acks": "1", "enable.idempotence": "false"], logger: TestEnvironment.logger("cfg"))
                 producer.close()
             }
         }

@@ -1,7 +1,8 @@
 import Foundation
-@testable import Kafka
 import OrderStreamTestSupport
 import Synchronization
+
+@testable import Kafka
 
 /// A consumer on its own polling thread, as the worker will run it: subscribe, poll
 /// until told to stop, then close on the same thread (the final revoke runs there).
@@ -18,7 +19,8 @@ final class ConsumerRunner: Sendable {
     init(configuration: KafkaConfiguration, topics: [String], explicitOffsets: [TopicPartition: Int64] = [:]) throws {
         let handler = RecordingRebalanceHandler(explicitOffsets: explicitOffsets)
         self.handler = handler
-        let consumer = try KafkaConsumer(configuration: configuration, rebalanceHandler: handler, logger: TestEnvironment.logger("consumer"))
+        let consumer = try KafkaConsumer(
+            configuration: configuration, rebalanceHandler: handler, logger: TestEnvironment.logger("consumer"))
         handler.consumer.withLock { $0 = consumer }
         self.consumer = consumer
         self.topics = topics
@@ -53,7 +55,8 @@ final class ConsumerRunner: Sendable {
         let finished = self.finished
         return await withCheckedContinuation { continuation in
             DispatchQueue.global().async {
-                let ok = finished.wait(timeout: .now() + .milliseconds(Int(timeout.components.seconds * 1000))) == .success
+                let ok =
+                    finished.wait(timeout: .now() + .milliseconds(Int(timeout.components.seconds * 1000))) == .success
                 continuation.resume(returning: ok)
             }
         }

@@ -1,7 +1,8 @@
 import Foundation
-@testable import Kafka
 import OrderStreamTestSupport
 import Testing
+
+@testable import Kafka
 
 extension KafkaTests {
     /// A client that is not ours (kcat, another process) sees the mock cluster's topics
@@ -10,17 +11,25 @@ extension KafkaTests {
         static let kcat = "/usr/bin/kcat"
 
         @Test func kcatListsTopicsAndReadsOurMessages() async throws {
-            try #require(FileManager.default.isExecutableFile(atPath: Self.kcat), "kcat missing: install it with `apt-get install kcat`")
+            try #require(
+                FileManager.default.isExecutableFile(atPath: Self.kcat),
+                "kcat missing: install it with `apt-get install kcat`")
             let cluster = try KafkaMockCluster(brokers: 1, logger: TestEnvironment.logger("mock"))
             defer { cluster.close() }
             let topic = TestEnvironment.uniqueName("kcat", separator: "-", length: 8)
             try cluster.createTopic(topic, partitions: 1)
-            let producer = try KafkaProducer(configuration: ["bootstrap.servers": cluster.bootstrapServers], logger: TestEnvironment.logger("producer"))
+            let producer = try KafkaProducer(
+                configuration: ["bootstrap.servers": cluster.bootstrapServers],
+                logger: TestEnvironment.logger("producer"))
             for i in 0..<5 {
-                _ = try await producer.send(KafkaOutgoingMessage(
-                    topic: topic, key: TestSupport.bytes("key-\(i)"), value: TestSupport.bytes("value-\(i)"),
-                    headers: [KafkaHeader(key: "event-type", value: TestSupport.bytes("type-\(i)")), KafkaHeader(key: "n", value: TestSupport.bytes("\(i)"))]
-                ))
+                _ = try await producer.send(
+                    KafkaOutgoingMessage(
+                        topic: topic, key: TestSupport.bytes("key-\(i)"), value: TestSupport.bytes("value-\(i)"),
+                        headers: [
+                            KafkaHeader(key: "event-type", value: TestSupport.bytes("type-\(i)")),
+                            KafkaHeader(key: "n", value: TestSupport.bytes("\(i)")),
+                        ]
+                    ))
             }
             producer.close()
 
@@ -28,7 +37,9 @@ extension KafkaTests {
             #expect(listing.status == 0, "kcat -L failed: \(listing.output)")
             #expect(listing.output.contains("topic \"\(topic)\" with 1 partitions"), "listing: \(listing.output)")
 
-            let read = try await run(["-C", "-b", cluster.bootstrapServers, "-t", topic, "-o", "beginning", "-e", "-J", "-m", "10"])
+            let read = try await run([
+                "-C", "-b", cluster.bootstrapServers, "-t", topic, "-o", "beginning", "-e", "-J", "-m", "10",
+            ])
             #expect(read.status == 0, "kcat -C failed: \(read.output)")
             let records = read.output.split(separator: "\n").compactMap { line -> [String: Any]? in
                 guard line.hasPrefix("{") else { return nil }

@@ -1,8 +1,9 @@
 import Foundation
-@testable import Kafka
 import OrderStreamTestSupport
 import Synchronization
 import Testing
+
+@testable import Kafka
 
 extension KafkaTests {
     /// Delivery failures come back as errors, never as hangs or silence.
@@ -26,9 +27,11 @@ extension KafkaTests {
             ]
             // The message's own timeout, plus the longest of the waits above, plus librdkafka's
             // 1 s timeout-scan interval and 1 s of scheduling slack.
-            let boundMillis = settings["message.timeout.ms"]!
-                + max(settings["request.timeout.ms"]!, settings["reconnect.backoff.max.ms"]!,
-                      settings["socket.connection.setup.timeout.ms"]!)
+            let boundMillis =
+                settings["message.timeout.ms"]!
+                + max(
+                    settings["request.timeout.ms"]!, settings["reconnect.backoff.max.ms"]!,
+                    settings["socket.connection.setup.timeout.ms"]!)
                 + 2_000
             var configuration: KafkaConfiguration = ["bootstrap.servers": cluster.bootstrapServers]
             for (property, value) in settings.sorted(by: { $0.key < $1.key }) { configuration[property] = "\(value)" }
@@ -45,7 +48,8 @@ extension KafkaTests {
             for id in 1...Int32(cluster.brokerCount) { try cluster.setBrokerDown(id) }
             let start = ContinuousClock.now
             do {
-                let report = try await producer.send(KafkaOutgoingMessage(topic: topic, value: TestSupport.bytes("lost")))
+                let report = try await producer.send(
+                    KafkaOutgoingMessage(topic: topic, value: TestSupport.bytes("lost")))
                 Issue.record("delivered with all brokers down: \(report)")
             } catch {
                 guard case .delivery(let code, _) = error else {
@@ -62,7 +66,8 @@ extension KafkaTests {
             let calls = LockedValue<[Int: Int]>([:])
             let failures = Atomic<Int>(0)
             for i in 0..<10 {
-                try producer.send(KafkaOutgoingMessage(topic: topic, value: TestSupport.bytes("pending-\(i)"))) { result in
+                try producer.send(KafkaOutgoingMessage(topic: topic, value: TestSupport.bytes("pending-\(i)"))) {
+                    result in
                     calls.withLock { $0[i, default: 0] += 1 }
                     if case .failure = result { failures.add(1, ordering: .relaxed) }
                 }

@@ -1,5 +1,6 @@
-@testable import Kafka
 import Synchronization
+
+@testable import Kafka
 
 /// A rebalance handler for tests: records every call, checks inside the revoke that
 /// the revoked partitions are still assigned (i.e. not yet released), returns explicit

@@ -1,9 +1,10 @@
 import Foundation
-@testable import Kafka
 import OrderStreamCommon
 import OrderStreamTestSupport
 import Synchronization
 import Testing
+
+@testable import Kafka
 
 extension KafkaTests {
     /// Volume: everything produced is consumed once, intact, at a useful rate.
@@ -19,11 +20,14 @@ extension KafkaTests {
             try cluster.createTopic(topic, partitions: 12)
 
             let runner = try ConsumerRunner(
-                configuration: TestSupport.consumerConfiguration(cluster, group: TestEnvironment.uniqueName("rt-group", separator: "-", length: 8)),
+                configuration: TestSupport.consumerConfiguration(
+                    cluster, group: TestEnvironment.uniqueName("rt-group", separator: "-", length: 8)),
                 topics: [topic]
             )
             runner.start()
-            let assigned = await TestEnvironment.eventually(timeout: .seconds(20), every: .milliseconds(20)) { runner.assignedSet.count == 12 }
+            let assigned = await TestEnvironment.eventually(timeout: .seconds(20), every: .milliseconds(20)) {
+                runner.assignedSet.count == 12
+            }
             try #require(assigned, "consumer never got the 12 partitions")
 
             let producer = try KafkaProducer(
@@ -56,15 +60,20 @@ extension KafkaTests {
             let enqueued = ContinuousClock.now
             try await producer.flush(timeout: .seconds(60))
             let delivered = ContinuousClock.now
-            let allConsumed = await TestEnvironment.eventually(timeout: .seconds(60), every: .milliseconds(20)) { runner.count.load(ordering: .acquiring) >= total }
+            let allConsumed = await TestEnvironment.eventually(timeout: .seconds(60), every: .milliseconds(20)) {
+                runner.count.load(ordering: .acquiring) >= total
+            }
             let consumed = ContinuousClock.now
             #expect(await runner.stop())
             producer.close()
 
             let seconds = { (d: Duration) in d.seconds }
-            print(String(format: "round trip %d msgs: enqueue %.0f msgs/s, produce+deliver %.0f msgs/s, produce+consume %.0f msgs/s (%.2f s)",
-                         total, Double(total) / seconds(enqueued - start), Double(total) / seconds(delivered - start),
-                         Double(total) / seconds(consumed - start), seconds(consumed - start)))
+            print(
+                String(
+                    format:
+                        "round trip %d msgs: enqueue %.0f msgs/s, produce+deliver %.0f msgs/s, produce+consume %.0f msgs/s (%.2f s)",
+                    total, Double(total) / seconds(enqueued - start), Double(total) / seconds(delivered - start),
+                    Double(total) / seconds(consumed - start), seconds(consumed - start)))
 
             #expect(failures.withLock { $0.isEmpty })
             #expect(allConsumed)
@@ -72,13 +81,16 @@ extension KafkaTests {
             // debug build; a tenth of that is the floor, so only a real regression (a lock or a
             // poll loop gone wrong), not a busy CI machine, fails it.
             let consumeRate = Double(total) / seconds(consumed - start)
-            #expect(consumeRate >= Self.minimumMessagesPerSecond,
-                    "produce+consume \(Int(consumeRate)) msgs/s, under the \(Int(Self.minimumMessagesPerSecond)) floor")
+            #expect(
+                consumeRate >= Self.minimumMessagesPerSecond,
+                "produce+consume \(Int(consumeRate)) msgs/s, under the \(Int(Self.minimumMessagesPerSecond)) floor")
             let messages = runner.messages.withLock { $0 }
             let reportsById = reports.withLock { $0 }
             #expect(messages.count == total, "no duplicates: consumed \(messages.count)")
             #expect(reportsById.count == total)
-            #expect(Set(messages.map { "\($0.partition)/\($0.offset)" }).count == messages.count, "(partition, offset) unique")
+            #expect(
+                Set(messages.map { "\($0.partition)/\($0.offset)" }).count == messages.count,
+                "(partition, offset) unique")
             #expect(Set(messages.map(\.partition)).count == 12)
 
             var seen = Set<Int>()
@@ -98,12 +110,14 @@ extension KafkaTests {
                 let report = reportsById[id]
                 if message.key != TestSupport.bytes("order-\(id % 1000)") || message.headers != expectedHeaders
                     || report?.partition != message.partition || report?.offset != message.offset
-                    || message.topic != topic || message.timestamp == nil {
+                    || message.topic != topic || message.timestamp == nil
+                {
                     mismatches += 1
                 }
             }
             #expect(seen == Set(0..<total), "every payload id exactly once")
-            #expect(mismatches == 0, "keys, headers, topic, timestamp and (partition, offset) match the delivery reports")
+            #expect(
+                mismatches == 0, "keys, headers, topic, timestamp and (partition, offset) match the delivery reports")
         }
     }
 }

@@ -1,9 +1,10 @@
 import Foundation
-@testable import Kafka
 import Logging
 import OrderStreamTestSupport
 import Synchronization
 import Testing
+
+@testable import Kafka
 
 /// What only the Kafka tests need; loggers, unique names, bounded waits and threads come from
 /// `TestEnvironment` (OrderStreamTestSupport).

@@ -2,6 +2,7 @@ import Foundation
 import OrderStreamTestSupport
 import OrderStreamWorker
 import Testing
+
 @testable import OrderStreamApp
 
 /// `orderstream apply-sql`, the hidden command scripts/bench.sh takes ApplyStatement's SQL from:
@@ -11,7 +12,9 @@ struct ApplySQLCommandTests {
     /// The lines of `sql` from the line `from` up to (not including) the line `to`.
     static func section(of sql: String, from: String, upTo to: String) -> String? {
         let lines = sql.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        guard let start = lines.firstIndex(of: from), let end = lines.firstIndex(of: to), start < end else { return nil }
+        guard let start = lines.firstIndex(of: from), let end = lines.firstIndex(of: to), start < end else {
+            return nil
+        }
         return lines[start..<end].joined(separator: "\n")
     }
 
@@ -35,8 +38,10 @@ struct ApplySQLCommandTests {
         let section = Self.section(of: ApplyStatement.sql, from: "fresh AS (", upTo: "fresh_per_partition AS (")
         #expect(section == effects)
         #expect(effects.hasSuffix("),"))
-        for cte in ["fresh", "applied", "candidates", "members", "order_deltas", "member_deltas", "order_upsert",
-                    "customers", "bucket_deltas", "buckets"] {
+        for cte in [
+            "fresh", "applied", "candidates", "members", "order_deltas", "member_deltas", "order_upsert",
+            "customers", "bucket_deltas", "buckets",
+        ] {
             #expect(effects.contains("\n\(cte) AS (") || effects.hasPrefix("\(cte) AS ("), "\(cte)")
         }
         for outside in ["WITH input", "positions AS (", "$13", "$20"] {

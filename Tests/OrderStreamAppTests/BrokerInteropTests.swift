@@ -10,14 +10,17 @@ struct BrokerInteropTests {
     @Test func kcatListsTheTopicsAndReadsWhatPublishWrote() async throws {
         let folder = ProcessInfo.processInfo.environment["ORDERSTREAM_TEST_TMP"] ?? NSTemporaryDirectory()
         let bootstrapFile = folder + "/bootstrap-\(UUID().uuidString.prefix(6))"
-        let broker = try ProcessRunner.start("broker", ["broker", "--partitions", "3", "--bootstrap-file", bootstrapFile], separateStderr: true)
+        let broker = try ProcessRunner.start(
+            "broker", ["broker", "--partitions", "3", "--bootstrap-file", bootstrapFile], separateStderr: true)
         defer { broker.kill() }
         let started = await TestEnvironment.eventually(timeout: .seconds(20)) {
             FileManager.default.fileExists(atPath: bootstrapFile)
         }
         #expect(started, "broker did not start: \(broker.output)")
-        let bootstrap = try String(contentsOfFile: bootstrapFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        #expect(broker.output.hasPrefix("bootstrap: \(bootstrap)"), "first line of stdout: \(broker.output.prefix(200))")
+        let bootstrap = try String(contentsOfFile: bootstrapFile, encoding: .utf8).trimmingCharacters(
+            in: .whitespacesAndNewlines)
+        #expect(
+            broker.output.hasPrefix("bootstrap: \(bootstrap)"), "first line of stdout: \(broker.output.prefix(200))")
 
         let metadata = try ProcessRunner.runToEnd("/usr/bin/kcat", ["-b", bootstrap, "-L", "-m", "10"])
         #expect(metadata.status == 0, "\(metadata.stderr)")
@@ -30,11 +33,15 @@ struct BrokerInteropTests {
         for name in ["order.created", "payment.authorized", "payment.captured", "order.shipped"] {
             let data = try Data(contentsOf: Self.examples.appendingPathComponent("\(name).json"))
             let object = try JSONSerialization.jsonObject(with: data)
-            lines.append(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
+            lines.append(
+                String(
+                    decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
+            )
         }
         let file = folder + "/events-\(UUID().uuidString.prefix(6)).jsonl"
         try (lines.joined(separator: "\n") + "\n").write(toFile: file, atomically: true, encoding: .utf8)
-        let published = try ProcessRunner.orderstream(["publish", file], environment: ["ORDERSTREAM_KAFKA_BROKERS": bootstrap])
+        let published = try ProcessRunner.orderstream(
+            ["publish", file], environment: ["ORDERSTREAM_KAFKA_BROKERS": bootstrap])
         #expect(published.status == 0, "\(published.stderr)")
         #expect(published.stdout.contains("published 4 events"), "\(published.stdout)")
 

@@ -9,7 +9,9 @@ import Testing
 /// partition it lost.
 @Suite(.serialized, .timeLimit(.minutes(6)))
 struct CanaryTests {
-    static func step(_ arguments: [String], database: String, cluster: TestCluster) throws -> (status: Int32, output: String, pause: Double?) {
+    static func step(
+        _ arguments: [String], database: String, cluster: TestCluster
+    ) throws -> (status: Int32, output: String, pause: Double?) {
         let result = try ProcessRunner.orderstream(
             ["cutover", "--timeout", "30"] + arguments,
             environment: ["ORDERSTREAM_DATABASE_URL": database, "ORDERSTREAM_KAFKA_BROKERS": cluster.bootstrap])
@@ -28,7 +30,9 @@ struct CanaryTests {
     }
 
     /// Commits by `instance` after `time` (on `partitions`, `orders[0]`, when given).
-    static func lateCommits(by instance: String, after time: String, on partitions: [String]? = nil, _ database: String) throws -> Int64 {
+    static func lateCommits(
+        by instance: String, after time: String, on partitions: [String]? = nil, _ database: String
+    ) throws -> Int64 {
         try TestEnvironment.query(
             database,
             """
@@ -36,7 +40,8 @@ struct CanaryTests {
             WHERE last_commit_by = $1 AND last_commit_at > $2::timestamptz
               AND ($3::text[] IS NULL OR topic || '[' || partition || ']' = ANY($3::text[]))
             """,
-            [instance, time, partitions]).int64(0, "n")
+            [instance, time, partitions]
+        ).int64(0, "n")
     }
 
     static func lastFence(_ database: String) throws -> String {
@@ -47,9 +52,12 @@ struct CanaryTests {
         let cluster = try TestCluster(partitions: 8)
         defer { cluster.close() }
         let database = try TestEnvironment.freshDatabase()
-        let blue1 = try WorkerProcess.start(cluster: cluster, databaseURL: database, color: "blue", instanceId: "blue-1")
-        let blue2 = try WorkerProcess.start(cluster: cluster, databaseURL: database, color: "blue", instanceId: "blue-2")
-        let green = try WorkerProcess.start(cluster: cluster, databaseURL: database, color: "green", instanceId: "green-1")
+        let blue1 = try WorkerProcess.start(
+            cluster: cluster, databaseURL: database, color: "blue", instanceId: "blue-1")
+        let blue2 = try WorkerProcess.start(
+            cluster: cluster, databaseURL: database, color: "blue", instanceId: "blue-2")
+        let green = try WorkerProcess.start(
+            cluster: cluster, databaseURL: database, color: "green", instanceId: "green-1")
         defer { [blue1, blue2, green].forEach { $0.runner.kill() } }
         for worker in [blue1, blue2, green] { try await worker.waitReady() }
 
@@ -62,19 +70,26 @@ struct CanaryTests {
         // A quarter of the partition numbers, on both topics, to green.
         let canary = try Self.step(["--to", "green", "--share", "25%"], database: database, cluster: cluster)
         #expect(canary.status == 0, "\(canary.output)")
-        #expect(canary.output.contains("canary of group orderstream of orders[0], orders[4], payments[0], payments[4]: blue -> green"),
-                "\(canary.output)")
+        #expect(
+            canary.output.contains(
+                "canary of group orderstream of orders[0], orders[4], payments[0], payments[4]: blue -> green"),
+            "\(canary.output)")
         pauses["canary"] = canary.pause
         var owners = try Self.owners(database)
-        #expect(owners.filter { $0.value == "green" }.keys.sorted() == ["orders[0]", "orders[4]", "payments[0]", "payments[4]"])
+        #expect(
+            owners.filter { $0.value == "green" }.keys.sorted() == [
+                "orders[0]", "orders[4]", "payments[0]", "payments[4]",
+            ])
         try await Task.sleep(for: .seconds(2))
         // The colors side by side: green owns the canary and has applied some of it.
         let status = try ProcessRunner.orderstream(
-            ["status", "--json"], environment: ["ORDERSTREAM_DATABASE_URL": database, "ORDERSTREAM_KAFKA_BROKERS": cluster.bootstrap])
+            ["status", "--json"],
+            environment: ["ORDERSTREAM_DATABASE_URL": database, "ORDERSTREAM_KAFKA_BROKERS": cluster.bootstrap])
         #expect(status.stdout.contains(#"{"color":"green","partitions":4,"#), "\(status.stdout)")
         #expect(status.stdout.contains(#"{"color":"blue","partitions":12,"#), "\(status.stdout)")
-        #expect(!status.stdout.contains(#""color":"green","partitions":4,"lag":0,"live_workers":1,"events_applied":0,"#),
-                "green applied nothing of its canary: \(status.stdout)")
+        #expect(
+            !status.stdout.contains(#""color":"green","partitions":4,"lag":0,"live_workers":1,"events_applied":0,"#),
+            "green applied nothing of its canary: \(status.stdout)")
 
         // Green freezes; the abort hands its partitions back; woken, it commits nothing there.
         green.runner.signal(SIGSTOP)
@@ -87,11 +102,14 @@ struct CanaryTests {
         #expect(owners.values.allSatisfy { $0 == "blue" }, "\(owners)")
         #expect(try Self.step(["--abort"], database: database, cluster: cluster).output.contains("no canary is out"))
         try await Task.sleep(for: .seconds(2))
-        #expect(try Self.lateCommits(by: "green-1", after: abortFence,
-                                     on: ["orders[0]", "orders[4]", "payments[0]", "payments[4]"], database) == 0)
+        #expect(
+            try Self.lateCommits(
+                by: "green-1", after: abortFence,
+                on: ["orders[0]", "orders[4]", "payments[0]", "payments[4]"], database) == 0)
 
         // Another canary, by name; a blue worker freezes; the promotion moves everything to green.
-        let named = try Self.step(["--to", "green", "--partitions", "orders:1,5,payments:1,5"], database: database, cluster: cluster)
+        let named = try Self.step(
+            ["--to", "green", "--partitions", "orders:1,5,payments:1,5"], database: database, cluster: cluster)
         #expect(named.status == 0, "\(named.output)")
         pauses["canary by name"] = named.pause
         try await Task.sleep(for: .seconds(2))
@@ -111,9 +129,13 @@ struct CanaryTests {
         #expect(kpis.body == expected.totalsJSON)
         try await Task.sleep(for: .seconds(2))
         #expect(try await green.kpis().accountedMessages == expected.messages, "no event accounted twice")
-        let kinds = try TestEnvironment.query(database, "SELECT string_agg(kind, ',' ORDER BY epoch) AS k FROM cutovers").string(0, "k")
+        let kinds = try TestEnvironment.query(
+            database, "SELECT string_agg(kind, ',' ORDER BY epoch) AS k FROM cutovers"
+        ).string(0, "k")
         #expect(kinds == "canary,abort,canary,cutover")
-        print("canary pauses (s): \(pauses.sorted { $0.key < $1.key }.map { "\($0.key) \(String(format: "%.3f", $0.value))" })")
+        print(
+            "canary pauses (s): \(pauses.sorted { $0.key < $1.key }.map { "\($0.key) \(String(format: "%.3f", $0.value))" })"
+        )
         for (step, pause) in pauses { #expect(pause < 2, "\(step) paused \(pause) s") }
     }
 
@@ -143,7 +165,8 @@ struct CanaryTests {
             #expect(canary.status == 0, "\(canary.output)")
             pauses["canary", default: []] += canary.pause.map { [$0] } ?? []
             try await Task.sleep(for: .milliseconds(500))
-            let decide = round % 2 == 1
+            let decide =
+                round % 2 == 1
                 ? try Self.step(["--abort"], database: database, cluster: cluster)
                 : try Self.step(["--to", standby, "--promote"], database: database, cluster: cluster)
             #expect(decide.status == 0, "\(decide.output)")
@@ -153,8 +176,10 @@ struct CanaryTests {
         }
         for (kind, values) in pauses.sorted(by: { $0.key < $1.key }) {
             let sorted = values.sorted()
-            print("\(kind) pauses (s): \(values.map { String(format: "%.3f", $0) }.joined(separator: ", ")); "
-                  + "median \(String(format: "%.3f", sorted[sorted.count / 2])), worst \(String(format: "%.3f", sorted.last ?? 0))")
+            print(
+                "\(kind) pauses (s): \(values.map { String(format: "%.3f", $0) }.joined(separator: ", ")); "
+                    + "median \(String(format: "%.3f", sorted[sorted.count / 2])), worst \(String(format: "%.3f", sorted.last ?? 0))"
+            )
             #expect((sorted.last ?? 0) < 2, "\(kind) paused \(sorted.last ?? 0) s")
         }
         #expect(await publisher.wait(timeout: .seconds(120)) == 0)

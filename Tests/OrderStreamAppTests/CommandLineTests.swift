@@ -22,7 +22,8 @@ struct CommandLineTests {
 
     @Test func anUnknownLibrdkafkaPropertyIsNamed() throws {
         let result = try ProcessRunner.orderstream(
-            ["publish"], environment: ["ORDERSTREAM_KAFKA_NO_SUCH_PROPERTY": "1", "ORDERSTREAM_KAFKA_BROKERS": "127.0.0.1:1"],
+            ["publish"],
+            environment: ["ORDERSTREAM_KAFKA_NO_SUCH_PROPERTY": "1", "ORDERSTREAM_KAFKA_BROKERS": "127.0.0.1:1"],
             input: "{}\n")
         #expect(result.status != 0)
         #expect((result.stderr + result.stdout).contains("no.such.property"))
@@ -43,7 +44,8 @@ struct CommandLineTests {
     @Test func badConfigurationIsNamed() throws {
         let folder = ProcessInfo.processInfo.environment["ORDERSTREAM_TEST_TMP"] ?? NSTemporaryDirectory()
         let file = folder + "/bad-\(UUID().uuidString.prefix(6)).yaml"
-        try "kafka:\n  brokers: 127.0.0.1:9092\ndatabse:\n  url: x\n".write(toFile: file, atomically: true, encoding: .utf8)
+        try "kafka:\n  brokers: 127.0.0.1:9092\ndatabse:\n  url: x\n".write(
+            toFile: file, atomically: true, encoding: .utf8)
         let typo = try ProcessRunner.orderstream(["migrate", "--config", file])
         #expect(typo.status != 0)
         #expect(typo.stderr.contains("databse"))
@@ -73,12 +75,14 @@ struct CommandLineTests {
     @Test func fourConcurrentMigrationsLeaveOneAppliedSet() async throws {
         let database = try TestEnvironment.freshDatabase(migrated: false)
         let runs = try (0..<4).map { index in
-            try ProcessRunner.start("migrate-\(index)", ["migrate"], environment: ["ORDERSTREAM_DATABASE_URL": database])
+            try ProcessRunner.start(
+                "migrate-\(index)", ["migrate"], environment: ["ORDERSTREAM_DATABASE_URL": database])
         }
         for run in runs {
             #expect(await run.wait(timeout: .seconds(60)) == 0, "\(run.output)")
         }
-        let rows = try TestEnvironment.query(database, "SELECT version, count(*) AS n FROM schema_migrations GROUP BY version ORDER BY version")
+        let rows = try TestEnvironment.query(
+            database, "SELECT version, count(*) AS n FROM schema_migrations GROUP BY version ORDER BY version")
         #expect(rows.rowCount == SchemaMigrations.all.count)
         for row in 0..<rows.rowCount {
             #expect(try rows.int64(row, "n") == 1)

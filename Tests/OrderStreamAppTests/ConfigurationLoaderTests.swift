@@ -1,6 +1,7 @@
 import Foundation
 import OrderStreamCommon
 import Testing
+
 @testable import OrderStreamApp
 
 /// File, environment and flags, in that order of precedence; every mistake named.
@@ -12,7 +13,8 @@ struct ConfigurationLoaderTests {
     }
 
     @Test func theFileThenTheEnvironmentApply() throws {
-        let path = try Self.file("""
+        let path = try Self.file(
+            """
             kafka:
               brokers: kafka-1:9092,kafka-2:9092
               properties:
@@ -51,13 +53,19 @@ struct ConfigurationLoaderTests {
     }
 
     @Test func theScalingSignalSettingsComeFromTheFileAndTheEnvironment() throws {
-        let path = try Self.file("scaling:\n  max_workers: 8\n  postgres_max_events_per_second: 12000\n  drain_target_seconds: 120\n")
+        let path = try Self.file(
+            "scaling:\n  max_workers: 8\n  postgres_max_events_per_second: 12000\n  drain_target_seconds: 120\n")
         let c = try ConfigurationLoader(environment: ["ORDERSTREAM_SCALING_MAX_WORKERS": "6"]).load(configPath: path)
-        #expect(c.scalingMaxWorkers == 6 && c.scalingPostgresMaxEventsPerSecond == 12_000 && c.scalingDrainTargetSeconds == 120)
+        #expect(
+            c.scalingMaxWorkers == 6 && c.scalingPostgresMaxEventsPerSecond == 12_000
+                && c.scalingDrainTargetSeconds == 120)
         let defaults = OrderStreamConfiguration()
-        #expect(defaults.scalingMaxWorkers == nil && defaults.scalingPostgresMaxEventsPerSecond == nil && defaults.scalingDrainTargetSeconds == 300)
+        #expect(
+            defaults.scalingMaxWorkers == nil && defaults.scalingPostgresMaxEventsPerSecond == nil
+                && defaults.scalingDrainTargetSeconds == 300)
         #expect(throws: ConfigurationError.self) {
-            try ConfigurationLoader(environment: ["ORDERSTREAM_SCALING_DRAIN_TARGET_SECONDS": "0"]).load(configPath: nil)
+            try ConfigurationLoader(environment: ["ORDERSTREAM_SCALING_DRAIN_TARGET_SECONDS": "0"]).load(
+                configPath: nil)
         }
     }
 
@@ -92,10 +100,14 @@ struct ConfigurationLoaderTests {
     }
 
     @Test func badEnvironmentIsNamed() throws {
-        for (name, value) in [("ORDERSTREAM_HTTP_PORT", "http"), ("ORDERSTREAM_BATCH_SIZE", "0"),
-                              ("ORDERSTREAM_DRAIN_DEADLINE_SECONDS", "-3"), ("ORDERSTREAM_STATIC_MEMBERSHIP", "maybe"),
-                              ("ORDERSTREAM_LOG_FORMAT", "xml"), ("ORDERSTREAM_GROUP", ""), ("ORDERSTREAM_NOPE", "1")] {
-            #expect(throws: ConfigurationError.self) { try ConfigurationLoader(environment: [name: value]).load(configPath: nil) }
+        for (name, value) in [
+            ("ORDERSTREAM_HTTP_PORT", "http"), ("ORDERSTREAM_BATCH_SIZE", "0"),
+            ("ORDERSTREAM_DRAIN_DEADLINE_SECONDS", "-3"), ("ORDERSTREAM_STATIC_MEMBERSHIP", "maybe"),
+            ("ORDERSTREAM_LOG_FORMAT", "xml"), ("ORDERSTREAM_GROUP", ""), ("ORDERSTREAM_NOPE", "1"),
+        ] {
+            #expect(throws: ConfigurationError.self) {
+                try ConfigurationLoader(environment: [name: value]).load(configPath: nil)
+            }
             do {
                 _ = try ConfigurationLoader(environment: [name: value]).load(configPath: nil)
             } catch {
@@ -103,7 +115,9 @@ struct ConfigurationLoaderTests {
             }
         }
         // Variables of the test scripts are not the worker's business.
-        #expect(throws: Never.self) { try ConfigurationLoader(environment: ["ORDERSTREAM_TEST_X": "1"]).load(configPath: nil) }
+        #expect(throws: Never.self) {
+            try ConfigurationLoader(environment: ["ORDERSTREAM_TEST_X": "1"]).load(configPath: nil)
+        }
     }
 
     @Test func secretsComeFromFilesAndAreNeverPrinted() throws {
@@ -116,18 +130,22 @@ struct ConfigurationLoaderTests {
         #expect(c.kafkaProperties["sasl.password"] == "kafka-s3cr3t")
         #expect(!c.redactedDescription.contains("s3cr3t"))
         #expect(throws: ConfigurationError.self) {
-            try ConfigurationLoader(environment: ["ORDERSTREAM_DATABASE_URL_FILE": "/no/such/file"]).load(configPath: nil)
+            try ConfigurationLoader(environment: ["ORDERSTREAM_DATABASE_URL_FILE": "/no/such/file"]).load(
+                configPath: nil)
         }
         #expect(throws: ConfigurationError.self) {
-            try ConfigurationLoader(environment: ["ORDERSTREAM_DATABASE_URL_FILE": secret, "ORDERSTREAM_DATABASE_URL": "x"])
-                .load(configPath: nil)
+            try ConfigurationLoader(environment: [
+                "ORDERSTREAM_DATABASE_URL_FILE": secret, "ORDERSTREAM_DATABASE_URL": "x",
+            ])
+            .load(configPath: nil)
         }
     }
 
     @Test func redactionMasksURLAndConninfoPasswords() {
         #expect(Secrets.redactConnectionString("postgresql://u:pw@h/db") == "postgresql://u:***@h/db")
         #expect(Secrets.redactConnectionString("host=h password=pw user=u") == "host=h password=*** user=u")
-        #expect(Secrets.redactConnectionString("postgresql://h/db?password=pw&sslmode=require")
+        #expect(
+            Secrets.redactConnectionString("postgresql://h/db?password=pw&sslmode=require")
                 == "postgresql://h/db?password=***&sslmode=require")
         #expect(Secrets.isSecretProperty("sasl.password"))
         #expect(!Secrets.isSecretProperty("bootstrap.servers"))

@@ -6,6 +6,7 @@ import OrderStreamDomain
 import OrderStreamTestSupport
 import OrderStreamWorker
 import Testing
+
 @testable import OrderStreamApp
 
 /// The console's HTTP surface without a browser: the token, strict bodies, security headers and
@@ -15,7 +16,9 @@ import Testing
 struct ConsoleTests {
     static let token = "a-console-token-of-32-characters"
 
-    static func configuration(database: String = "postgresql://nobody@127.0.0.1:1/none", brokers: String = "127.0.0.1:1")
+    static func configuration(
+        database: String = "postgresql://nobody@127.0.0.1:1/none", brokers: String = "127.0.0.1:1"
+    )
         -> OrderStreamConfiguration
     {
         var configuration = OrderStreamConfiguration()
@@ -24,11 +27,14 @@ struct ConsoleTests {
         return configuration
     }
 
-    static func app(_ configuration: OrderStreamConfiguration, token: String? = ConsoleTests.token) throws -> some ApplicationProtocol {
+    static func app(
+        _ configuration: OrderStreamConfiguration, token: String? = ConsoleTests.token
+    ) throws -> some ApplicationProtocol {
         let logger = TestEnvironment.logger("console")
         let reads = ConsoleReads(
             configuration: configuration,
-            queries: try QueryService(databaseURL: configuration.databaseURL, applicationName: "console-test", logger: logger),
+            queries: try QueryService(
+                databaseURL: configuration.databaseURL, applicationName: "console-test", logger: logger),
             scans: DeadLetterScans(configuration: configuration, logger: logger), logger: logger)
         let actions = ConsoleActions(configuration: configuration, logger: logger, cutoverTimeout: .seconds(20))
         let gate = try token.map { try ConsoleToken($0, source: "test") }
@@ -64,13 +70,15 @@ struct ConsoleTests {
         #expect(!ConsoleToken.equalInConstantTime(Array("abc".utf8), Array("abd".utf8)))
         #expect(!ConsoleToken.equalInConstantTime([], Array("a".utf8)))
         let file = try DeadLetterTools.file("token", "\(Self.token)\n")
-        #expect(try ConsoleToken.load(path: file, source: "t").check(authorization: "Bearer \(Self.token)") == .accepted)
+        #expect(
+            try ConsoleToken.load(path: file, source: "t").check(authorization: "Bearer \(Self.token)") == .accepted)
         #expect(throws: ConfigurationError.self) { try ConsoleToken.load(path: "/nonexistent/token", source: "t") }
     }
 
     @Test func theTokenComesFromAFileNeverFromTheEnvironment() throws {
         let file = try DeadLetterTools.file("token-env", Self.token + "\n")
-        let loaded = try ConfigurationLoader(environment: ["ORDERSTREAM_CONSOLE_TOKEN_FILE": file]).load(configPath: nil)
+        let loaded = try ConfigurationLoader(environment: ["ORDERSTREAM_CONSOLE_TOKEN_FILE": file]).load(
+            configPath: nil)
         #expect(loaded.consoleToken == Self.token)
         #expect(!loaded.redactedDescription.contains(Self.token))
         #expect(throws: ConfigurationError.self) {
@@ -82,7 +90,8 @@ struct ConsoleTests {
         let allowed: Set<String> = ["to", "dry_run", "limit", "letters"]
         let empty = try ConsoleRequestBody([], allowed: allowed)
         #expect(try empty.string("to") == nil)
-        let body = try ConsoleRequestBody(Array(#"{"to":"green","dry_run":true,"limit":5,"letters":["a"]}"#.utf8), allowed: allowed)
+        let body = try ConsoleRequestBody(
+            Array(#"{"to":"green","dry_run":true,"limit":5,"letters":["a"]}"#.utf8), allowed: allowed)
         #expect(try body.string("to") == "green")
         #expect(try body.bool("dry_run") == true)
         #expect(try body.integer("limit", in: 1...10) == 5)
@@ -108,18 +117,25 @@ struct ConsoleTests {
         #expect(refusal(#"{"letters":[1]}"#)?.status == .badRequest)
         #expect(refusal(#"{"letters":"a"}"#)?.status == .badRequest)
         #expect(refusal(#"{"to":null}"#) == nil)
-        #expect(refusal(String(repeating: " ", count: 10) + "{\"to\":\"" + String(repeating: "x", count: 70_000) + "\"}")?.status
+        #expect(
+            refusal(String(repeating: " ", count: 10) + "{\"to\":\"" + String(repeating: "x", count: 70_000) + "\"}")?
+                .status
                 == .contentTooLarge)
     }
 
     @Test func everyAnswerCarriesTheSecurityHeadersAndErrorsAreJSON() async throws {
         try await Self.app(Self.configuration()).test(.router) { client in
-            for path in ["/", "/assets/console.js", "/assets/console.css", "/assets/favicon.svg", "/health/live", "/api/nothing-here"] {
+            for path in [
+                "/", "/assets/console.js", "/assets/console.css", "/assets/favicon.svg", "/health/live",
+                "/api/nothing-here",
+            ] {
                 try await client.execute(uri: path, method: .get) { response in
                     #expect(response.headers[.contentSecurityPolicy]?.contains("script-src 'self'") == true, "\(path)")
                     #expect(response.headers[.contentSecurityPolicy]?.contains("'unsafe-inline'") == false, "\(path)")
                     #expect(response.headers[.xContentTypeOptions] == "nosniff", "\(path)")
-                    #expect(response.headers[ConsoleSecurityMiddleware<BasicRequestContext>.xFrameOptions] == "DENY", "\(path)")
+                    #expect(
+                        response.headers[ConsoleSecurityMiddleware<BasicRequestContext>.xFrameOptions] == "DENY",
+                        "\(path)")
                 }
             }
             try await client.execute(uri: "/", method: .get) { response in
@@ -142,14 +158,16 @@ struct ConsoleTests {
 
     @Test func badParametersAreFourHundreds() async throws {
         try await Self.app(Self.configuration()).test(.router) { client in
-            for uri in ["/api/kpis?from=2026-12-01T10:00:00Z", "/api/kpis?from=x&to=y", "/api/kpis/minutes",
-                        "/api/kpis/minutes?from=2026-12-01T10:00:30Z&to=2026-12-01T11:00:00Z",
-                        "/api/kpis/minutes?from=2026-12-01T00:00:00Z&to=2026-12-03T00:00:00Z",
-                        "/api/dead-letters?limit=0", "/api/dead-letters?limit=abc", "/api/dead-letters?reason=nope",
-                        "/api/dead-letters?topic=nope", "/api/dead-letters?since=yesterday",
-                        "/api/dead-letters/stats?until=2026-13-01T00:00:00Z", "/api/dead-letters/orders/0/1",
-                        "/api/dead-letters/orders.dlq/x/1", "/api/replays?limit=-1", "/api/operations?limit=1001",
-                        "/api/orders/%ZZ"] {
+            for uri in [
+                "/api/kpis?from=2026-12-01T10:00:00Z", "/api/kpis?from=x&to=y", "/api/kpis/minutes",
+                "/api/kpis/minutes?from=2026-12-01T10:00:30Z&to=2026-12-01T11:00:00Z",
+                "/api/kpis/minutes?from=2026-12-01T00:00:00Z&to=2026-12-03T00:00:00Z",
+                "/api/dead-letters?limit=0", "/api/dead-letters?limit=abc", "/api/dead-letters?reason=nope",
+                "/api/dead-letters?topic=nope", "/api/dead-letters?since=yesterday",
+                "/api/dead-letters/stats?until=2026-13-01T00:00:00Z", "/api/dead-letters/orders/0/1",
+                "/api/dead-letters/orders.dlq/x/1", "/api/replays?limit=-1", "/api/operations?limit=1001",
+                "/api/orders/%ZZ",
+            ] {
                 try await client.execute(uri: uri, method: .get) { response in
                     #expect(response.status == .badRequest, "\(uri): \(String(buffer: response.body))")
                     #expect(Self.json(response.body)?.objectValue?["error"]?.stringValue?.isEmpty == false, "\(uri)")
@@ -166,30 +184,39 @@ struct ConsoleTests {
                 #expect(response.headers[.wwwAuthenticate]?.hasPrefix("Bearer") == true)
             }
             for header in ["Bearer wrong-token-wrong-token-wrong", "Basic dXNlcjpwYXNz", "Bearer"] {
-                try await client.execute(uri: "/api/deployments/abort", method: .post, headers: [.authorization: header], body: body) {
+                try await client.execute(
+                    uri: "/api/deployments/abort", method: .post, headers: [.authorization: header], body: body
+                ) {
                     #expect($0.status == .unauthorized, "\(header)")
                 }
             }
             // With the token, bad bodies and actors are 400s, before anything is touched.
             let bad: [(String, String)] = [
-                ("/api/partitions/pause", "{"), ("/api/partitions/pause", #"{"topic":"nope"}"#), ("/api/partitions/pause", "{}"),
+                ("/api/partitions/pause", "{"), ("/api/partitions/pause", #"{"topic":"nope"}"#),
+                ("/api/partitions/pause", "{}"),
                 ("/api/partitions/pause", #"{"topic":"orders","partition":-1}"#), ("/api/deployments/cutover", "{}"),
                 ("/api/deployments/cutover", #"{"to":"red"}"#), ("/api/deployments/canary", #"{"to":"green"}"#),
                 ("/api/deployments/canary", #"{"to":"green","share":"0%"}"#),
                 ("/api/deployments/canary", #"{"to":"green","share":"25%","partitions":"orders:0"}"#),
                 ("/api/deployments/canary", #"{"to":"green","partitions":"orders:x"}"#),
-                ("/api/deployments/abort", #"{"to":"blue"}"#), ("/api/deployments/cutover", #"{"to":"green","share":"5%"}"#),
+                ("/api/deployments/abort", #"{"to":"blue"}"#),
+                ("/api/deployments/cutover", #"{"to":"green","share":"5%"}"#),
                 ("/api/dead-letters/replay", "{}"), ("/api/dead-letters/replay", #"{"letters":["orders:0:1"]}"#),
                 ("/api/dead-letters/replay", #"{"letters":["orders.dlq:0:1","orders.dlq:0:1"]}"#),
                 ("/api/dead-letters/replay", #"{"letters":["orders.dlq:0:1"],"reason":"malformed"}"#),
                 ("/api/dead-letters/replay", #"{"reason":"malformed","max_replays":0}"#),
             ]
             for (uri, text) in bad {
-                try await client.execute(uri: uri, method: .post, headers: Self.bearer(), body: ByteBuffer(string: text)) { response in
+                try await client.execute(
+                    uri: uri, method: .post, headers: Self.bearer(), body: ByteBuffer(string: text)
+                ) { response in
                     #expect(response.status == .badRequest, "\(uri) \(text): \(String(buffer: response.body))")
                 }
             }
-            try await client.execute(uri: "/api/partitions/pause", method: .post, headers: Self.bearer(actor: String(repeating: "a", count: 201)), body: body) {
+            try await client.execute(
+                uri: "/api/partitions/pause", method: .post,
+                headers: Self.bearer(actor: String(repeating: "a", count: 201)), body: body
+            ) {
                 #expect($0.status == .badRequest)
             }
             // A valid JSON body that does not say it is JSON (a form, text/plain) is refused.
@@ -202,7 +229,9 @@ struct ConsoleTests {
             }
         }
         try await Self.app(Self.configuration(), token: nil).test(.router) { client in
-            try await client.execute(uri: "/api/deployments/abort", method: .post, headers: Self.bearer(), body: ByteBuffer(string: "{}")) {
+            try await client.execute(
+                uri: "/api/deployments/abort", method: .post, headers: Self.bearer(), body: ByteBuffer(string: "{}")
+            ) {
                 #expect($0.status == .forbidden)
             }
         }
@@ -224,13 +253,17 @@ struct ConsoleTests {
         let cluster = try TestCluster(partitions: 2)
         defer { cluster.close() }
         let database = try TestEnvironment.freshDatabase()
-        let blue = try WorkerProcess.start(cluster: cluster, databaseURL: database, color: "blue", instanceId: "console-blue")
+        let blue = try WorkerProcess.start(
+            cluster: cluster, databaseURL: database, color: "blue", instanceId: "console-blue")
         defer { blue.runner.kill() }
-        let green = try WorkerProcess.start(cluster: cluster, databaseURL: database, color: "green", instanceId: "console-green")
+        let green = try WorkerProcess.start(
+            cluster: cluster, databaseURL: database, color: "green", instanceId: "console-green")
         defer { green.runner.kill() }
         try await blue.waitReady()
-        let stream = ExpectedStream(orders: 120, duplicates: 0.05, invalid: 0.05, seed: 77, start: RFC3339.formatMillis(
-            Int64(Date().timeIntervalSince1970 / 60) * 60_000_000))
+        let stream = ExpectedStream(
+            orders: 120, duplicates: 0.05, invalid: 0.05, seed: 77,
+            start: RFC3339.formatMillis(
+                Int64(Date().timeIntervalSince1970 / 60) * 60_000_000))
         #expect(try stream.publish(to: cluster).status == 0)
         let kpis = try await blue.waitAccounted(messages: stream.messages)
         let configuration = Self.configuration(database: database, brokers: cluster.bootstrap)
@@ -272,10 +305,13 @@ struct ConsoleTests {
                 first = letters.first?.objectValue?["letter"]?.stringValue ?? ""
             }
             let parts = first.split(separator: ":")
-            try await client.execute(uri: "/api/dead-letters/\(parts[0])/\(parts[1])/\(parts[2])", method: .get) { response in
+            try await client.execute(uri: "/api/dead-letters/\(parts[0])/\(parts[1])/\(parts[2])", method: .get) {
+                response in
                 let detail = Self.json(response.body)?.objectValue
                 #expect(detail?["letter"]?.objectValue?["letter"]?.stringValue == first)
-                #expect(detail?["headers"]?.arrayValue?.contains { $0.objectValue?["key"]?.stringValue == "reason" } == true)
+                #expect(
+                    detail?["headers"]?.arrayValue?.contains { $0.objectValue?["key"]?.stringValue == "reason" } == true
+                )
             }
             try await client.execute(uri: "/api/dead-letters/\(parts[0])/\(parts[1])/999999", method: .get) {
                 #expect($0.status == .notFound)
@@ -289,60 +325,85 @@ struct ConsoleTests {
             try await client.execute(uri: "/api/orders/never-seen", method: .get) { #expect($0.status == .notFound) }
 
             // Replays: a dry run publishes nothing; the invalid letters are refused (409) and audited.
-            try await client.execute(uri: "/api/dead-letters/replay", method: .post, headers: Self.bearer(),
-                                     body: ByteBuffer(string: #"{"letters":["\#(first)"],"dry_run":true}"#)) { response in
+            try await client.execute(
+                uri: "/api/dead-letters/replay", method: .post, headers: Self.bearer(),
+                body: ByteBuffer(string: #"{"letters":["\#(first)"],"dry_run":true}"#)
+            ) { response in
                 #expect(response.status == .ok)
                 #expect(Self.json(response.body)?.objectValue?["refusals"]?.arrayValue?.count == 1)
             }
-            try await client.execute(uri: "/api/dead-letters/replay", method: .post, headers: Self.bearer(),
-                                     body: ByteBuffer(string: #"{"letters":["\#(first)"]}"#)) { response in
+            try await client.execute(
+                uri: "/api/dead-letters/replay", method: .post, headers: Self.bearer(),
+                body: ByteBuffer(string: #"{"letters":["\#(first)"]}"#)
+            ) { response in
                 #expect(response.status == .conflict, "\(String(buffer: response.body))")
             }
-            try await client.execute(uri: "/api/dead-letters/replay", method: .post, headers: Self.bearer(),
-                                     body: ByteBuffer(string: #"{"letters":["orders.dlq:0:999999"]}"#)) { response in
+            try await client.execute(
+                uri: "/api/dead-letters/replay", method: .post, headers: Self.bearer(),
+                body: ByteBuffer(string: #"{"letters":["orders.dlq:0:999999"]}"#)
+            ) { response in
                 #expect(response.status == .badRequest)
             }
             try await client.execute(uri: "/api/replays", method: .get) { #expect(String(buffer: $0.body) == "[]") }
 
             // Pause and resume, fenced and audited under the actor.
-            try await client.execute(uri: "/api/partitions/pause", method: .post, headers: Self.bearer(),
-                                     body: ByteBuffer(string: #"{"topic":"orders","partition":1}"#)) { response in
+            try await client.execute(
+                uri: "/api/partitions/pause", method: .post, headers: Self.bearer(),
+                body: ByteBuffer(string: #"{"topic":"orders","partition":1}"#)
+            ) { response in
                 let answer = Self.json(response.body)?.objectValue
                 #expect(answer?["changed"]?.arrayValue == [.string("orders[1]")], "\(String(buffer: response.body))")
             }
-            try await client.execute(uri: "/api/partitions/pause", method: .post, headers: Self.bearer(),
-                                     body: ByteBuffer(string: #"{"topic":"orders","partition":7}"#)) { #expect($0.status == .conflict) }
-            try await client.execute(uri: "/api/partitions/resume", method: .post, headers: Self.bearer(),
-                                     body: ByteBuffer(string: #"{"topic":"orders"}"#)) { response in
+            try await client.execute(
+                uri: "/api/partitions/pause", method: .post, headers: Self.bearer(),
+                body: ByteBuffer(string: #"{"topic":"orders","partition":7}"#)
+            ) { #expect($0.status == .conflict) }
+            try await client.execute(
+                uri: "/api/partitions/resume", method: .post, headers: Self.bearer(),
+                body: ByteBuffer(string: #"{"topic":"orders"}"#)
+            ) { response in
                 #expect(Self.json(response.body)?.objectValue?["changed"]?.arrayValue == [.string("orders[1]")])
             }
 
             // A rollback before any cutover is refused; a canary, a refused rollback, an abort,
             // then a cutover and its rollback.
-            try await client.execute(uri: "/api/deployments/rollback", method: .post, headers: Self.bearer(), body: ByteBuffer(string: "{}")) {
+            try await client.execute(
+                uri: "/api/deployments/rollback", method: .post, headers: Self.bearer(), body: ByteBuffer(string: "{}")
+            ) {
                 #expect($0.status == .conflict)
             }
             try await green.waitReady()
-            try await client.execute(uri: "/api/deployments/canary", method: .post, headers: Self.bearer(),
-                                     body: ByteBuffer(string: #"{"to":"green","partitions":"orders:0","restore_point":false}"#)) { response in
+            try await client.execute(
+                uri: "/api/deployments/canary", method: .post, headers: Self.bearer(),
+                body: ByteBuffer(string: #"{"to":"green","partitions":"orders:0","restore_point":false}"#)
+            ) { response in
                 let answer = Self.json(response.body)?.objectValue
                 #expect(answer?["kind"]?.stringValue == "canary", "\(String(buffer: response.body))")
                 #expect(answer?["moved"]?.arrayValue == [.string("orders[0]")])
             }
-            try await client.execute(uri: "/api/deployments/rollback", method: .post, headers: Self.bearer(), body: ByteBuffer(string: "{}")) {
+            try await client.execute(
+                uri: "/api/deployments/rollback", method: .post, headers: Self.bearer(), body: ByteBuffer(string: "{}")
+            ) {
                 #expect($0.status == .conflict)
             }
-            try await client.execute(uri: "/api/deployments/abort", method: .post, headers: Self.bearer(), body: ByteBuffer(string: "{}")) {
+            try await client.execute(
+                uri: "/api/deployments/abort", method: .post, headers: Self.bearer(), body: ByteBuffer(string: "{}")
+            ) {
                 #expect(Self.json($0.body)?.objectValue?["kind"]?.stringValue == "abort")
             }
-            try await client.execute(uri: "/api/deployments/cutover", method: .post, headers: Self.bearer(),
-                                     body: ByteBuffer(string: #"{"to":"green"}"#)) { response in
+            try await client.execute(
+                uri: "/api/deployments/cutover", method: .post, headers: Self.bearer(),
+                body: ByteBuffer(string: #"{"to":"green"}"#)
+            ) { response in
                 let answer = Self.json(response.body)?.objectValue
                 #expect(answer?["to_color"]?.stringValue == "green", "\(String(buffer: response.body))")
                 #expect(answer?["verified"] == .bool(true))
             }
-            try await client.execute(uri: "/api/deployments/rollback", method: .post, headers: Self.bearer(), body: ByteBuffer(string: "{}")) {
-                #expect(Self.json($0.body)?.objectValue?["to_color"]?.stringValue == "blue", "\(String(buffer: $0.body))")
+            try await client.execute(
+                uri: "/api/deployments/rollback", method: .post, headers: Self.bearer(), body: ByteBuffer(string: "{}")
+            ) {
+                #expect(
+                    Self.json($0.body)?.objectValue?["to_color"]?.stringValue == "blue", "\(String(buffer: $0.body))")
             }
             try await client.execute(uri: "/api/deployments", method: .get) { response in
                 let answer = Self.json(response.body)?.objectValue
@@ -356,7 +417,8 @@ struct ConsoleTests {
                 let entries = Self.json(response.body)?.arrayValue ?? []
                 let commands = entries.compactMap { $0.objectValue?["command"]?.stringValue }
                 // Refusals before anything changed (the invalid replay, the rollbacks) are not audited.
-                #expect(commands == ["cutover rollback", "cutover", "cutover abort", "cutover canary", "resume", "pause"])
+                #expect(
+                    commands == ["cutover rollback", "cutover", "cutover abort", "cutover canary", "resume", "pause"])
                 #expect(entries.allSatisfy { $0.objectValue?["actor"]?.stringValue == "console:tester" })
             }
         }

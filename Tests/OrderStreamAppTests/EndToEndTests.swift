@@ -26,23 +26,30 @@ struct EndToEndTests {
         let kpis = try await worker.waitAccounted(messages: expected.messages)
         let elapsed = ContinuousClock.now - started
         let seconds = elapsed.seconds
-        print("end-to-end: \(expected.messages) messages published and applied in \(String(format: "%.2f", seconds)) s "
-              + "= \(Int(Double(expected.messages) / seconds)) messages/s (debug build, one worker, loadgen running at the same time)")
+        print(
+            "end-to-end: \(expected.messages) messages published and applied in \(String(format: "%.2f", seconds)) s "
+                + "= \(Int(Double(expected.messages) / seconds)) messages/s (debug build, one worker, loadgen running at the same time)"
+        )
 
         // The totals, byte for byte.
         #expect(kpis.body == expected.totalsJSON)
         #expect(kpis.int("events_rejected") == Int64(expected.invalid.count))
 
         // Windows on minute boundaries.
-        for (from, to) in [("2026-11-26T12:00:00Z", "2026-11-26T12:05:00Z"), ("2026-11-26T12:05:00Z", "2026-11-26T13:00:00Z"),
-                           ("2026-11-26T12:17:00Z", "2026-11-26T12:18:00Z"), ("2026-11-26T11:00:00Z", "2026-11-27T00:00:00Z")] {
+        for (from, to) in [
+            ("2026-11-26T12:00:00Z", "2026-11-26T12:05:00Z"), ("2026-11-26T12:05:00Z", "2026-11-26T13:00:00Z"),
+            ("2026-11-26T12:17:00Z", "2026-11-26T12:18:00Z"), ("2026-11-26T11:00:00Z", "2026-11-27T00:00:00Z"),
+        ] {
             let window = try await worker.kpis(query: "?from=\(from)&to=\(to)")
-            let reference = expected.reference.kpis(fromMicros: RFC3339.parseMicros(from)!, toMicros: RFC3339.parseMicros(to)!)
+            let reference = expected.reference.kpis(
+                fromMicros: RFC3339.parseMicros(from)!, toMicros: RFC3339.parseMicros(to)!)
             #expect(window.status == 200)
             #expect(window.body == reference.json(includeTotalsOnly: false), "window \(from) - \(to)")
         }
-        for bad in ["?from=2026-11-26T12:00:30Z&to=2026-11-26T13:00:00Z", "?from=2026-11-26T12:00:00Z",
-                    "?from=yesterday&to=today", "?from=2026-11-26T13:00:00Z&to=2026-11-26T12:00:00Z"] {
+        for bad in [
+            "?from=2026-11-26T12:00:30Z&to=2026-11-26T13:00:00Z", "?from=2026-11-26T12:00:00Z",
+            "?from=yesterday&to=today", "?from=2026-11-26T13:00:00Z&to=2026-11-26T12:00:00Z",
+        ] {
             let answer = try await worker.kpis(query: bad)
             #expect(answer.status == 400, "\(bad)")
             #expect(answer.fields["error"]?.stringValue?.isEmpty == false, "\(bad): \(answer.body)")
@@ -66,7 +73,9 @@ struct EndToEndTests {
             #expect(letters.count == wanted.count, "\(topic).dlq")
             var remaining = wanted.map { DeadLetterKey(key: $0.key, value: $0.value, reason: $0.reason) }
             for letter in letters {
-                let headers = Dictionary(letter.headers.map { ($0.key, String(decoding: $0.value ?? [], as: UTF8.self)) }) { a, _ in a }
+                let headers = Dictionary(
+                    letter.headers.map { ($0.key, String(decoding: $0.value ?? [], as: UTF8.self)) }
+                ) { a, _ in a }
                 #expect(headers["source_topic"] == topic)
                 #expect(Int32(headers["source_partition"] ?? "") != nil)
                 #expect(Int64(headers["source_offset"] ?? "") != nil)
@@ -84,8 +93,10 @@ struct EndToEndTests {
         let metrics = try await HTTPProbe.get(worker.baseURL + "/metrics")
         #expect(metrics.body.contains("orderstream_orders_created_total \(expected.reference.kpis().ordersCreated)"))
         // Which release the worker runs, for dashboards comparing blue and green.
-        #expect(metrics.body.contains(
-            #"orderstream_build_info{version="\#(BuildInfo.version)",revision="\#(BuildInfo.revision)",color="blue"} 1"#),
+        #expect(
+            metrics.body.contains(
+                #"orderstream_build_info{version="\#(BuildInfo.version)",revision="\#(BuildInfo.revision)",color="blue"} 1"#
+            ),
             "\(metrics.body.split(separator: "\n").filter { $0.contains("build_info") })")
     }
 }

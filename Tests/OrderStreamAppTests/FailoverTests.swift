@@ -14,7 +14,8 @@ struct FailoverTests {
         let rows = try TestEnvironment.query(url, "SELECT topic, partition, next_offset FROM partition_positions")
         var result: [String: Int64] = [:]
         for row in 0..<rows.rowCount {
-            result["\(try rows.string(row, "topic"))/\(try rows.int(row, "partition"))"] = try rows.int64(row, "next_offset")
+            result["\(try rows.string(row, "topic"))/\(try rows.int(row, "partition"))"] = try rows.int64(
+                row, "next_offset")
         }
         return result
     }
@@ -37,7 +38,8 @@ struct FailoverTests {
         _ = try TestEnvironment.query(primary, "ALTER SYSTEM SET wal_writer_delay = '10s'")
         _ = try TestEnvironment.query(primary, "ALTER SYSTEM SET wal_writer_flush_after = '1GB'")
         _ = try TestEnvironment.query(primary, "SELECT pg_reload_conf()")
-        let url = "postgresql://orderstream:orderstream-secret@127.0.0.1:\(primaryPort),127.0.0.1:\(replicaPort)/orderstream"
+        let url =
+            "postgresql://orderstream:orderstream-secret@127.0.0.1:\(primaryPort),127.0.0.1:\(replicaPort)/orderstream"
             + "?target_session_attrs=read-write"
 
         let cluster = try TestCluster(partitions: 6)
@@ -92,10 +94,11 @@ struct FailoverTests {
                 lostOffsets += committed - kept
             }
         }
-        print("failover: the primary had committed \(onPrimary.values.reduce(0, +)) offsets, the promoted replica "
-              + "\(onReplica.values.reduce(0, +)): \(lostOffsets) offsets of \(lostPartitions) partitions lost "
-              + "(at least; commits after the last read are not counted); promoted "
-              + "\(promotedAt - crashedAt) after the crash; \(appliedBefore) events applied 3.5 s into the load")
+        print(
+            "failover: the primary had committed \(onPrimary.values.reduce(0, +)) offsets, the promoted replica "
+                + "\(onReplica.values.reduce(0, +)): \(lostOffsets) offsets of \(lostPartitions) partitions lost "
+                + "(at least; commits after the last read are not counted); promoted "
+                + "\(promotedAt - crashedAt) after the crash; \(appliedBefore) events applied 3.5 s into the load")
 
         #expect(await publisher.wait(timeout: .seconds(60)) == 0)
         let kpis = try await worker.waitAccounted(messages: expected.messages, timeout: .seconds(90))
@@ -132,7 +135,8 @@ struct FailoverTests {
         #expect(started, "nothing applied")
 
         // Another session holds the row lock of orders/0 in an open transaction.
-        let blocker = try await PGConnection.connect(try PGConnectionConfiguration(database), logger: TestEnvironment.logger())
+        let blocker = try await PGConnection.connect(
+            try PGConnectionConfiguration(database), logger: TestEnvironment.logger())
         defer { blocker.close() }
         try await blocker.execute("BEGIN")
         let locked = try await blocker.query(
@@ -153,10 +157,12 @@ struct FailoverTests {
         #expect(reported, "no stalled-partition reason on /health/ready: \(lastHealth)")
         let metrics = try await HTTPProbe.get(worker.baseURL + "/metrics").body
         let stalled = metrics.split(separator: "\n").filter {
-            $0.hasPrefix("orderstream_partition_stalled{") && $0.contains("topic=\"orders\"") && $0.contains("partition=\"0\"")
+            $0.hasPrefix("orderstream_partition_stalled{") && $0.contains("topic=\"orders\"")
+                && $0.contains("partition=\"0\"")
         }
-        #expect(stalled.count == 1 && stalled.first.flatMap { Double($0.split(separator: " ").last ?? "") } == 1,
-                "orderstream_partition_stalled for orders/0 is not 1: \(stalled)")
+        #expect(
+            stalled.count == 1 && stalled.first.flatMap { Double($0.split(separator: " ").last ?? "") } == 1,
+            "orderstream_partition_stalled for orders/0 is not 1: \(stalled)")
         #expect(publisher.isRunning, "publishing ended while the row was locked")
         // Whatever the report, the lock really held orders/0 back while the others moved on.
         let lockedAt = try locked.int64(0, "next_offset")

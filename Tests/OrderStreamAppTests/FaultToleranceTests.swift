@@ -63,7 +63,9 @@ struct FaultToleranceTests {
         for worker in [first, second] {
             let metrics = try await HTTPProbe.get(worker.baseURL + "/metrics").body
             let applied = metrics.split(separator: "\n").first { $0.hasPrefix("orderstream_events_applied_total ") }
-            #expect((applied.flatMap { Double($0.split(separator: " ")[1]) } ?? 0) > 0, "\(worker.instanceId) applied nothing")
+            #expect(
+                (applied.flatMap { Double($0.split(separator: " ")[1]) } ?? 0) > 0,
+                "\(worker.instanceId) applied nothing")
         }
     }
 
@@ -106,7 +108,10 @@ struct FaultToleranceTests {
         #expect(published.status == 0)
         let worker = try WorkerProcess.start(
             cluster: cluster, databaseURL: "unused", instanceId: "outage",
-            extra: ["ORDERSTREAM_DATABASE_URL": "", "ORDERSTREAM_DATABASE_URL_FILE": secretFile, "ORDERSTREAM_LOG_FORMAT": "json"])
+            extra: [
+                "ORDERSTREAM_DATABASE_URL": "", "ORDERSTREAM_DATABASE_URL_FILE": secretFile,
+                "ORDERSTREAM_LOG_FORMAT": "json",
+            ])
         defer { worker.runner.kill() }
         try await worker.waitReady()
 
@@ -137,13 +142,19 @@ struct FaultToleranceTests {
         #expect(lines.count > 5)
         for line in lines {
             let object = try? JSONParser.parse(String(line)).objectValue
-            #expect(object?["time"] != nil && object?["level"] != nil && object?["message"] != nil, "not a JSON log line: \(line.prefix(200))")
+            #expect(
+                object?["time"] != nil && object?["level"] != nil && object?["message"] != nil,
+                "not a JSON log line: \(line.prefix(200))")
         }
         #expect(lines.contains { $0.contains("\"color\":\"blue\"") && $0.contains("\"instance\":\"outage\"") })
         // Every dead letter has its line with where it came from.
         let deadLetters = lines.filter { $0.contains("\"message\":\"dead-lettered\"") }
         #expect(deadLetters.count == expected.invalid.count)
-        #expect(deadLetters.allSatisfy { $0.contains("\"topic\":") && $0.contains("\"partition\":") && $0.contains("\"offset\":") && $0.contains("\"reason\":") })
+        #expect(
+            deadLetters.allSatisfy {
+                $0.contains("\"topic\":") && $0.contains("\"partition\":") && $0.contains("\"offset\":")
+                    && $0.contains("\"reason\":")
+            })
         #expect(deadLetters.contains { $0.contains("\"event_id\":") })
     }
 }

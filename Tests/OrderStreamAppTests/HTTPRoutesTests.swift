@@ -5,6 +5,7 @@ import OrderStreamDomain
 import OrderStreamWorker
 import Prometheus
 import Testing
+
 @testable import OrderStreamApp
 
 /// The HTTP API without a network or a database: routes, status codes, JSON errors.
@@ -28,8 +29,11 @@ struct HTTPRoutesTests {
         func order(id: String) async throws -> OrderView? {
             if failing { throw Down() }
             guard ["ord-1", "ord 1", "a/b", "été-7"].contains(id) else { return nil }
-            return OrderView(orderId: id, facts: OrderFacts(created: true, totalCents: 1_500, currency: "EUR", customerId: "c-1",
-                                                            capturedCents: 1_500, anyAuthorizedOrCaptured: true))
+            return OrderView(
+                orderId: id,
+                facts: OrderFacts(
+                    created: true, totalCents: 1_500, currency: "EUR", customerId: "c-1",
+                    capturedCents: 1_500, anyAuthorizedOrCaptured: true))
         }
 
         func orderEvents(id: String) async throws -> [OrderTimeline.Entry] {
@@ -40,9 +44,12 @@ struct HTTPRoutesTests {
 
     static func app(_ model: FakeReadModel, ready: Bool = true) -> some ApplicationProtocol {
         let registry = PrometheusCollectorRegistry()
-        registry.makeCounter(descriptor: MetricNameDescriptor(metricName: "orderstream_test", unitName: "total", helpText: "t")).increment()
+        registry.makeCounter(
+            descriptor: MetricNameDescriptor(metricName: "orderstream_test", unitName: "total", helpText: "t")
+        ).increment()
         let readiness = WorkerState.Readiness(
-            ready: ready, phase: ready ? "running" : "draining", role: "active", reasons: ready ? [] : ["worker is draining"])
+            ready: ready, phase: ready ? "running" : "draining", role: "active",
+            reasons: ready ? [] : ["worker is draining"])
         return Application(router: HTTPRoutes.router(readModel: model, readiness: { readiness }, metrics: registry))
     }
 
@@ -62,18 +69,23 @@ struct HTTPRoutesTests {
                 #expect(body.contains("\"orders_created\":10") && body.contains("\"payment_success_rate\":0.75"))
                 #expect(body.contains("\"events_duplicate\":0"))
             }
-            try await client.execute(uri: "/kpis?from=2026-11-26T12:00:00Z&to=2026-11-26T13:00:00Z", method: .get) { response in
+            try await client.execute(uri: "/kpis?from=2026-11-26T12:00:00Z&to=2026-11-26T13:00:00Z", method: .get) {
+                response in
                 let body = String(buffer: response.body)
                 #expect(response.status == .ok)
                 #expect(body.contains("\"orders_created\":3") && !body.contains("events_duplicate"))
             }
-            try await client.execute(uri: "/kpis?from=2026-11-26T12:00:01Z&to=2026-11-26T13:00:00Z", method: .get) { response in
+            try await client.execute(uri: "/kpis?from=2026-11-26T12:00:01Z&to=2026-11-26T13:00:00Z", method: .get) {
+                response in
                 #expect(response.status == .badRequest)
                 #expect(String(buffer: response.body).contains("\"error\""))
             }
             try await client.execute(uri: "/orders/ord-1", method: .get) { response in
                 #expect(response.status == .ok)
-                #expect(String(buffer: response.body) == #"{"order_id":"ord-1","customer_id":"c-1","status":"paid","total_cents":1500,"currency":"EUR","captured_cents":1500,"refunded_cents":0}"#)
+                #expect(
+                    String(buffer: response.body)
+                        == #"{"order_id":"ord-1","customer_id":"c-1","status":"paid","total_cents":1500,"currency":"EUR","captured_cents":1500,"refunded_cents":0}"#
+                )
             }
             try await client.execute(uri: "/orders/ord-2", method: .get) { #expect($0.status == .notFound) }
             try await client.execute(uri: "/nothing/here", method: .get) { response in
@@ -108,7 +120,9 @@ struct HTTPRoutesTests {
             for (path, id) in [("ord%201", "ord 1"), ("a%2Fb", "a/b"), ("%C3%A9t%C3%A9-7", "été-7")] {
                 try await client.execute(uri: "/orders/\(path)", method: .get) { response in
                     #expect(response.status == .ok, "\(path)")
-                    #expect(String(buffer: response.body).contains(#""order_id":"\#(id)""#), "\(String(buffer: response.body))")
+                    #expect(
+                        String(buffer: response.body).contains(#""order_id":"\#(id)""#),
+                        "\(String(buffer: response.body))")
                 }
             }
             try await client.execute(uri: "/orders/ord%2", method: .get) { response in
@@ -132,14 +146,17 @@ struct HTTPRoutesTests {
         let registry = PrometheusCollectorRegistry()
         let readiness = WorkerState.Readiness(ready: true, phase: "running", role: "active", reasons: [])
         struct KafkaDown: Error {}
-        let unreadable = Application(router: HTTPRoutes.router(
-            readModel: FakeReadModel(), readiness: { readiness }, metrics: registry, deadLetters: { _ in throw KafkaDown() }))
+        let unreadable = Application(
+            router: HTTPRoutes.router(
+                readModel: FakeReadModel(), readiness: { readiness }, metrics: registry,
+                deadLetters: { _ in throw KafkaDown() }))
         try await unreadable.test(.router) { client in
             // No applied event and the dead letters unreadable: nothing says the order exists.
             try await client.execute(uri: "/orders/ord-1/events", method: .get) { #expect($0.status == .notFound) }
         }
-        let none = Application(router: HTTPRoutes.router(
-            readModel: FakeReadModel(), readiness: { readiness }, metrics: registry, deadLetters: { _ in [] }))
+        let none = Application(
+            router: HTTPRoutes.router(
+                readModel: FakeReadModel(), readiness: { readiness }, metrics: registry, deadLetters: { _ in [] }))
         try await none.test(.router) { client in
             try await client.execute(uri: "/orders/ord-1/events", method: .get) { response in
                 #expect(response.status == .notFound)

@@ -11,18 +11,23 @@ struct InitialActiveColorTests {
         defer { cluster.close() }
         // Not migrated: the first worker migrates the database itself.
         let database = try TestEnvironment.freshDatabase(migrated: false)
-        let green = try WorkerProcess.start(cluster: cluster, databaseURL: database, color: "green", instanceId: "green-first")
+        let green = try WorkerProcess.start(
+            cluster: cluster, databaseURL: database, color: "green", instanceId: "green-first")
         defer { green.runner.kill() }
         try await green.waitReady()
         let greenRole = try await HTTPProbe.get(green.baseURL + "/health/ready").body
         #expect(greenRole.contains(#""role":"standby""#), "\(greenRole)")
-        let blue = try WorkerProcess.start(cluster: cluster, databaseURL: database, color: "blue", instanceId: "blue-second")
+        let blue = try WorkerProcess.start(
+            cluster: cluster, databaseURL: database, color: "blue", instanceId: "blue-second")
         defer { blue.runner.kill() }
         try await blue.waitReady()
         let blueRole = try await HTTPProbe.get(blue.baseURL + "/health/ready").body
         #expect(blueRole.contains(#""role":"active""#), "\(blueRole)")
-        let status = try ProcessRunner.orderstream(["status", "--json"], environment: [
-            "ORDERSTREAM_DATABASE_URL": database, "ORDERSTREAM_KAFKA_BROKERS": cluster.bootstrap])
+        let status = try ProcessRunner.orderstream(
+            ["status", "--json"],
+            environment: [
+                "ORDERSTREAM_DATABASE_URL": database, "ORDERSTREAM_KAFKA_BROKERS": cluster.bootstrap,
+            ])
         #expect(status.status == 0, "\(status.stderr)")
         #expect(status.stdout.contains(#""active_color":"blue""#), "\(status.stdout.prefix(400))")
     }

@@ -11,18 +11,25 @@ import Testing
 struct LagSignalTests {
     /// Backlog per partition; payments/0 is paused (with a backlog of its own for `status`),
     /// payments/1 stays empty.
-    static let backlog: [(topic: String, partition: Int32, count: Int)] = [("orders", 0, 30), ("orders", 1, 20), ("payments", 0, 10)]
+    static let backlog: [(topic: String, partition: Int32, count: Int)] = [
+        ("orders", 0, 30), ("orders", 1, 20), ("payments", 0, 10),
+    ]
 
     /// Publishes the backlog (any bytes: lag counts offsets) and returns the wall clock (ms)
     /// just before the first and just after the last acknowledgement.
-    static func publishBacklog(to cluster: TestCluster, _ backlog: [(topic: String, partition: Int32, count: Int)] = backlog)
-        async throws -> (first: Int64, last: Int64) {
-        let producer = try KafkaProducer(configuration: ["bootstrap.servers": cluster.bootstrap], logger: TestEnvironment.logger("producer"))
+    static func publishBacklog(
+        to cluster: TestCluster, _ backlog: [(topic: String, partition: Int32, count: Int)] = backlog
+    )
+        async throws -> (first: Int64, last: Int64)
+    {
+        let producer = try KafkaProducer(
+            configuration: ["bootstrap.servers": cluster.bootstrap], logger: TestEnvironment.logger("producer"))
         defer { producer.close() }
         let first = nowMillis()
         for (topic, partition, count) in backlog {
             for index in 0..<count {
-                _ = try await producer.send(KafkaOutgoingMessage(topic: topic, partition: partition, value: Array("lag-\(index)".utf8)))
+                _ = try await producer.send(
+                    KafkaOutgoingMessage(topic: topic, partition: partition, value: Array("lag-\(index)".utf8)))
             }
         }
         return (first, nowMillis())
@@ -36,7 +43,8 @@ struct LagSignalTests {
         defer { worker.runner.kill() }
         try await worker.waitReady()
         let rows = await TestEnvironment.eventually(timeout: .seconds(30)) {
-            (try? TestEnvironment.query(database, "SELECT count(*)::int8 AS n FROM partition_positions").int64(0, "n")) == 4
+            (try? TestEnvironment.query(database, "SELECT count(*)::int8 AS n FROM partition_positions").int64(0, "n"))
+                == 4
         }
         #expect(rows, "the worker did not create the 4 position rows")
         worker.runner.signal(SIGTERM)
@@ -46,7 +54,9 @@ struct LagSignalTests {
     /// Pauses a partition as `orderstream pause` does: the flag, and an epoch bump that fences
     /// whatever a worker has in flight.
     static func pause(_ topic: String, _ partition: Int32, database: String) throws {
-        _ = try TestEnvironment.query(database, """
+        _ = try TestEnvironment.query(
+            database,
+            """
             UPDATE partition_positions SET paused = true, paused_at = now(), paused_by = 'lag-test', epoch = epoch + 1
             WHERE topic = $1 AND partition = $2 RETURNING epoch
             """, [topic, partition])
@@ -64,13 +74,15 @@ struct LagSignalTests {
 
         let before = Self.nowMillis()
         let status = try ProcessRunner.orderstream(
-            ["status", "--json"], environment: ["ORDERSTREAM_DATABASE_URL": database, "ORDERSTREAM_KAFKA_BROKERS": cluster.bootstrap])
+            ["status", "--json"],
+            environment: ["ORDERSTREAM_DATABASE_URL": database, "ORDERSTREAM_KAFKA_BROKERS": cluster.bootstrap])
         let after = Self.nowMillis()
         #expect(status.status == 0, "\(status.stderr)")
         let report = try #require(try JSONParser.parse(status.stdout).objectValue, "\(status.stdout)")
         var rows: [String: [String: JSONValue]] = [:]
         for row in report["partitions"]?.arrayValue ?? [] {
-            guard let row = row.objectValue, let topic = row["topic"]?.stringValue, let partition = row["partition"]?.integerValue
+            guard let row = row.objectValue, let topic = row["topic"]?.stringValue,
+                let partition = row["partition"]?.integerValue
             else { continue }
             rows["\(topic)/\(partition)"] = row
         }
@@ -82,7 +94,8 @@ struct LagSignalTests {
             #expect(row["paused"] == .bool(false))
             // The age of the first message at measurement time: published between `first` and
             // `last`, measured between `before` and `after`.
-            let seconds = try #require(Self.double(row["lag_seconds"]), "\(name) has no lag in seconds: \(status.stdout)")
+            let seconds = try #require(
+                Self.double(row["lag_seconds"]), "\(name) has no lag in seconds: \(status.stdout)")
             #expect(seconds >= Double(before - published.last) / 1000 - 0.01, "\(name): \(seconds) s")
             #expect(seconds <= Double(after - published.first) / 1000 + 0.01, "\(name): \(seconds) s")
         }
@@ -99,8 +112,11 @@ struct LagSignalTests {
 
         // The table says the same, and where lag could not be measured.
         let table = try ProcessRunner.orderstream(
-            ["status"], environment: ["ORDERSTREAM_DATABASE_URL": database, "ORDERSTREAM_KAFKA_BROKERS": cluster.bootstrap])
-        #expect(table.stdout.contains("total lag: 50 events in 2 lagging partitions; 1 paused (not counted as lag)"), "\(table.stdout)")
+            ["status"],
+            environment: ["ORDERSTREAM_DATABASE_URL": database, "ORDERSTREAM_KAFKA_BROKERS": cluster.bootstrap])
+        #expect(
+            table.stdout.contains("total lag: 50 events in 2 lagging partitions; 1 paused (not counted as lag)"),
+            "\(table.stdout)")
         #expect(table.stdout.contains("oldest unapplied event: "), "\(table.stdout)")
     }
 
@@ -111,21 +127,26 @@ struct LagSignalTests {
         try Self.pause("payments", 0, database: database)
         cluster.close()  // no broker answers any more
         let status = try ProcessRunner.orderstream(
-            ["status", "--json"], environment: ["ORDERSTREAM_DATABASE_URL": database, "ORDERSTREAM_KAFKA_BROKERS": cluster.bootstrap])
+            ["status", "--json"],
+            environment: ["ORDERSTREAM_DATABASE_URL": database, "ORDERSTREAM_KAFKA_BROKERS": cluster.bootstrap])
         #expect(status.status == 0, "\(status.stderr)")
         let report = try #require(try JSONParser.parse(status.stdout).objectValue, "\(status.stdout)")
         let notes = (report["not_measured"]?.arrayValue ?? []).compactMap(\.stringValue)
         // Every partition but the paused one, whose lag is not asked for.
-        #expect(notes.sorted() == ["orders[0]", "orders[1]", "payments[1]"].map {
-            "\($0): no high watermark from Kafka (lag in events and seconds unknown)"
-        }, "\(status.stdout)")
+        #expect(
+            notes.sorted()
+                == ["orders[0]", "orders[1]", "payments[1]"].map {
+                    "\($0): no high watermark from Kafka (lag in events and seconds unknown)"
+                }, "\(status.stdout)")
         for row in report["partitions"]?.arrayValue ?? [] {
             let row = try #require(row.objectValue)
             #expect(row["lag"] == .null && row["lag_seconds"] == .null, "\(status.stdout)")
-            #expect(row["state"]?.stringValue == (row["paused"] == .bool(true) ? "paused" : "unknown"), "\(status.stdout)")
+            #expect(
+                row["state"]?.stringValue == (row["paused"] == .bool(true) ? "paused" : "unknown"), "\(status.stdout)")
         }
         let table = try ProcessRunner.orderstream(
-            ["status"], environment: ["ORDERSTREAM_DATABASE_URL": database, "ORDERSTREAM_KAFKA_BROKERS": cluster.bootstrap])
+            ["status"],
+            environment: ["ORDERSTREAM_DATABASE_URL": database, "ORDERSTREAM_KAFKA_BROKERS": cluster.bootstrap])
         #expect(table.stdout.contains("not measured: orders[0]: no high watermark from Kafka"), "\(table.stdout)")
     }
 
@@ -137,7 +158,8 @@ struct LagSignalTests {
         try Self.pause("payments", 0, database: database)
         // The orders position rows are locked by this session: the worker fetches and buffers the
         // backlog but cannot commit it, so the backlog stays known while it runs.
-        let lock = try await PGConnection.connect(try PGConnectionConfiguration(database), logger: TestEnvironment.logger())
+        let lock = try await PGConnection.connect(
+            try PGConnectionConfiguration(database), logger: TestEnvironment.logger())
         defer { lock.close() }
         _ = try await lock.execute("BEGIN")
         _ = try await lock.query("SELECT * FROM partition_positions WHERE topic = 'orders' FOR UPDATE")
@@ -159,7 +181,10 @@ struct LagSignalTests {
                 && Self.metric("orderstream_partition_paused", #"topic="payments",partition="0""#, in: body) == 1
         }
         let scraped = Self.nowMillis()
-        #expect(measured, "lag never reached the backlog: \(body.split(separator: "\n").filter { $0.contains("lag") || $0.contains("paused") })")
+        #expect(
+            measured,
+            "lag never reached the backlog: \(body.split(separator: "\n").filter { $0.contains("lag") || $0.contains("paused") })"
+        )
         for partition in ["0", "1"] {
             let labels = #"topic="orders",partition="\#(partition)""#
             let seconds = try #require(Self.metric("orderstream_partition_lag_seconds", labels, in: body))
@@ -176,7 +201,9 @@ struct LagSignalTests {
         // Two lagging partitions, but no apply rate measured yet (nothing could commit): the one
         // worker running stays the count, no scaling on no evidence.
         let group = #"consumer_group="orderstream""#
-        #expect(Self.metric("orderstream_desired_workers", group, in: body) == 1, "\(body.split(separator: "\n").filter { $0.contains("desired") })")
+        #expect(
+            Self.metric("orderstream_desired_workers", group, in: body) == 1,
+            "\(body.split(separator: "\n").filter { $0.contains("desired") })")
         #expect(Self.metric("orderstream_worker_apply_capacity_events_per_second", group, in: body) == 0)
 
         // Once the lock goes the backlog is applied, and no partition lags: no worker is needed
@@ -186,7 +213,10 @@ struct LagSignalTests {
             body = (await HTTPProbe.tryGet(worker.baseURL + "/metrics"))?.body ?? ""
             return Self.metric("orderstream_desired_workers", group, in: body) == 0
         }
-        #expect(drained, "\(body.split(separator: "\n").filter { $0.contains("lag") || $0.contains("desired") })\n\(worker.runner.output.suffix(4_000))")
+        #expect(
+            drained,
+            "\(body.split(separator: "\n").filter { $0.contains("lag") || $0.contains("desired") })\n\(worker.runner.output.suffix(4_000))"
+        )
         #expect(Self.metric("orderstream_partition_lag", #"topic="orders",partition="0""#, in: body) == 0)
         #expect(Self.metric("orderstream_partition_lag_seconds", #"topic="orders",partition="0""#, in: body) == 0)
     }

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import OrderStreamDomain
 import Testing
+
 @testable import OrderStreamApp
 
 /// Small pieces of the executable: JSON log lines, the KPI table, routing of published lines.
@@ -9,7 +10,8 @@ struct LoggingAndCommandsTests {
     @Test func aJSONLogLineHoldsTimeLevelMessageAndMetadata() throws {
         let line = JSONLinesLogHandler.render(
             time: Date(timeIntervalSince1970: 1_795_000_000), level: .warning, message: "batch \"retried\"",
-            label: "orderstream.worker", metadata: ["topic": "orders", "partition": "3", "offset": "42", "color": "blue"])
+            label: "orderstream.worker",
+            metadata: ["topic": "orders", "partition": "3", "offset": "42", "color": "blue"])
         let object = try #require(try JSONParser.parse(line).objectValue)
         #expect(object["level"]?.stringValue == "warning")
         #expect(object["message"]?.stringValue == "batch \"retried\"")
@@ -36,8 +38,12 @@ struct LoggingAndCommandsTests {
         let line = #"{"event_type":"payment.captured","order_id":"ord-9","event_id":"e"}"#
         let routed = try PublishCommand.route(line: line, forcedTopic: nil).get()
         #expect(routed.topic == "payments" && routed.key == Array("ord-9".utf8) && routed.value == Array(line.utf8))
-        #expect(throws: PublishCommand.RoutingProblem.self) { try PublishCommand.route(line: "nope", forcedTopic: nil).get() }
-        #expect(throws: PublishCommand.RoutingProblem.self) { try PublishCommand.route(line: "[1]", forcedTopic: nil).get() }
+        #expect(throws: PublishCommand.RoutingProblem.self) {
+            try PublishCommand.route(line: "nope", forcedTopic: nil).get()
+        }
+        #expect(throws: PublishCommand.RoutingProblem.self) {
+            try PublishCommand.route(line: "[1]", forcedTopic: nil).get()
+        }
         #expect(throws: PublishCommand.RoutingProblem.self) {
             try PublishCommand.route(line: #"{"event_type":"order.created"}"#, forcedTopic: nil).get()
         }

@@ -10,10 +10,14 @@ struct PoolerTests {
     static let refusal = "not pinned to one server session"
 
     /// A fresh database on the test server, and its URL through a new pooler in `mode`.
-    static func database(behind mode: String, servers: ThrowawayServers, migrated: Bool)
-        throws -> (direct: String, pooled: String, name: String) {
+    static func database(
+        behind mode: String, servers: ThrowawayServers, migrated: Bool
+    )
+        throws -> (direct: String, pooled: String, name: String)
+    {
         let direct = try TestEnvironment.freshDatabase(migrated: migrated)
-        let pooler = try servers.startPooler("pgbouncer-\(mode)", mode: mode, upstreamPort: try ThrowawayServers.port(of: direct))
+        let pooler = try servers.startPooler(
+            "pgbouncer-\(mode)", mode: mode, upstreamPort: try ThrowawayServers.port(of: direct))
         var components = try #require(URLComponents(string: pooler))
         let name = try #require(URLComponents(string: direct)?.path)
         components.path = name
@@ -35,7 +39,8 @@ struct PoolerTests {
         let blue = try WorkerProcess.start(cluster: cluster, databaseURL: url, color: "blue", instanceId: "pooled-blue")
         defer { blue.runner.kill() }
         try await blue.waitReady()
-        let green = try WorkerProcess.start(cluster: cluster, databaseURL: url, color: "green", instanceId: "pooled-green")
+        let green = try WorkerProcess.start(
+            cluster: cluster, databaseURL: url, color: "green", instanceId: "pooled-green")
         defer { green.runner.kill() }
         try await green.waitReady()
 
@@ -57,7 +62,8 @@ struct PoolerTests {
         #expect(try await blue.kpis().body == expected.totalsJSON)
 
         let status = try ProcessRunner.orderstream(
-            ["status", "--json"], environment: ["ORDERSTREAM_DATABASE_URL": url, "ORDERSTREAM_KAFKA_BROKERS": cluster.bootstrap])
+            ["status", "--json"],
+            environment: ["ORDERSTREAM_DATABASE_URL": url, "ORDERSTREAM_KAFKA_BROKERS": cluster.bootstrap])
         #expect(status.status == 0, "\(status.stderr)")
         #expect(status.stdout.contains("\"active_color\":\"green\""), "\(status.stdout)")
         #expect(status.stdout.contains("\"instance_id\":\"pooled-blue\""), "\(status.stdout)")
@@ -94,11 +100,13 @@ struct PoolerTests {
         #expect(worker.runner.output.contains(Self.refusal), "\(worker.runner.output.suffix(2_000))")
         #expect(worker.runner.output.contains("session pooling"))
         // It refused before changing anything: not registered as a worker.
-        let registered = try TestEnvironment.query(database.direct, "SELECT count(*)::bigint AS n FROM workers").int64(0, "n")
+        let registered = try TestEnvironment.query(database.direct, "SELECT count(*)::bigint AS n FROM workers").int64(
+            0, "n")
         #expect(registered == 0)
 
         // The same database straight from PostgreSQL passes the check.
-        let direct = try ProcessRunner.orderstream(["migrate"], environment: ["ORDERSTREAM_DATABASE_URL": database.direct])
+        let direct = try ProcessRunner.orderstream(
+            ["migrate"], environment: ["ORDERSTREAM_DATABASE_URL": database.direct])
         #expect(direct.status == 0, "\(direct.stderr)")
     }
 }

@@ -28,10 +28,15 @@ struct RelayEndToEndTests {
         let port = TestEnvironment.freePort()
         let runner = try ProcessRunner.start(
             "relay-\(name)",
-            ["relay", "--http-port", String(port), "--instance-id", name, "--batch-size", "100", "--poll-interval", "0.5",
-             "--delivery-timeout", "30"],
-            environment: ["ORDERSTREAM_KAFKA_BROKERS": cluster.bootstrap, "ORDERSTREAM_DATABASE_URL": database,
-                          "ORDERSTREAM_HTTP_HOST": "127.0.0.1", "ORDERSTREAM_LOG_LEVEL": "info"])
+            [
+                "relay", "--http-port", String(port), "--instance-id", name, "--batch-size", "100", "--poll-interval",
+                "0.5",
+                "--delivery-timeout", "30",
+            ],
+            environment: [
+                "ORDERSTREAM_KAFKA_BROKERS": cluster.bootstrap, "ORDERSTREAM_DATABASE_URL": database,
+                "ORDERSTREAM_HTTP_HOST": "127.0.0.1", "ORDERSTREAM_LOG_LEVEL": "info",
+            ])
         return (runner, port)
     }
 
@@ -44,8 +49,11 @@ struct RelayEndToEndTests {
 
     /// One writer session: its orders' events, one transaction each, interleaved across its
     /// orders; `rollback` of them rolled back.
-    static func write(orders: [[GeneratedMessage]], database: String, seed: UInt64, rollback: Double) async throws -> Written {
-        let connection = try await PGConnection.connect(try PGConnectionConfiguration(database), logger: TestEnvironment.logger())
+    static func write(
+        orders: [[GeneratedMessage]], database: String, seed: UInt64, rollback: Double
+    ) async throws -> Written {
+        let connection = try await PGConnection.connect(
+            try PGConnectionConfiguration(database), logger: TestEnvironment.logger())
         defer { connection.close() }
         var random = SplitMix64(seed: seed)
         var cursors = [Int](repeating: 0, count: orders.count)
@@ -86,9 +94,11 @@ struct RelayEndToEndTests {
         // file shipped in docs/.
         let ddl = try ProcessRunner.orderstream(["relay", "--print-ddl"])
         #expect(ddl.status == 0, "\(ddl.stderr)")
-        let shipped = try String(contentsOf: TestEnvironment.repositoryRoot.appendingPathComponent("docs/outbox.sql"), encoding: .utf8)
+        let shipped = try String(
+            contentsOf: TestEnvironment.repositoryRoot.appendingPathComponent("docs/outbox.sql"), encoding: .utf8)
         #expect(ddl.stdout == shipped, "docs/outbox.sql is `orderstream relay --print-ddl`")
-        let setup = try await PGConnection.connect(try PGConnectionConfiguration(serviceDatabase), logger: TestEnvironment.logger())
+        let setup = try await PGConnection.connect(
+            try PGConnectionConfiguration(serviceDatabase), logger: TestEnvironment.logger())
         try setup.executeScript(ddl.stdout)
         try setup.executeScript(ddl.stdout)
 
@@ -102,8 +112,10 @@ struct RelayEndToEndTests {
         try await Self.waitReady(portB, relayB)
 
         // 400 orders of realistic flows, split over 4 writer sessions by order.
-        let generated = Array(LoadGenerator(orders: 400, duplicates: 0, invalid: 0, seed: 21,
-                                            startMicros: RFC3339.parseMicros("2026-11-26T12:00:00Z")!))
+        let generated = Array(
+            LoadGenerator(
+                orders: 400, duplicates: 0, invalid: 0, seed: 21,
+                startMicros: RFC3339.parseMicros("2026-11-26T12:00:00Z")!))
         var byOrder: [String: [GeneratedMessage]] = [:]
         var orderIds: [String] = []
         for message in generated {
@@ -111,16 +123,23 @@ struct RelayEndToEndTests {
             if byOrder[id] == nil { orderIds.append(id) }
             byOrder[id, default: []].append(message)
         }
-        let shares = (0..<4).map { writer in orderIds.enumerated().filter { $0.offset % 4 == writer }.map { byOrder[$0.element]! } }
+        let shares = (0..<4).map { writer in
+            orderIds.enumerated().filter { $0.offset % 4 == writer }.map { byOrder[$0.element]! }
+        }
 
         let writers = (0..<4).map { writer in
-            Task { try await Self.write(orders: shares[writer], database: serviceDatabase, seed: UInt64(100 + writer), rollback: 0.15) }
+            Task {
+                try await Self.write(
+                    orders: shares[writer], database: serviceDatabase, seed: UInt64(100 + writer), rollback: 0.15)
+            }
         }
         // Three invalid rows, committed: parked, never published.
         for index in 0..<3 {
-            let bad = #"{"event_id":"bad-\#(index)","event_type":"payment.captured","schema_version":1,"occurred_at":"2026-11-26T12:00:00Z","order_id":"bad-\#(index)","customer_id":"c","data":{"payment_id":"p","amount_cents":1,"currency":"eur"}}"#
-            try await setup.execute("INSERT INTO orderstream_outbox (event_id, order_id, topic, payload) VALUES ($1, $2, 'payments', $3)",
-                                    ["bad-\(index)", "bad-\(index)", bad])
+            let bad =
+                #"{"event_id":"bad-\#(index)","event_type":"payment.captured","schema_version":1,"occurred_at":"2026-11-26T12:00:00Z","order_id":"bad-\#(index)","customer_id":"c","data":{"payment_id":"p","amount_cents":1,"currency":"eur"}}"#
+            try await setup.execute(
+                "INSERT INTO orderstream_outbox (event_id, order_id, topic, payload) VALUES ($1, $2, 'payments', $3)",
+                ["bad-\(index)", "bad-\(index)", bad])
         }
 
         // Chaos while the service writes: kill relay A, restart it, take the broker down and up.
@@ -143,7 +162,8 @@ struct RelayEndToEndTests {
         let left = .seconds(3) - (ContinuousClock.now - outageStart)
         if left > .zero { try await Task.sleep(for: left) }
         let heldBack = try await setup.query(
-            "SELECT count(*) FROM orderstream_outbox WHERE published_at IS NULL AND parked_reason IS NULL").int64(0, 0)
+            "SELECT count(*) FROM orderstream_outbox WHERE published_at IS NULL AND parked_reason IS NULL"
+        ).int64(0, 0)
         #expect(heldBack > 0, "the outage held committed rows back")
         try cluster.cluster.setBrokerUp(1)
 
@@ -157,16 +177,21 @@ struct RelayEndToEndTests {
 
         // The outbox drains; the worker applies every committed event.
         let drained = try await TestEnvironment.eventually(timeout: .seconds(90), every: .milliseconds(500)) {
-            try await setup.query("SELECT count(*) FROM orderstream_outbox WHERE published_at IS NULL AND parked_reason IS NULL").int64(0, 0) == 0
+            try await setup.query(
+                "SELECT count(*) FROM orderstream_outbox WHERE published_at IS NULL AND parked_reason IS NULL"
+            ).int64(0, 0) == 0
         }
         try await Self.waitReady(portB, relayB)
         #expect(drained, "relay A: \(relayA.output.suffix(1_500))\nrelay B: \(relayB.output.suffix(1_500))")
-        let parked = try await setup.query("SELECT event_id, parked_reason FROM orderstream_outbox WHERE parked_reason IS NOT NULL ORDER BY event_id")
+        let parked = try await setup.query(
+            "SELECT event_id, parked_reason FROM orderstream_outbox WHERE parked_reason IS NOT NULL ORDER BY event_id")
         #expect(parked.rowCount == 3)
         for row in 0..<parked.rowCount { #expect(try parked.string(row, 1) == "invalid_currency") }
 
         var reference = ReferenceModel()
-        for event in written.committed { reference.apply(topic: event.topic, key: Array(event.order.utf8), value: event.value) }
+        for event in written.committed {
+            reference.apply(topic: event.topic, key: Array(event.order.utf8), value: event.value)
+        }
         let applied = await TestEnvironment.eventually(timeout: .seconds(90), every: .milliseconds(500)) {
             (try? await worker.kpis())?.int("events_applied") == Int64(written.committed.count)
         }
@@ -180,7 +205,8 @@ struct RelayEndToEndTests {
         // On the wire: every committed event, no rolled-back or parked one, and each order's
         // events (first copies) in commit order on one partition per topic.
         let ordersCount = written.committed.filter { $0.topic == "orders" }.count
-        let messages = try cluster.readAll("orders", expected: ordersCount)
+        let messages =
+            try cluster.readAll("orders", expected: ordersCount)
             + cluster.readAll("payments", expected: written.committed.count - ordersCount)
         var first: [String: (partition: Int32, offset: Int64)] = [:]
         for message in messages.sorted(by: { ($0.partition, $0.offset) < ($1.partition, $1.offset) }) {
@@ -194,7 +220,8 @@ struct RelayEndToEndTests {
         for event in written.committed {
             guard let position = first[event.eventId] else { continue }
             let key = event.order + "/" + event.topic
-            if let last = lastByOrderTopic[key], last.partition != position.partition || last.offset >= position.offset {
+            if let last = lastByOrderTopic[key], last.partition != position.partition || last.offset >= position.offset
+            {
                 outOfOrder.append(key)
             }
             lastByOrderTopic[key] = position
@@ -206,7 +233,8 @@ struct RelayEndToEndTests {
         #expect(metrics.body.contains("orderstream_relay_published_total"))
         #expect(metrics.body.contains("orderstream_relay_rows_pending 0"))
         setup.close()
-        print("relay e2e: \(written.committed.count) committed, \(written.rolledBack.count) rolled back, \(heldBack) held back by the outage, "
-              + "\(kpis.int("events_duplicate") ?? -1) re-published after the crash")
+        print(
+            "relay e2e: \(written.committed.count) committed, \(written.rolledBack.count) rolled back, \(heldBack) held back by the outage, "
+                + "\(kpis.int("events_duplicate") ?? -1) re-published after the crash")
     }
 }

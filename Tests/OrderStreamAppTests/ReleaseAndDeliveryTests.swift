@@ -24,17 +24,21 @@ struct ReleaseAndDeliveryTests {
     /// One line per distinct error, naming the brokers and the timeout, within the configured
     /// delivery timeout (not librdkafka's five minutes), non-zero exit, and never the payload.
     @Test func publishToAnUnreachableBrokerFailsWithinItsTimeoutInOneLine() throws {
-        let lines = (1...50).map { #"{"event_id":"e-\#($0)","event_type":"order.cancelled","order_id":"secret-order-\#($0)","customer_id":"c","schema_version":1,"occurred_at":"2026-11-26T12:00:00Z","data":{"reason":"x"}}"# }
+        let lines = (1...50).map {
+            #"{"event_id":"e-\#($0)","event_type":"order.cancelled","order_id":"secret-order-\#($0)","customer_id":"c","schema_version":1,"occurred_at":"2026-11-26T12:00:00Z","data":{"reason":"x"}}"#
+        }
         let started = Date()
         let result = try ProcessRunner.orderstream(
-            ["publish", "--brokers", "127.0.0.1:1", "--delivery-timeout", "2"], input: lines.joined(separator: "\n") + "\n")
+            ["publish", "--brokers", "127.0.0.1:1", "--delivery-timeout", "2"],
+            input: lines.joined(separator: "\n") + "\n")
         let elapsed = Date().timeIntervalSince(started)
         #expect(result.status == 1, "\(result.stderr)")
         // 2 s plus librdkafka's reconnect back-off (at most 10 s by default) and start-up.
         #expect(elapsed < 15, "took \(elapsed) s")
         let summary = result.stderr.split(separator: "\n").filter { $0.hasPrefix("orderstream publish:") }
         #expect(summary.count == 1, "\(result.stderr)")
-        #expect(summary.first?.contains("50 events not delivered within 2 s to brokers 127.0.0.1:1") == true, "\(summary)")
+        #expect(
+            summary.first?.contains("50 events not delivered within 2 s to brokers 127.0.0.1:1") == true, "\(summary)")
         #expect(summary.first?.contains("Message timed out") == true, "\(summary)")
         #expect(!result.stderr.contains("secret-order"), "a delivery error must not carry the payload")
         #expect(result.stdout.contains("published 0 events"))

@@ -31,8 +31,10 @@ struct ReleaseCutoverPauseTests {
         for round in 1...rounds {
             let next = color == "blue" ? "green" : "blue"
             let fresh = [
-                try WorkerProcess.start(cluster: cluster, databaseURL: database, color: next, instanceId: "\(next)-r\(round)-a"),
-                try WorkerProcess.start(cluster: cluster, databaseURL: database, color: next, instanceId: "\(next)-r\(round)-b"),
+                try WorkerProcess.start(
+                    cluster: cluster, databaseURL: database, color: next, instanceId: "\(next)-r\(round)-a"),
+                try WorkerProcess.start(
+                    cluster: cluster, databaseURL: database, color: next, instanceId: "\(next)-r\(round)-b"),
             ]
             for worker in fresh { try await worker.waitReady() }
             try await Task.sleep(for: .seconds(1))
@@ -45,8 +47,10 @@ struct ReleaseCutoverPauseTests {
             color = next
         }
         let sorted = pauses.sorted()
-        print("cutover pauses to freshly started workers (s): \(pauses.map { String(format: "%.3f", $0) }.joined(separator: ", ")); "
-              + "median \(String(format: "%.3f", sorted[sorted.count / 2])), worst \(String(format: "%.3f", sorted.last ?? 0))")
+        print(
+            "cutover pauses to freshly started workers (s): \(pauses.map { String(format: "%.3f", $0) }.joined(separator: ", ")); "
+                + "median \(String(format: "%.3f", sorted[sorted.count / 2])), worst \(String(format: "%.3f", sorted.last ?? 0))"
+        )
         #expect(pauses.count == rounds)
         #expect((sorted.last ?? 99) < 2, "a release's cutover paused \(sorted.last ?? 0) s")
 

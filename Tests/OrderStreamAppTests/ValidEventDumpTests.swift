@@ -3,6 +3,7 @@ import OrderStreamDomain
 import OrderStreamLoadGen
 import OrderStreamTestSupport
 import Testing
+
 @testable import OrderStreamApp
 
 /// The benchmark's raw path applies `loadgen --dump-valid` rows: they must be exactly the events
@@ -16,7 +17,9 @@ struct ValidEventDumpTests {
         var model = ReferenceModel()
         var expected: [String] = []
         for message in generator {
-            if case .applied(let event) = model.apply(topic: message.topic.rawValue, key: message.key, value: message.value) {
+            if case .applied(let event) = model.apply(
+                topic: message.topic.rawValue, key: message.key, value: message.value)
+            {
                 expected.append(ValidEventDump.line(event, topic: message.topic.rawValue))
             }
         }
@@ -33,17 +36,25 @@ struct ValidEventDumpTests {
     }
 
     @Test func columnsAreMappedLikeApplyParameters() throws {
-        let created = Event(eventId: "e1", eventType: .orderCreated, occurredAtMicros: 120_000_001, orderId: "o1",
-                            customerId: "c1", payload: .orderCreated(items: [], totalCents: 1_500, currency: "EUR"))
-        #expect(ValidEventDump.line(created, topic: "orders") == "e1\torder.created\to1\tc1\t120000001\t120000000\t\\N\t1500\tEUR\torders\n")
+        let created = Event(
+            eventId: "e1", eventType: .orderCreated, occurredAtMicros: 120_000_001, orderId: "o1",
+            customerId: "c1", payload: .orderCreated(items: [], totalCents: 1_500, currency: "EUR"))
+        #expect(
+            ValidEventDump.line(created, topic: "orders")
+                == "e1\torder.created\to1\tc1\t120000001\t120000000\t\\N\t1500\tEUR\torders\n")
 
-        let captured = Event(eventId: "e2", eventType: .paymentCaptured, occurredAtMicros: -1, orderId: "o1", customerId: "c1",
-                             payload: .payment(PaymentFacts(paymentId: "p1", amountCents: 1_500, currency: "EUR")))
-        #expect(ValidEventDump.line(captured, topic: "payments") == "e2\tpayment.captured\to1\tc1\t-1\t-60000000\tp1\t1500\tEUR\tpayments\n")
+        let captured = Event(
+            eventId: "e2", eventType: .paymentCaptured, occurredAtMicros: -1, orderId: "o1", customerId: "c1",
+            payload: .payment(PaymentFacts(paymentId: "p1", amountCents: 1_500, currency: "EUR")))
+        #expect(
+            ValidEventDump.line(captured, topic: "payments")
+                == "e2\tpayment.captured\to1\tc1\t-1\t-60000000\tp1\t1500\tEUR\tpayments\n")
 
-        let shipped = Event(eventId: "a\\b\tc", eventType: .orderShipped, occurredAtMicros: 60_000_000, orderId: "o\n1",
-                            customerId: "c\r1", payload: .orderShipped(carrier: "dhl", trackingNumber: "t"))
-        #expect(ValidEventDump.line(shipped, topic: "orders")
+        let shipped = Event(
+            eventId: "a\\b\tc", eventType: .orderShipped, occurredAtMicros: 60_000_000, orderId: "o\n1",
+            customerId: "c\r1", payload: .orderShipped(carrier: "dhl", trackingNumber: "t"))
+        #expect(
+            ValidEventDump.line(shipped, topic: "orders")
                 == "a\\\\b\\tc\torder.shipped\to\\n1\tc\\r1\t60000000\t60000000\t\\N\t\\N\t\\N\torders\n")
     }
 

@@ -8,8 +8,11 @@ import Testing
 @Suite(.serialized, .timeLimit(.minutes(8)))
 struct ZeroDowntimeTests {
     /// `orderstream cutover`, returning its exit status, output and the pause it reported.
-    static func cutover(to color: String, database: String, cluster: TestCluster, timeout: Int = 30) throws
-        -> (status: Int32, output: String, pause: Double?) {
+    static func cutover(
+        to color: String, database: String, cluster: TestCluster, timeout: Int = 30
+    ) throws
+        -> (status: Int32, output: String, pause: Double?)
+    {
         let result = try ProcessRunner.orderstream(
             ["cutover", "--to", color, "--timeout", String(timeout)],
             environment: ["ORDERSTREAM_DATABASE_URL": database, "ORDERSTREAM_KAFKA_BROKERS": cluster.bootstrap])
@@ -26,7 +29,8 @@ struct ZeroDowntimeTests {
         var workers: [WorkerProcess] = []
         defer { workers.forEach { $0.runner.kill() } }
         for (color, name) in [("blue", "blue-1"), ("blue", "blue-2"), ("green", "green-1"), ("green", "green-2")] {
-            let worker = try WorkerProcess.start(cluster: cluster, databaseURL: database, color: color, instanceId: name)
+            let worker = try WorkerProcess.start(
+                cluster: cluster, databaseURL: database, color: color, instanceId: name)
             workers.append(worker)
             try await worker.waitReady()
         }
@@ -46,18 +50,22 @@ struct ZeroDowntimeTests {
             let result = try Self.cutover(to: color, database: database, cluster: cluster)
             #expect(result.status == 0, "cutover to \(color): \(result.output)")
             // Under load, the books balance: offsets moved since the fence = events accounted for.
-            #expect(result.output.contains("verified: ") && result.output.contains("every partition owned by \(color)"),
-                    "\(result.output)")
+            #expect(
+                result.output.contains("verified: ") && result.output.contains("every partition owned by \(color)"),
+                "\(result.output)")
             let pause = try #require(result.pause, "no pause reported: \(result.output)")
             pauses.append(pause)
             #expect(pause < 2.0, "cutover to \(color) paused processing \(pause) s")
         }
         let sorted = pauses.sorted()
-        print("cutover pauses under load (s): \(pauses.map { String(format: "%.3f", $0) }.joined(separator: ", ")); "
-              + "median \(String(format: "%.3f", (sorted[4] + sorted[5]) / 2)), worst \(String(format: "%.3f", sorted.last ?? 0))")
+        print(
+            "cutover pauses under load (s): \(pauses.map { String(format: "%.3f", $0) }.joined(separator: ", ")); "
+                + "median \(String(format: "%.3f", (sorted[4] + sorted[5]) / 2)), worst \(String(format: "%.3f", sorted.last ?? 0))"
+        )
         // The status command shows the new owner of every partition and the live workers.
         let status = try ProcessRunner.orderstream(
-            ["status", "--json"], environment: ["ORDERSTREAM_DATABASE_URL": database, "ORDERSTREAM_KAFKA_BROKERS": cluster.bootstrap])
+            ["status", "--json"],
+            environment: ["ORDERSTREAM_DATABASE_URL": database, "ORDERSTREAM_KAFKA_BROKERS": cluster.bootstrap])
         #expect(status.status == 0, "\(status.stderr)")
         #expect(status.stdout.contains("\"active_color\":\"blue\""), "\(status.stdout)")
         #expect(!status.stdout.contains("\"owner_color\":\"green\""), "\(status.stdout)")
@@ -72,7 +80,8 @@ struct ZeroDowntimeTests {
         #expect(fenced.body.contains("fenced out by epoch"), "\(fenced.body)")
         // A cutover to the active color changes nothing.
         let again = try Self.cutover(to: "blue", database: database, cluster: cluster)
-        #expect(try await HTTPProbe.get(workers[0].baseURL + "/metrics").body.contains("orderstream_cutover_pause_seconds"))
+        #expect(
+            try await HTTPProbe.get(workers[0].baseURL + "/metrics").body.contains("orderstream_cutover_pause_seconds"))
         #expect(again.status == 0 && again.output.contains("already the active color"))
     }
 
@@ -80,10 +89,12 @@ struct ZeroDowntimeTests {
         let cluster = try TestCluster(partitions: 6)
         defer { cluster.close() }
         let database = try TestEnvironment.freshDatabase()
-        let blue = try WorkerProcess.start(cluster: cluster, databaseURL: database, color: "blue", instanceId: "zombie-blue")
+        let blue = try WorkerProcess.start(
+            cluster: cluster, databaseURL: database, color: "blue", instanceId: "zombie-blue")
         defer { blue.runner.kill() }
         try await blue.waitReady()
-        let green = try WorkerProcess.start(cluster: cluster, databaseURL: database, color: "green", instanceId: "heir-green")
+        let green = try WorkerProcess.start(
+            cluster: cluster, databaseURL: database, color: "green", instanceId: "heir-green")
         defer { green.runner.kill() }
         try await green.waitReady()
         let expected = ExpectedStream(orders: 3_000, duplicates: 0.05, invalid: 0.01, seed: 23)
@@ -147,8 +158,9 @@ struct ZeroDowntimeTests {
         // Preload, so that the worker is busy applying the moment it gets SIGTERM.
         let published = try expected.publish(to: cluster)
         #expect(published.status == 0)
-        let first = try WorkerProcess.start(cluster: cluster, databaseURL: database, instanceId: "drain-1",
-                                            arguments: ["--drain-deadline", "10"])
+        let first = try WorkerProcess.start(
+            cluster: cluster, databaseURL: database, instanceId: "drain-1",
+            arguments: ["--drain-deadline", "10"])
         defer { first.runner.kill() }
         let busy = await TestEnvironment.eventually(timeout: .seconds(30), every: .milliseconds(20)) {
             ((try? await first.kpis())?.int("events_applied") ?? 0) > 0
@@ -172,8 +184,9 @@ struct ZeroDowntimeTests {
         let cluster = try TestCluster(partitions: 6)
         defer { cluster.close() }
         let database = try TestEnvironment.freshDatabase()
-        let first = try WorkerProcess.start(cluster: cluster, databaseURL: database, instanceId: "pgdown-1",
-                                            arguments: ["--drain-deadline", "4"])
+        let first = try WorkerProcess.start(
+            cluster: cluster, databaseURL: database, instanceId: "pgdown-1",
+            arguments: ["--drain-deadline", "4"])
         defer { first.runner.kill() }
         try await first.waitReady()
         let expected = ExpectedStream(orders: 3_000, duplicates: 0.05, invalid: 0.01, seed: 29)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import OrderStreamDomain
 
 @Suite("Contract cases.jsonl")
@@ -22,10 +23,12 @@ struct ContractCasesTests {
             let outcome = EventValidator.validate(topic: contractCase.topic, key: contractCase.key, value: value)
             switch outcome {
             case .valid:
-                #expect(contractCase.expect == "apply", "\(contractCase.name): applied, expected \(contractCase.expect)")
+                #expect(
+                    contractCase.expect == "apply", "\(contractCase.name): applied, expected \(contractCase.expect)")
             case .rejected(let rejection):
-                #expect(contractCase.expect == rejection.reason.rawValue,
-                        "\(contractCase.name): rejected as \(rejection), expected \(contractCase.expect)")
+                #expect(
+                    contractCase.expect == rejection.reason.rawValue,
+                    "\(contractCase.name): rejected as \(rejection), expected \(contractCase.expect)")
                 #expect(!rejection.detail.isEmpty)
             }
             checked += 1
@@ -48,16 +51,25 @@ struct ContractCasesTests {
     @Test("the valid examples decode to the expected typed events")
     func typedExamples() throws {
         let created = try ContractFiles.example("order.created.json")
-        let event = try #require(EventValidator.validate(topic: "orders", key: Array("ord-1001".utf8), value: created).event)
+        let event = try #require(
+            EventValidator.validate(topic: "orders", key: Array("ord-1001".utf8), value: created).event)
         #expect(event.eventType == .orderCreated)
         #expect(event.orderId == "ord-1001")
         #expect(event.customerId == "cus-42")
         #expect(event.occurredAtMicros == RFC3339.parseMicros("2026-11-26T12:00:00Z"))
-        #expect(event.payload == .orderCreated(items: [LineItem(sku: "sku-1", quantity: 2, unitPriceCents: 1299),
-                                                       LineItem(sku: "sku-2", quantity: 1, unitPriceCents: 500)],
-                                               totalCents: 3098, currency: "EUR"))
+        #expect(
+            event.payload
+                == .orderCreated(
+                    items: [
+                        LineItem(sku: "sku-1", quantity: 2, unitPriceCents: 1299),
+                        LineItem(sku: "sku-2", quantity: 1, unitPriceCents: 500),
+                    ],
+                    totalCents: 3098, currency: "EUR"))
         let failed = try ContractFiles.example("payment.failed.json")
-        let payment = try #require(EventValidator.validate(topic: "payments", key: Array("ord-1001".utf8), value: failed).event?.payment)
-        #expect(payment == PaymentFacts(paymentId: "pay-0", amountCents: 3098, currency: "EUR", failureCode: "card_declined"))
+        let payment = try #require(
+            EventValidator.validate(topic: "payments", key: Array("ord-1001".utf8), value: failed).event?.payment)
+        #expect(
+            payment
+                == PaymentFacts(paymentId: "pay-0", amountCents: 3098, currency: "EUR", failureCode: "card_declined"))
     }
 }

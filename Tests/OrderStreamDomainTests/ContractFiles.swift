@@ -25,12 +25,13 @@ enum ContractFiles {
             let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
             let valueB64 = object["value_b64"] as? String
             let value = try valueB64.map { try #require(Data(base64Encoded: $0)).map { $0 } }
-            return Case(name: try #require(object["name"] as? String),
-                        topic: try #require(object["topic"] as? String),
-                        key: (object["key"] as? String).map { Array($0.utf8) },
-                        value: value,
-                        expect: try #require(object["expect"] as? String),
-                        build: object["build"] as? String)
+            return Case(
+                name: try #require(object["name"] as? String),
+                topic: try #require(object["topic"] as? String),
+                key: (object["key"] as? String).map { Array($0.utf8) },
+                value: value,
+                expect: try #require(object["expect"] as? String),
+                build: object["build"] as? String)
         }
     }
 

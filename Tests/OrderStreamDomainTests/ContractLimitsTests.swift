@@ -1,4 +1,5 @@
 import Testing
+
 @testable import OrderStreamDomain
 
 /// The rules that keep PostgreSQL from refusing an accepted event: the numeric bounds of
@@ -9,7 +10,10 @@ struct ContractLimitsTests {
     let quantityBound = ContractLimits.maximumQuantity
 
     func created(quantity: Int64, price: Int64, total: Int64) -> [UInt8] {
-        eventJSON(data: #"{"items":[{"sku":"a","quantity":\#(quantity),"unit_price_cents":\#(price)}],"total_cents":\#(total),"currency":"EUR"}"#)
+        eventJSON(
+            data:
+                #"{"items":[{"sku":"a","quantity":\#(quantity),"unit_price_cents":\#(price)}],"total_cents":\#(total),"currency":"EUR"}"#
+        )
     }
 
     func payment(amount: Int64) -> [UInt8] {
@@ -27,7 +31,9 @@ struct ContractLimitsTests {
         #expect(EventValidator.maximumValueBytes == ContractLimits.maximumValueBytes)
         #expect(EventValidator.maximumIdLength == ContractLimits.maximumIdLength)
         // A line at both bounds fits Int64 with room to spare, so only sums can overflow.
-        #expect(ContractLimits.maximumQuantity.multipliedReportingOverflow(by: ContractLimits.maximumCents).overflow == false)
+        #expect(
+            ContractLimits.maximumQuantity.multipliedReportingOverflow(by: ContractLimits.maximumCents).overflow
+                == false)
     }
 
     @Test("amount_cents: 10^12 passes, 10^12+1 is invalid_amount naming the field and the bound")
@@ -55,13 +61,17 @@ struct ContractLimitsTests {
         let over = try #require(rejection(created(quantity: quantityBound + 1, price: 1, total: quantityBound + 1)))
         #expect(over.reason == .invalidAmount)
         #expect(over.detail == "data.items[0].quantity must be <= 1000000, got 1000001")
-        #expect(rejection(created(quantity: 0, price: 1, total: 0))?.detail == "data.items[0].quantity must be >= 1, got 0")
+        #expect(
+            rejection(created(quantity: 0, price: 1, total: 0))?.detail == "data.items[0].quantity must be >= 1, got 0")
     }
 
     @Test("total_cents: 10^12 passes, 10^12+1 is invalid_amount even when the items sum to it")
     func totalCents() throws {
         #expect(reason(created(quantity: quantityBound, price: quantityBound, total: bound)) == "apply")
-        let value = eventJSON(data: #"{"items":[{"sku":"a","quantity":1,"unit_price_cents":\#(bound)},{"sku":"b","quantity":1,"unit_price_cents":1}],"total_cents":\#(bound + 1),"currency":"EUR"}"#)
+        let value = eventJSON(
+            data:
+                #"{"items":[{"sku":"a","quantity":1,"unit_price_cents":\#(bound)},{"sku":"b","quantity":1,"unit_price_cents":1}],"total_cents":\#(bound + 1),"currency":"EUR"}"#
+        )
         let over = try #require(rejection(value))
         #expect(over.reason == .invalidAmount)
         #expect(over.detail == "data.total_cents must be <= 1000000000000, got 1000000000001")
@@ -74,10 +84,16 @@ struct ContractLimitsTests {
     @Test("bounds keep the contract order: invalid_amount after key_mismatch, before invalid_currency")
     func order() {
         #expect(reason(key: "other", created(quantity: 1, price: bound + 1, total: 0)) == "key_mismatch")
-        let badCurrency = eventJSON(data: #"{"items":[{"sku":"a","quantity":\#(quantityBound + 1),"unit_price_cents":1}],"total_cents":0,"currency":"eur"}"#)
+        let badCurrency = eventJSON(
+            data:
+                #"{"items":[{"sku":"a","quantity":\#(quantityBound + 1),"unit_price_cents":1}],"total_cents":0,"currency":"eur"}"#
+        )
         #expect(reason(badCurrency) == "invalid_amount")
         // The first item out of range names the message, before the total is looked at.
-        let value = eventJSON(data: #"{"items":[{"sku":"a","quantity":1,"unit_price_cents":1},{"sku":"b","quantity":1,"unit_price_cents":\#(bound + 1)}],"total_cents":\#(bound + 7),"currency":"EUR"}"#)
+        let value = eventJSON(
+            data:
+                #"{"items":[{"sku":"a","quantity":1,"unit_price_cents":1},{"sku":"b","quantity":1,"unit_price_cents":\#(bound + 1)}],"total_cents":\#(bound + 7),"currency":"EUR"}"#
+        )
         #expect(rejection(value)?.detail.hasPrefix("data.items[1].unit_price_cents") == true)
     }
 
@@ -93,29 +109,57 @@ struct ContractLimitsTests {
         }
     }
 
-    @Test("U+0000 in any contract string is invalid_field naming the field", arguments: [
-        ("event_id", eventJSON(eventId: #""e\u0000""#)),
-        ("order_id", eventJSON(orderId: #""ord-1\u0000""#)),
-        ("customer_id", eventJSON(customerId: #""\u0000""#)),
-        ("occurred_at", eventJSON(occurredAt: #""2026-11-26T12:00:00Z\u0000""#)),
-        ("data.items[1].sku", eventJSON(data: #"{"items":[{"sku":"a","quantity":1,"unit_price_cents":1},{"sku":"b\u0000","quantity":1,"unit_price_cents":1}],"total_cents":2,"currency":"EUR"}"#)),
-        ("data.currency", eventJSON(data: #"{"items":[{"sku":"a","quantity":1,"unit_price_cents":1}],"total_cents":1,"currency":"EU\u0000"}"#)),
-        ("data.reason", eventJSON(type: "\"order.cancelled\"", data: #"{"reason":"\u0000"}"#)),
-        ("data.carrier", eventJSON(type: "\"order.shipped\"", data: #"{"carrier":"d\u0000hl","tracking_number":"t"}"#)),
-        ("data.tracking_number", eventJSON(type: "\"order.shipped\"", data: #"{"carrier":"dhl","tracking_number":"\u0000"}"#)),
-    ])
+    @Test(
+        "U+0000 in any contract string is invalid_field naming the field",
+        arguments: [
+            ("event_id", eventJSON(eventId: #""e\u0000""#)),
+            ("order_id", eventJSON(orderId: #""ord-1\u0000""#)),
+            ("customer_id", eventJSON(customerId: #""\u0000""#)),
+            ("occurred_at", eventJSON(occurredAt: #""2026-11-26T12:00:00Z\u0000""#)),
+            (
+                "data.items[1].sku",
+                eventJSON(
+                    data:
+                        #"{"items":[{"sku":"a","quantity":1,"unit_price_cents":1},{"sku":"b\u0000","quantity":1,"unit_price_cents":1}],"total_cents":2,"currency":"EUR"}"#
+                )
+            ),
+            (
+                "data.currency",
+                eventJSON(
+                    data:
+                        #"{"items":[{"sku":"a","quantity":1,"unit_price_cents":1}],"total_cents":1,"currency":"EU\u0000"}"#
+                )
+            ),
+            ("data.reason", eventJSON(type: "\"order.cancelled\"", data: #"{"reason":"\u0000"}"#)),
+            (
+                "data.carrier",
+                eventJSON(type: "\"order.shipped\"", data: #"{"carrier":"d\u0000hl","tracking_number":"t"}"#)
+            ),
+            (
+                "data.tracking_number",
+                eventJSON(type: "\"order.shipped\"", data: #"{"carrier":"dhl","tracking_number":"\u0000"}"#)
+            ),
+        ])
     func nulOnOrders(field: String, value: [UInt8]) throws {
         let rejected = try #require(rejection(value))
         #expect(rejected.reason == .invalidField)
         #expect(rejected.detail == "\(field) must not contain the NUL character (U+0000)")
     }
 
-    @Test("U+0000 in payment strings is invalid_field naming the field", arguments: [
-        ("data.payment_id", "payment.captured", #"{"payment_id":"p\u0000","amount_cents":1,"currency":"EUR"}"#),
-        ("data.currency", "payment.refunded", #"{"payment_id":"p","amount_cents":1,"currency":"\u0000UR"}"#),
-        ("data.method", "payment.authorized", #"{"payment_id":"p","amount_cents":1,"currency":"EUR","method":"card\u0000"}"#),
-        ("data.failure_code", "payment.failed", #"{"payment_id":"p","amount_cents":1,"currency":"EUR","failure_code":"\u0000"}"#),
-    ])
+    @Test(
+        "U+0000 in payment strings is invalid_field naming the field",
+        arguments: [
+            ("data.payment_id", "payment.captured", #"{"payment_id":"p\u0000","amount_cents":1,"currency":"EUR"}"#),
+            ("data.currency", "payment.refunded", #"{"payment_id":"p","amount_cents":1,"currency":"\u0000UR"}"#),
+            (
+                "data.method", "payment.authorized",
+                #"{"payment_id":"p","amount_cents":1,"currency":"EUR","method":"card\u0000"}"#
+            ),
+            (
+                "data.failure_code", "payment.failed",
+                #"{"payment_id":"p","amount_cents":1,"currency":"EUR","failure_code":"\u0000"}"#
+            ),
+        ])
     func nulOnPayments(field: String, type: String, data: String) throws {
         let rejected = try #require(rejection(eventJSON(type: "\"\(type)\"", data: data), on: "payments"))
         #expect(rejected.reason == .invalidField)
@@ -125,7 +169,12 @@ struct ContractLimitsTests {
     @Test("NUL elsewhere: unknown fields are ignored, a NUL event_type is unknown, U+0001 is fine")
     func nulElsewhere() {
         #expect(reason(Array(#"{"note":"a\u0000b","#.utf8) + eventJSON().dropFirst()) == "apply")
-        #expect(reason(eventJSON(data: #"{"items":[{"sku":"a","quantity":2,"unit_price_cents":100,"x":"\u0000"}],"total_cents":200,"currency":"EUR"}"#)) == "apply")
+        #expect(
+            reason(
+                eventJSON(
+                    data:
+                        #"{"items":[{"sku":"a","quantity":2,"unit_price_cents":100,"x":"\u0000"}],"total_cents":200,"currency":"EUR"}"#
+                )) == "apply")
         #expect(reason(eventJSON(type: #""order.created\u0000""#)) == "unknown_event_type")
         #expect(reason(eventJSON(customerId: #""c\u0001""#)) == "apply")
         // A raw NUL byte is an unescaped control character: malformed JSON.

@@ -1,6 +1,7 @@
 import OrderStreamLoadGen
 import OrderStreamTestSupport
 import Testing
+
 @testable import OrderStreamDomain
 
 /// The contract's central promise: the state is a function of the *set* of distinct events, so
@@ -13,7 +14,8 @@ struct ConvergencePropertyTests {
         var rng = SplitMix64(seed: seed &* 7919)
         let start = Int64(1_795_694_400) * 1_000_000 + Int64(rng.next() % 1_000) * 60_000_000
         let orders = 3 + Int(rng.next() % 12)
-        let messages = Array(LoadGenerator(orders: orders, duplicates: 0.2, invalid: 0.1, seed: seed, startMicros: start))
+        let messages = Array(
+            LoadGenerator(orders: orders, duplicates: 0.2, invalid: 0.1, seed: seed, startMicros: start))
         let baseline = Self.run(messages)
         let orderIds = baseline.orderIds
         #expect(orderIds.count == orders)

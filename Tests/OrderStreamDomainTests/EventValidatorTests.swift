@@ -1,11 +1,15 @@
 import OrderStreamLoadGen
 import Testing
+
 @testable import OrderStreamDomain
 
 /// Builds an event text from parts, so each test changes one thing.
-func eventJSON(eventId: String = "\"e-1\"", type: String = "\"order.created\"", version: String? = "1",
-               occurredAt: String = "\"2026-11-26T12:00:00.000Z\"", orderId: String = "\"ord-1\"",
-               customerId: String? = "\"cus-1\"", data: String = #"{"items":[{"sku":"a","quantity":2,"unit_price_cents":100}],"total_cents":200,"currency":"EUR"}"#) -> [UInt8] {
+func eventJSON(
+    eventId: String = "\"e-1\"", type: String = "\"order.created\"", version: String? = "1",
+    occurredAt: String = "\"2026-11-26T12:00:00.000Z\"", orderId: String = "\"ord-1\"",
+    customerId: String? = "\"cus-1\"",
+    data: String = #"{"items":[{"sku":"a","quantity":2,"unit_price_cents":100}],"total_cents":200,"currency":"EUR"}"#
+) -> [UInt8] {
     var members = ["\"event_id\":\(eventId)", "\"event_type\":\(type)"]
     if let version { members.append("\"schema_version\":\(version)") }
     members.append("\"occurred_at\":\(occurredAt)")
@@ -40,7 +44,9 @@ struct EventValidatorTests {
         }
         #expect(reason(eventJSON(version: nil)) == "invalid_field")
         // unsupported_version wins over everything after it.
-        #expect(reason("nowhere", key: nil, eventJSON(type: "\"nope\"", version: "2", customerId: nil)) == "unsupported_version")
+        #expect(
+            reason("nowhere", key: nil, eventJSON(type: "\"nope\"", version: "2", customerId: nil))
+                == "unsupported_version")
     }
 
     @Test("event_type: unknown string, missing or not a string")
@@ -57,7 +63,11 @@ struct EventValidatorTests {
     func wrongTopic() {
         #expect(reason("payments", eventJSON()) == "wrong_topic")
         #expect(reason("orders.dlq", eventJSON()) == "wrong_topic")
-        #expect(reason("orders", eventJSON(type: "\"payment.captured\"", data: #"{"payment_id":"p","amount_cents":1,"currency":"EUR"}"#)) == "wrong_topic")
+        #expect(
+            reason(
+                "orders",
+                eventJSON(type: "\"payment.captured\"", data: #"{"payment_id":"p","amount_cents":1,"currency":"EUR"}"#))
+                == "wrong_topic")
         // wrong_topic wins over invalid_field and key_mismatch.
         #expect(reason("payments", key: nil, eventJSON(customerId: nil)) == "wrong_topic")
     }
@@ -82,8 +92,12 @@ struct EventValidatorTests {
 
     @Test("the invalid_field detail names the field path")
     func detailPath() throws {
-        let value = eventJSON(data: #"{"items":[{"sku":"a","quantity":1,"unit_price_cents":100},{"sku":"b","quantity":"2","unit_price_cents":1}],"total_cents":102,"currency":"EUR"}"#)
-        let rejection = try #require(EventValidator.validate(topic: "orders", key: Array("ord-1".utf8), value: value).rejection)
+        let value = eventJSON(
+            data:
+                #"{"items":[{"sku":"a","quantity":1,"unit_price_cents":100},{"sku":"b","quantity":"2","unit_price_cents":1}],"total_cents":102,"currency":"EUR"}"#
+        )
+        let rejection = try #require(
+            EventValidator.validate(topic: "orders", key: Array("ord-1".utf8), value: value).rejection)
         #expect(rejection.reason == .invalidField)
         #expect(rejection.detail.hasPrefix("data.items[1].quantity must be an integer"))
     }
@@ -92,36 +106,98 @@ struct EventValidatorTests {
     func dataFields() {
         #expect(reason(eventJSON(data: #"{"items":{},"total_cents":0,"currency":"EUR"}"#)) == "invalid_field")
         #expect(reason(eventJSON(data: #"{"items":[1],"total_cents":0,"currency":"EUR"}"#)) == "invalid_field")
-        #expect(reason(eventJSON(data: #"{"items":[{"sku":"a","quantity":2,"unit_price_cents":100}],"total_cents":200,"currency":1}"#)) == "invalid_field")
+        #expect(
+            reason(
+                eventJSON(
+                    data: #"{"items":[{"sku":"a","quantity":2,"unit_price_cents":100}],"total_cents":200,"currency":1}"#
+                )) == "invalid_field")
         #expect(reason(eventJSON(data: "[]")) == "invalid_field")
         #expect(reason(eventJSON(type: "\"order.cancelled\"", data: "{}")) == "invalid_field")
         #expect(reason(eventJSON(type: "\"order.cancelled\"", data: #"{"reason":""}"#)) == "apply")
         #expect(reason(eventJSON(type: "\"order.shipped\"", data: #"{"carrier":"dhl"}"#)) == "invalid_field")
-        #expect(reason("payments", eventJSON(type: "\"payment.authorized\"", data: #"{"payment_id":"p","amount_cents":1,"currency":"EUR"}"#)) == "invalid_field")
-        #expect(reason("payments", eventJSON(type: "\"payment.authorized\"", data: #"{"payment_id":"p","amount_cents":1,"currency":"EUR","method":"card"}"#)) == "apply")
-        #expect(reason("payments", eventJSON(type: "\"payment.failed\"", data: #"{"payment_id":"p","amount_cents":1,"currency":"EUR"}"#)) == "invalid_field")
-        #expect(reason("payments", eventJSON(type: "\"payment.refunded\"", data: #"{"payment_id":"","amount_cents":1,"currency":"EUR"}"#)) == "invalid_field")
-        #expect(reason("payments", eventJSON(type: "\"payment.refunded\"", data: #"{"payment_id":"p","amount_cents":99999999999999999999,"currency":"EUR"}"#)) == "invalid_field")
+        #expect(
+            reason(
+                "payments",
+                eventJSON(
+                    type: "\"payment.authorized\"", data: #"{"payment_id":"p","amount_cents":1,"currency":"EUR"}"#))
+                == "invalid_field")
+        #expect(
+            reason(
+                "payments",
+                eventJSON(
+                    type: "\"payment.authorized\"",
+                    data: #"{"payment_id":"p","amount_cents":1,"currency":"EUR","method":"card"}"#)) == "apply")
+        #expect(
+            reason(
+                "payments",
+                eventJSON(type: "\"payment.failed\"", data: #"{"payment_id":"p","amount_cents":1,"currency":"EUR"}"#))
+                == "invalid_field")
+        #expect(
+            reason(
+                "payments",
+                eventJSON(type: "\"payment.refunded\"", data: #"{"payment_id":"","amount_cents":1,"currency":"EUR"}"#))
+                == "invalid_field")
+        #expect(
+            reason(
+                "payments",
+                eventJSON(
+                    type: "\"payment.refunded\"",
+                    data: #"{"payment_id":"p","amount_cents":99999999999999999999,"currency":"EUR"}"#))
+                == "invalid_field")
     }
 
     @Test("key_mismatch comes after invalid_field and before invalid_amount")
     func keyOrder() {
         #expect(reason(key: nil, eventJSON(customerId: nil)) == "invalid_field")
-        #expect(reason(key: "ord-2", eventJSON(data: #"{"items":[],"total_cents":0,"currency":"eur"}"#)) == "key_mismatch")
+        #expect(
+            reason(key: "ord-2", eventJSON(data: #"{"items":[],"total_cents":0,"currency":"eur"}"#)) == "key_mismatch")
         #expect(reason(key: "", eventJSON()) == "key_mismatch")
     }
 
     @Test("invalid_amount, then invalid_currency, then total_mismatch")
     func amountCurrencyTotal() {
-        #expect(reason(eventJSON(data: #"{"items":[{"sku":"a","quantity":2,"unit_price_cents":-1}],"total_cents":5,"currency":"eur"}"#)) == "invalid_amount")
-        #expect(reason(eventJSON(data: #"{"items":[{"sku":"a","quantity":-3,"unit_price_cents":1}],"total_cents":-3,"currency":"EUR"}"#)) == "invalid_amount")
-        #expect(reason(eventJSON(data: #"{"items":[{"sku":"a","quantity":2,"unit_price_cents":100}],"total_cents":5,"currency":"Eur"}"#)) == "invalid_currency")
+        #expect(
+            reason(
+                eventJSON(
+                    data:
+                        #"{"items":[{"sku":"a","quantity":2,"unit_price_cents":-1}],"total_cents":5,"currency":"eur"}"#)
+            ) == "invalid_amount")
+        #expect(
+            reason(
+                eventJSON(
+                    data:
+                        #"{"items":[{"sku":"a","quantity":-3,"unit_price_cents":1}],"total_cents":-3,"currency":"EUR"}"#
+                )) == "invalid_amount")
+        #expect(
+            reason(
+                eventJSON(
+                    data:
+                        #"{"items":[{"sku":"a","quantity":2,"unit_price_cents":100}],"total_cents":5,"currency":"Eur"}"#
+                )) == "invalid_currency")
         for currency in ["\"EU\"", "\"EURO\"", "\"E1R\"", "\"ÉUR\"", "\"\""] {
-            #expect(reason(eventJSON(data: #"{"items":[{"sku":"a","quantity":2,"unit_price_cents":100}],"total_cents":200,"currency":"# + currency + "}")) == "invalid_currency", "\(currency)")
+            #expect(
+                reason(
+                    eventJSON(
+                        data:
+                            #"{"items":[{"sku":"a","quantity":2,"unit_price_cents":100}],"total_cents":200,"currency":"#
+                            + currency + "}")) == "invalid_currency", "\(currency)")
         }
-        #expect(reason("payments", eventJSON(type: "\"payment.captured\"", data: #"{"payment_id":"p","amount_cents":0,"currency":"usd"}"#)) == "invalid_currency")
-        #expect(reason(eventJSON(data: #"{"items":[{"sku":"a","quantity":2,"unit_price_cents":100}],"total_cents":-200,"currency":"EUR"}"#)) == "total_mismatch")
-        #expect(reason(eventJSON(data: #"{"items":[{"sku":"a","quantity":2,"unit_price_cents":0}],"total_cents":0,"currency":"EUR"}"#)) == "apply")
+        #expect(
+            reason(
+                "payments",
+                eventJSON(type: "\"payment.captured\"", data: #"{"payment_id":"p","amount_cents":0,"currency":"usd"}"#))
+                == "invalid_currency")
+        #expect(
+            reason(
+                eventJSON(
+                    data:
+                        #"{"items":[{"sku":"a","quantity":2,"unit_price_cents":100}],"total_cents":-200,"currency":"EUR"}"#
+                )) == "total_mismatch")
+        #expect(
+            reason(
+                eventJSON(
+                    data: #"{"items":[{"sku":"a","quantity":2,"unit_price_cents":0}],"total_cents":0,"currency":"EUR"}"#
+                )) == "apply")
     }
 
     @Test("overflowing totals are a mismatch, never a trap")
@@ -129,19 +205,31 @@ struct EventValidatorTests {
         // Ten lines at the bounds (10^6 * 10^12 = 10^18 each) sum past Int64.max.
         let line = #"{"sku":"a","quantity":1000000,"unit_price_cents":1000000000000}"#
         let ten = Array(repeating: line, count: 10).joined(separator: ",")
-        #expect(reason(eventJSON(data: #"{"items":["# + ten + #"],"total_cents":0,"currency":"EUR"}"#)) == "total_mismatch")
-        #expect(reason(eventJSON(data: #"{"items":["# + ten + #"],"total_cents":1000000000000,"currency":"EUR"}"#)) == "total_mismatch")
+        #expect(
+            reason(eventJSON(data: #"{"items":["# + ten + #"],"total_cents":0,"currency":"EUR"}"#)) == "total_mismatch")
+        #expect(
+            reason(eventJSON(data: #"{"items":["# + ten + #"],"total_cents":1000000000000,"currency":"EUR"}"#))
+                == "total_mismatch")
         // Values beyond the bounds (up to Int64.max) are invalid_amount before any sum is taken.
         let big = "9223372036854775807"
-        #expect(reason(eventJSON(data: #"{"items":[{"sku":"a","quantity":2,"unit_price_cents":"# + big + #"}],"total_cents":0,"currency":"EUR"}"#)) == "invalid_amount")
-        #expect(reason(eventJSON(data: #"{"items":[{"sku":"a","quantity":"# + big + #","unit_price_cents":"# + big + #"}],"total_cents":"# + big + #","currency":"EUR"}"#)) == "invalid_amount")
+        #expect(
+            reason(
+                eventJSON(
+                    data: #"{"items":[{"sku":"a","quantity":2,"unit_price_cents":"# + big
+                        + #"}],"total_cents":0,"currency":"EUR"}"#)) == "invalid_amount")
+        #expect(
+            reason(
+                eventJSON(
+                    data: #"{"items":[{"sku":"a","quantity":"# + big + #","unit_price_cents":"# + big
+                        + #"}],"total_cents":"# + big + #","currency":"EUR"}"#)) == "invalid_amount")
     }
 
     @Test("unknown fields are ignored, duplicate keys: last wins")
     func extrasAndDuplicates() {
         #expect(reason(Array(#"{"x":{"y":[1,2,{"z":null}]},"#.utf8) + eventJSON().dropFirst()) == "apply")
         // A duplicated schema_version: the last one (2) decides.
-        #expect(reason(Array(#"{"schema_version":1,"#.utf8) + eventJSON(version: "2").dropFirst()) == "unsupported_version")
+        #expect(
+            reason(Array(#"{"schema_version":1,"#.utf8) + eventJSON(version: "2").dropFirst()) == "unsupported_version")
     }
 
     @Test("too_large is checked before anything else, by byte count")

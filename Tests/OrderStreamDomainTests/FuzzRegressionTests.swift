@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import OrderStreamDomain
 
 /// Replays the fuzzer's committed corpus (`Fuzz/corpus/`) and every crash input kept in

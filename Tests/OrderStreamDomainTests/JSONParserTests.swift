@@ -1,4 +1,5 @@
 import Testing
+
 @testable import OrderStreamDomain
 
 @Suite("JSONParser")
@@ -28,11 +29,16 @@ struct JSONParserTests {
 
     @Test("literals, containers, whitespace")
     func structure() throws {
-        #expect(try parse(" \t\r\n{ \"a\" : [ true , false , null ] } \n") == .object(["a": .array([.bool(true), .bool(false), .null])]))
+        #expect(
+            try parse(" \t\r\n{ \"a\" : [ true , false , null ] } \n")
+                == .object(["a": .array([.bool(true), .bool(false), .null])]))
         #expect(try parse("[]") == .array([]))
         #expect(try parse("{}") == .object([:]))
         #expect(try parse("\"x\"") == .string("x"))
-        for bad in ["", " ", "{", "[1,]", "{\"a\":1,}", "{\"a\" 1}", "{a:1}", "[1 2]", "tru", "nul", "{\"a\":1}}", "[1]x", "\u{FEFF}{}", "'a'"] {
+        for bad in [
+            "", " ", "{", "[1,]", "{\"a\":1,}", "{\"a\" 1}", "{a:1}", "[1 2]", "tru", "nul", "{\"a\":1}}", "[1]x",
+            "\u{FEFF}{}", "'a'",
+        ] {
             #expect(kind(bad) != nil, "\(bad.debugDescription) must be rejected")
         }
         #expect(kind("{} {}") == .trailingData)
@@ -123,7 +129,8 @@ struct JSONParserTests {
         #expect(JSONWriter.quoted("a\"b\u{1}") == #""a\"b\u0001""#)
 
         var w = JSONWriter()
-        w.beginObject(); w.field("a", 1); w.key("b"); w.beginArray(); w.integer(1); w.string("x"); w.null(); w.endArray(); w.field("c", true); w.endObject()
+        w.beginObject(); w.field("a", 1); w.key("b"); w.beginArray(); w.integer(1); w.string("x"); w.null();
+        w.endArray(); w.field("c", true); w.endObject()
         #expect(w.text == #"{"a":1,"b":[1,"x",null],"c":true}"#)
     }
 }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import OrderStreamDomain
 
 @Suite("KPIs")
@@ -7,7 +8,10 @@ struct KPITests {
     func snapshotJSON() throws {
         var snapshot = KPISnapshot()
         #expect(snapshot.paymentSuccessRate == nil)
-        #expect(snapshot.json(includeTotalsOnly: true) == #"{"orders_created":0,"orders_cancelled":0,"orders_shipped":0,"payments_authorized":0,"payments_failed":0,"payments_captured":0,"payments_refunded":0,"captured_cents":{},"refunded_cents":{},"payment_success_rate":null,"active_customers":0,"events_applied":0,"events_duplicate":0,"events_rejected":0}"#)
+        #expect(
+            snapshot.json(includeTotalsOnly: true)
+                == #"{"orders_created":0,"orders_cancelled":0,"orders_shipped":0,"payments_authorized":0,"payments_failed":0,"payments_captured":0,"payments_refunded":0,"captured_cents":{},"refunded_cents":{},"payment_success_rate":null,"active_customers":0,"events_applied":0,"events_duplicate":0,"events_rejected":0}"#
+        )
         snapshot.paymentsAuthorized = 3
         snapshot.paymentsFailed = 1
         snapshot.capturedCents = ["USD": 5, "EUR": 7, "GBP": 1]
@@ -26,7 +30,8 @@ struct KPITests {
     @Test("window parsing")
     func windows() throws {
         #expect(try KPIWindow.parse(from: nil, to: nil) == nil)
-        let window = try #require(try KPIWindow.parse(from: "2026-11-26T12:00:00Z", to: "2026-11-26T14:00:00.000+01:00"))
+        let window = try #require(
+            try KPIWindow.parse(from: "2026-11-26T12:00:00Z", to: "2026-11-26T14:00:00.000+01:00"))
         #expect(window.fromMicros == RFC3339.parseMicros("2026-11-26T12:00:00Z"))
         #expect(window.toMicros == window.fromMicros + 3_600_000_000)
         #expect(window.contains(window.fromMicros))

@@ -1,5 +1,6 @@
 import OrderStreamTestSupport
 import Testing
+
 @testable import OrderStreamDomain
 @testable import OrderStreamLoadGen
 
@@ -31,14 +32,16 @@ struct LoadGeneratorTests {
             case (.invalid(let expected), .rejected(let rejection)) where rejection.reason == expected:
                 reasons.insert(expected)
             default:
-                Issue.record("kind \(message.kind) but outcome \(outcome) for \(String(decoding: message.value, as: UTF8.self))")
+                Issue.record(
+                    "kind \(message.kind) but outcome \(outcome) for \(String(decoding: message.value, as: UTF8.self))")
                 return
             }
         }
         #expect(reasons == Set(LoadGenerator.invalidReasons))
         let valid = counts[.valid] ?? 0
         let duplicates = counts[.duplicate] ?? 0
-        let invalid = counts.filter { if case .invalid = $0.key { return true } else { return false } }.values.reduce(0, +)
+        let invalid = counts.filter { if case .invalid = $0.key { return true } else { return false } }.values.reduce(
+            0, +)
         // Fractions are per valid message; allow generous statistical slack.
         #expect(Double(duplicates) / Double(valid) > 0.04 && Double(duplicates) / Double(valid) < 0.06)
         #expect(Double(invalid) / Double(valid) > 0.04 && Double(invalid) / Double(valid) < 0.06)
@@ -55,7 +58,9 @@ struct LoadGeneratorTests {
         var first = Int64.max
         var last = Int64.min
         for message in LoadGenerator(orders: 3_000, duplicates: 0, invalid: 0, seed: 99, startMicros: start) {
-            if case .applied(let event) = model.apply(topic: message.topic.rawValue, key: message.key, value: message.value) {
+            if case .applied(let event) = model.apply(
+                topic: message.topic.rawValue, key: message.key, value: message.value)
+            {
                 first = min(first, event.occurredAtMicros)
                 last = max(last, event.occurredAtMicros)
             }
@@ -63,10 +68,10 @@ struct LoadGeneratorTests {
         let kpis = model.kpis()
         #expect(kpis.ordersCreated == 3_000)
         #expect(kpis.activeCustomers < 3_000 && kpis.activeCustomers > 500)
-        #expect(kpis.ordersCancelled > 75 && kpis.ordersCancelled < 250)      // ~5%
-        #expect(kpis.ordersShipped > 1_200 && kpis.ordersShipped < 2_000)     // ~60% of ~90%
-        #expect(kpis.paymentsFailed > 300 && kpis.paymentsFailed < 600)        // ~15%
-        #expect(kpis.paymentsRefunded > 30 && kpis.paymentsRefunded < 150)     // ~3% of ~90%
+        #expect(kpis.ordersCancelled > 75 && kpis.ordersCancelled < 250)  // ~5%
+        #expect(kpis.ordersShipped > 1_200 && kpis.ordersShipped < 2_000)  // ~60% of ~90%
+        #expect(kpis.paymentsFailed > 300 && kpis.paymentsFailed < 600)  // ~15%
+        #expect(kpis.paymentsRefunded > 30 && kpis.paymentsRefunded < 150)  // ~3% of ~90%
         #expect(kpis.paymentsCaptured == kpis.paymentsAuthorized)
         #expect(Set(kpis.capturedCents.keys) == ["EUR", "USD", "GBP"])
         #expect(first > start)
@@ -78,7 +83,8 @@ struct LoadGeneratorTests {
 
     @Test("streaming: a large stream is produced lazily")
     func streaming() {
-        var iterator = LoadGenerator(orders: 1_000_000, duplicates: 0.01, invalid: 0.01, seed: 1, startMicros: start).makeIterator()
+        var iterator = LoadGenerator(orders: 1_000_000, duplicates: 0.01, invalid: 0.01, seed: 1, startMicros: start)
+            .makeIterator()
         var produced = 0
         while produced < 10_000, iterator.next() != nil { produced += 1 }
         #expect(produced == 10_000)

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import OrderStreamDomain
 
 @Suite("OrderStatus.derive")
@@ -73,19 +74,20 @@ struct OrderStatusTests {
 
     @Test("first rule wins")
     func precedence() {
-        let everything = OrderFacts(created: true, totalCents: 1000, currency: "EUR", customerId: "c", cancelled: true,
-                                    shipped: true, capturedCents: 1000, refundedCents: 1000,
-                                    anyAuthorizedOrCaptured: true, anyFailed: true)
+        let everything = OrderFacts(
+            created: true, totalCents: 1000, currency: "EUR", customerId: "c", cancelled: true,
+            shipped: true, capturedCents: 1000, refundedCents: 1000,
+            anyAuthorizedOrCaptured: true, anyFailed: true)
         #expect(OrderStatus.derive(everything) == .refunded)
         var facts = everything
         facts.refundedCents = 0
-        #expect(OrderStatus.derive(facts) == .shipped)        // shipped beats cancelled and paid
+        #expect(OrderStatus.derive(facts) == .shipped)  // shipped beats cancelled and paid
         facts.shipped = false
-        #expect(OrderStatus.derive(facts) == .cancelled)      // cancelled beats paid
+        #expect(OrderStatus.derive(facts) == .cancelled)  // cancelled beats paid
         facts.cancelled = false
-        #expect(OrderStatus.derive(facts) == .paid)           // paid beats authorized
+        #expect(OrderStatus.derive(facts) == .paid)  // paid beats authorized
         facts.capturedCents = 1
-        #expect(OrderStatus.derive(facts) == .authorized)     // authorized beats payment_failed
+        #expect(OrderStatus.derive(facts) == .authorized)  // authorized beats payment_failed
         facts.capturedCents = 0
         facts.anyAuthorizedOrCaptured = false
         #expect(OrderStatus.derive(facts) == .paymentFailed)  // payment_failed beats created
@@ -97,9 +99,17 @@ struct OrderStatusTests {
 
     @Test("raw values are the contract's")
     func rawValues() {
-        #expect(OrderStatus.allCases.map(\.rawValue) == ["refunded", "shipped", "cancelled", "paid", "authorized", "payment_failed", "created", "pending"])
-        #expect(EventType.allCases.map(\.rawValue) == ["order.created", "order.cancelled", "order.shipped", "payment.authorized", "payment.captured", "payment.failed", "payment.refunded"])
-        #expect(EventType.allCases.map(\.topic) == [.orders, .orders, .orders, .payments, .payments, .payments, .payments])
+        #expect(
+            OrderStatus.allCases.map(\.rawValue) == [
+                "refunded", "shipped", "cancelled", "paid", "authorized", "payment_failed", "created", "pending",
+            ])
+        #expect(
+            EventType.allCases.map(\.rawValue) == [
+                "order.created", "order.cancelled", "order.shipped", "payment.authorized", "payment.captured",
+                "payment.failed", "payment.refunded",
+            ])
+        #expect(
+            EventType.allCases.map(\.topic) == [.orders, .orders, .orders, .payments, .payments, .payments, .payments])
         #expect(Topic.orders.deadLetterTopic == "orders.dlq")
         #expect(Topic.payments.deadLetterTopic == "payments.dlq")
     }

@@ -1,5 +1,6 @@
 import OrderStreamTestSupport
 import Testing
+
 @testable import OrderStreamDomain
 
 /// Builds valid event bytes for reference-model tests.
@@ -13,22 +14,34 @@ struct EventFactory {
         self.customerId = customerId
     }
 
-    mutating func make(_ type: EventType, at time: String, eventId: String? = nil, data: String) -> (topic: String, key: [UInt8], value: [UInt8]) {
+    mutating func make(
+        _ type: EventType, at time: String, eventId: String? = nil, data: String
+    ) -> (topic: String, key: [UInt8], value: [UInt8]) {
         counter += 1
         let id = eventId ?? "\(orderId)-e\(counter)"
-        let value = eventJSON(eventId: JSONWriter.quoted(id), type: JSONWriter.quoted(type.rawValue),
-                              occurredAt: JSONWriter.quoted(time), orderId: JSONWriter.quoted(orderId),
-                              customerId: JSONWriter.quoted(customerId), data: data)
+        let value = eventJSON(
+            eventId: JSONWriter.quoted(id), type: JSONWriter.quoted(type.rawValue),
+            occurredAt: JSONWriter.quoted(time), orderId: JSONWriter.quoted(orderId),
+            customerId: JSONWriter.quoted(customerId), data: data)
         return (type.topic.rawValue, Array(orderId.utf8), value)
     }
 
-    mutating func created(total: Int64 = 1000, currency: String = "EUR", at time: String, eventId: String? = nil) -> (topic: String, key: [UInt8], value: [UInt8]) {
-        make(.orderCreated, at: time, eventId: eventId,
-             data: #"{"items":[{"sku":"a","quantity":1,"unit_price_cents":"# + String(total) + #"}],"total_cents":"# + String(total) + #","currency":""# + currency + #""}"#)
+    mutating func created(
+        total: Int64 = 1000, currency: String = "EUR", at time: String, eventId: String? = nil
+    ) -> (topic: String, key: [UInt8], value: [UInt8]) {
+        make(
+            .orderCreated, at: time, eventId: eventId,
+            data: #"{"items":[{"sku":"a","quantity":1,"unit_price_cents":"# + String(total) + #"}],"total_cents":"#
+                + String(total) + #","currency":""# + currency + #""}"#)
     }
 
-    mutating func payment(_ type: EventType, _ paymentId: String, amount: Int64 = 1000, currency: String = "EUR", at time: String, eventId: String? = nil) -> (topic: String, key: [UInt8], value: [UInt8]) {
-        var data = #"{"payment_id":""# + paymentId + #"","amount_cents":"# + String(amount) + #","currency":""# + currency + #"""#
+    mutating func payment(
+        _ type: EventType, _ paymentId: String, amount: Int64 = 1000, currency: String = "EUR", at time: String,
+        eventId: String? = nil
+    ) -> (topic: String, key: [UInt8], value: [UInt8]) {
+        var data =
+            #"{"payment_id":""# + paymentId + #"","amount_cents":"# + String(amount) + #","currency":""# + currency
+            + #"""#
         if type == .paymentAuthorized { data += #","method":"card""# }
         if type == .paymentFailed { data += #","failure_code":"declined""# }
         return make(type, at: time, eventId: eventId, data: data + "}")
@@ -97,8 +110,12 @@ struct ReferenceModelTests {
         #expect(model.order("ord-1")?.facts.capturedCents == 600)
         #expect(model.order("ord-1")?.status == .authorized)
         let minute = { (text: String) in RFC3339.parseMicros(text) ?? 0 }
-        #expect(model.kpis(fromMicros: minute("2026-11-26T12:01:00Z"), toMicros: minute("2026-11-26T12:02:00Z")).capturedCents == ["EUR": 600])
-        #expect(model.kpis(fromMicros: minute("2026-11-26T12:02:00Z"), toMicros: minute("2026-11-26T12:03:00Z")).paymentsCaptured == 0)
+        #expect(
+            model.kpis(fromMicros: minute("2026-11-26T12:01:00Z"), toMicros: minute("2026-11-26T12:02:00Z"))
+                .capturedCents == ["EUR": 600])
+        #expect(
+            model.kpis(fromMicros: minute("2026-11-26T12:02:00Z"), toMicros: minute("2026-11-26T12:03:00Z"))
+                .paymentsCaptured == 0)
         model.apply(factory.payment(.paymentCaptured, "p2", amount: 400, at: "2026-11-26T12:03:00Z"))
         #expect(model.order("ord-1")?.status == .paid)
         let kpis = model.kpis()

@@ -1,5 +1,6 @@
 import OrderStreamWorker
 import Testing
+
 @testable import OrderStreamWorker
 
 /// When the analysis calls a breach, and the latency window behind the p99 limit, without I/O.
@@ -7,18 +8,25 @@ struct CanaryAnalysisTests {
     static let limits = CanaryAnalysis.Limits(maxDeadLetterRate: 0.01, maxP99Seconds: 0.5, maxLagSeconds: 30)
 
     @Test func theFirstBrokenLimitIsNamedWithItsValue() {
-        #expect(CanaryAnalysis.breach(.init(consumed: 1_000, deadLettered: 5, p99Seconds: 0.1, lagSeconds: 2), limits: Self.limits) == nil)
-        #expect(CanaryAnalysis.breach(.init(consumed: 200, deadLettered: 200), limits: Self.limits)
+        #expect(
+            CanaryAnalysis.breach(
+                .init(consumed: 1_000, deadLettered: 5, p99Seconds: 0.1, lagSeconds: 2), limits: Self.limits) == nil)
+        #expect(
+            CanaryAnalysis.breach(.init(consumed: 200, deadLettered: 200), limits: Self.limits)
                 == "dead-letter rate 100.0% > 1.0% (200 of 200 events)")
-        #expect(CanaryAnalysis.breach(.init(consumed: 1_000, deadLettered: 0, p99Seconds: 0.75), limits: Self.limits)
+        #expect(
+            CanaryAnalysis.breach(.init(consumed: 1_000, deadLettered: 0, p99Seconds: 0.75), limits: Self.limits)
                 == "p99 apply time 750 ms > 500 ms")
-        #expect(CanaryAnalysis.breach(.init(consumed: 1_000, deadLettered: 0, lagSeconds: 42.04), limits: Self.limits)
+        #expect(
+            CanaryAnalysis.breach(.init(consumed: 1_000, deadLettered: 0, lagSeconds: 42.04), limits: Self.limits)
                 == "lag 42.0 s > 30.0 s")
         // Too few events to judge a rate: one bad event among the first few is not a breach.
         #expect(CanaryAnalysis.breach(.init(consumed: 3, deadLettered: 3), limits: Self.limits) == nil)
         // Unwatched figures are never a breach.
-        #expect(CanaryAnalysis.breach(.init(consumed: 500, deadLettered: 500, p99Seconds: 9, lagSeconds: 900),
-                                      limits: .init()) == nil)
+        #expect(
+            CanaryAnalysis.breach(
+                .init(consumed: 500, deadLettered: 500, p99Seconds: 9, lagSeconds: 900),
+                limits: .init()) == nil)
     }
 
     @Test func durationsTakeTheUsualUnits() {
@@ -27,7 +35,9 @@ struct CanaryAnalysisTests {
         #expect(CanaryAnalysis.duration("500ms") == 0.5)
         #expect(CanaryAnalysis.duration("2h") == 7_200)
         #expect(CanaryAnalysis.duration("12") == 12)
-        for bad in ["", "0s", "-5m", "5 minutes", "ms", "infs"] { #expect(CanaryAnalysis.duration(bad) == nil, "\(bad)") }
+        for bad in ["", "0s", "-5m", "5 minutes", "ms", "infs"] {
+            #expect(CanaryAnalysis.duration(bad) == nil, "\(bad)")
+        }
     }
 
     @Test func theLatencyWindowForgetsWhatIsOlderThanItsSpan() {

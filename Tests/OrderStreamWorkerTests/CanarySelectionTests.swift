@@ -5,14 +5,18 @@ import Testing
 /// Which partitions a canary moves, without I/O.
 struct CanarySelectionTests {
     static func group(_ count: Int32) -> [TopicPartition] {
-        (0..<count).flatMap { [TopicPartition(topic: "orders", partition: $0), TopicPartition(topic: "payments", partition: $0)] }
+        (0..<count).flatMap {
+            [TopicPartition(topic: "orders", partition: $0), TopicPartition(topic: "payments", partition: $0)]
+        }
     }
 
     @Test func aListNamesTopicsOnceForTheNumbersThatFollow() throws {
         let parsed = try CanarySelection.parse("orders:0,3,payments:0, 3").get()
         #expect(parsed.map(\.description) == ["orders[0]", "orders[3]", "payments[0]", "payments[3]"])
         for bad in ["", "0,3", "orders:x", "shipments:1", "orders:-1", "orders:1,,2"] {
-            if case .success(let partitions) = CanarySelection.parse(bad) { Issue.record("'\(bad)' parsed as \(partitions)") }
+            if case .success(let partitions) = CanarySelection.parse(bad) {
+                Issue.record("'\(bad)' parsed as \(partitions)")
+            }
         }
     }
 

@@ -4,6 +4,7 @@ import OrderStreamDomain
 import OrderStreamTestSupport
 import PostgreSQL
 import Testing
+
 @testable import OrderStreamWorker
 
 /// The contract's rules that the load generator never exercises, applied through the SQL path:
@@ -12,8 +13,10 @@ import Testing
 /// not yet created: the first rule that holds wins) and converges when the order arrives.
 @Suite(.serialized)
 struct ContractRulesSQLTests {
-    static func event(_ id: String, _ type: String, order: String = "ord-1", customer: String = "cus-1",
-                      at time: String = "2026-11-26T12:00:10Z", data: String) -> ConsumedMessage.Payload {
+    static func event(
+        _ id: String, _ type: String, order: String = "ord-1", customer: String = "cus-1",
+        at time: String = "2026-11-26T12:00:10Z", data: String
+    ) -> ConsumedMessage.Payload {
         let json = """
             {"event_id":"\(id)","event_type":"\(type)","schema_version":1,"occurred_at":"\(time)",\
             "order_id":"\(order)","customer_id":"\(customer)","data":\(data)}
@@ -26,11 +29,11 @@ struct ContractRulesSQLTests {
         let other = #"{"items":[{"sku":"b","quantity":3,"unit_price_cents":333}],"total_cents":999,"currency":"USD"}"#
         let capture = #"{"payment_id":"pay-1","amount_cents":100,"currency":"EUR"}"#
         let stream = [
-            Self.event("e1", "payment.captured", data: capture),                      // before its order
+            Self.event("e1", "payment.captured", data: capture),  // before its order
             Self.event("e2", "order.created", at: "2026-11-26T12:01:00Z", data: created),
-            Self.event("e3", "order.created", at: "2026-11-26T12:02:00Z", data: other), // a second create: no-op
-            Self.event("e4", "payment.captured", at: "2026-11-26T12:03:00Z", data: capture), // same payment again
-            Self.event("e2", "order.created", at: "2026-11-26T12:01:00Z", data: created),   // a publisher retry
+            Self.event("e3", "order.created", at: "2026-11-26T12:02:00Z", data: other),  // a second create: no-op
+            Self.event("e4", "payment.captured", at: "2026-11-26T12:03:00Z", data: capture),  // same payment again
+            Self.event("e2", "order.created", at: "2026-11-26T12:01:00Z", data: created),  // a publisher retry
         ]
         let url = try TestEnvironment.freshDatabase()
         let connection = try PGConnection.connect(try PGConnectionConfiguration(url), logger: TestEnvironment.logger())
@@ -46,8 +49,9 @@ struct ContractRulesSQLTests {
             reference.apply(topic: payload.topic, key: Array(payload.key.utf8), value: Array(payload.value.utf8))
             let offset = offsets[payload.topic, default: 0]
             offsets[payload.topic] = offset + 1
-            let message = ConsumedMessage(partition: TopicPartition(topic: payload.topic, partition: 0), offset: offset,
-                                          key: Array(payload.key.utf8), value: Array(payload.value.utf8), timestampMillis: nil)
+            let message = ConsumedMessage(
+                partition: TopicPartition(topic: payload.topic, partition: 0), offset: offset,
+                key: Array(payload.key.utf8), value: Array(payload.value.utf8), timestampMillis: nil)
             let batch = ValidatedBatch(messages: [message], expected: expected)
             _ = try BatchApplier.apply(batch, fence: fence, on: connection)
             for (key, slice) in batch.partitions { expected[key] = slice.nextOffset }
@@ -66,9 +70,11 @@ struct ContractRulesSQLTests {
         #expect(kpis == reference.kpis())
         // The order counts in the window of its first create, the capture in the window of its first capture.
         let minute = { (m: String) in RFC3339.parseMicros("2026-11-26T12:0\(m):00Z")! }
-        let createdWindow = try KPIQueries.kpis(window: KPIWindow(fromMicros: minute("1"), toMicros: minute("2")), on: connection)
+        let createdWindow = try KPIQueries.kpis(
+            window: KPIWindow(fromMicros: minute("1"), toMicros: minute("2")), on: connection)
         #expect(createdWindow.ordersCreated == 1 && createdWindow.paymentsCaptured == 0)
-        let laterWindow = try KPIQueries.kpis(window: KPIWindow(fromMicros: minute("2"), toMicros: minute("4")), on: connection)
+        let laterWindow = try KPIQueries.kpis(
+            window: KPIWindow(fromMicros: minute("2"), toMicros: minute("4")), on: connection)
         #expect(laterWindow.ordersCreated == 0 && laterWindow.paymentsCaptured == 0 && laterWindow.eventsApplied == 2)
     }
 }

@@ -3,6 +3,7 @@ import Kafka
 import OrderStreamTestSupport
 import PostgreSQL
 import Testing
+
 @testable import OrderStreamWorker
 
 /// The cutover's fence against a frozen worker that holds an open transaction on the position
@@ -20,10 +21,12 @@ struct CutoverTests {
 
         // A blue worker that froze inside a transaction holding the position rows.
         let frozen = try PGConnection.connect(
-            try PGConnectionConfiguration(url).withApplicationName("orderstream:g:blue:frozen-1"), logger: TestEnvironment.logger())
+            try PGConnectionConfiguration(url).withApplicationName("orderstream:g:blue:frozen-1"),
+            logger: TestEnvironment.logger())
         defer { frozen.close() }
         _ = try frozen.execute("BEGIN")
-        _ = try frozen.execute("UPDATE partition_positions SET next_offset = next_offset + 100 WHERE consumer_group = 'g'")
+        _ = try frozen.execute(
+            "UPDATE partition_positions SET next_offset = next_offset + 100 WHERE consumer_group = 'g'")
 
         let cutover = Cutover(group: "g", toColor: "green", timeout: .seconds(5), logger: TestEnvironment.logger())
         let started = ContinuousClock.now
@@ -37,11 +40,15 @@ struct CutoverTests {
         #expect(throws: PGError.self) { try frozen.execute("COMMIT") }
         let rows = try PositionStore.read(partitions, group: "g", on: setup)
         #expect(rows.values.allSatisfy { $0.nextOffset == 0 && $0.ownerColor == "green" && $0.epoch == 2 })
-        #expect(try PositionStore.readControl(group: "g", on: setup) == PositionStore.Control(activeColor: "green", epoch: 2))
+        #expect(
+            try PositionStore.readControl(group: "g", on: setup)
+                == PositionStore.Control(activeColor: "green", epoch: 2))
 
         // Cutting over to the active color changes nothing; cutting back is the rollback.
         #expect(try cutover.run(on: setup) { _ in 0 }.alreadyActive)
-        let back = try Cutover(group: "g", toColor: "blue", timeout: .seconds(5), logger: TestEnvironment.logger()).run(on: setup) { _ in 0 }
+        let back = try Cutover(group: "g", toColor: "blue", timeout: .seconds(5), logger: TestEnvironment.logger()).run(
+            on: setup
+        ) { _ in 0 }
         #expect(back.epoch == 3 && back.terminatedSessions == 0)
     }
 
@@ -51,7 +58,8 @@ struct CutoverTests {
         defer { connection.close() }
         _ = try PositionStore.ensureControl(group: "g", initialColor: "blue", on: connection)
         _ = try PositionStore.claim([TopicPartition(topic: "orders", partition: 0)], group: "g", on: connection)
-        let cutover = Cutover(group: "g", toColor: "green", timeout: .milliseconds(300), logger: TestEnvironment.logger())
+        let cutover = Cutover(
+            group: "g", toColor: "green", timeout: .milliseconds(300), logger: TestEnvironment.logger())
         do {
             _ = try cutover.run(on: connection) { _ in 10 }  // 10 events pending, no green worker
             Issue.record("the cutover did not time out")
@@ -96,15 +104,17 @@ struct CutoverTests {
 
         // A role without the right (not a superuser, no EXECUTE grant on the function).
         let role = "limited_\(UUID().uuidString.prefix(6).lowercased())"
-        _ = try admin.executeScript("""
+        _ = try admin.executeScript(
+            """
             CREATE ROLE \(role) LOGIN PASSWORD 'limited-pw';
             GRANT ALL ON ALL TABLES IN SCHEMA public TO \(role);
             """)
         var components = try #require(URLComponents(string: url))
         components.user = role
         components.password = "limited-pw"
-        let limited = try PGConnection.connect(try PGConnectionConfiguration(try #require(components.string)),
-                                               logger: TestEnvironment.logger())
+        let limited = try PGConnection.connect(
+            try PGConnectionConfiguration(try #require(components.string)),
+            logger: TestEnvironment.logger())
         defer { limited.close() }
         var back = Cutover(group: "g", toColor: "blue", timeout: .seconds(5), logger: TestEnvironment.logger())
         do {
@@ -118,8 +128,10 @@ struct CutoverTests {
             #expect(reason.contains("permission denied"), "\(reason)")
             #expect("\(error)".contains("--no-restore-point"))
         }
-        #expect(try PositionStore.readControl(group: "g", on: admin) == PositionStore.Control(activeColor: "green", epoch: 2),
-                "a refused cutover changes nothing")
+        #expect(
+            try PositionStore.readControl(group: "g", on: admin)
+                == PositionStore.Control(activeColor: "green", epoch: 2),
+            "a refused cutover changes nothing")
         back.restorePoint = false
         let without = try back.run(on: limited) { _ in 0 }
         #expect(without.restorePoint == nil && without.epoch == 3)
@@ -137,28 +149,36 @@ struct CutoverTests {
         let other = try PGConnection.connect(try PGConnectionConfiguration(url), logger: TestEnvironment.logger())
         defer { other.close() }
         _ = try PositionStore.ensureControl(group: "g", initialColor: "blue", on: connection)
-        _ = try PositionStore.claim([TopicPartition(topic: "orders", partition: 0), TopicPartition(topic: "payments", partition: 1)],
-                                    group: "g", on: connection)
+        _ = try PositionStore.claim(
+            [TopicPartition(topic: "orders", partition: 0), TopicPartition(topic: "payments", partition: 1)],
+            group: "g", on: connection)
 
         let balanced = try Cutover(group: "g", toColor: "green", timeout: .seconds(5), logger: TestEnvironment.logger())
             .run(on: connection) { _ in 0 }
         let verification = try #require(balanced.verification)
         #expect(verification.verified)
-        #expect(verification.verdict(color: "green", epoch: 2)
-                == "verified: 0 offsets since the fence = 0 applied + 0 duplicates + 0 rejected; every partition owned by green at epoch 2")
+        #expect(
+            verification.verdict(color: "green", epoch: 2)
+                == "verified: 0 offsets since the fence = 0 applied + 0 duplicates + 0 rejected; every partition owned by green at epoch 2"
+        )
         let stored = try connection.query("SELECT verified, verdict FROM cutovers WHERE epoch = 2")
         #expect(try stored.bool(0, "verified"))
         #expect(try stored.string(0, "verdict").hasPrefix("verified: "))
 
         // While the cutover back waits, an applied event appears that no position moved for.
-        let unbalanced = try Cutover(group: "g", toColor: "blue", timeout: .seconds(5), logger: TestEnvironment.logger())
-            .run(on: connection) { _ in
-                _ = try? other.execute("INSERT INTO kpi_minutes (minute, kind, members) VALUES ('2026-01-01T00:00:00Z', 'event', 1) ON CONFLICT DO NOTHING")
-                return 0
-            }
+        let unbalanced = try Cutover(
+            group: "g", toColor: "blue", timeout: .seconds(5), logger: TestEnvironment.logger()
+        )
+        .run(on: connection) { _ in
+            _ = try? other.execute(
+                "INSERT INTO kpi_minutes (minute, kind, members) VALUES ('2026-01-01T00:00:00Z', 'event', 1) ON CONFLICT DO NOTHING"
+            )
+            return 0
+        }
         let failed = try #require(unbalanced.verification)
         #expect(!failed.verified)
-        #expect(failed.verdict(color: "blue", epoch: 3)
+        #expect(
+            failed.verdict(color: "blue", epoch: 3)
                 == "FAILED: 0 offsets since the fence but 1 applied + 0 duplicates + 0 rejected = 1", "\(failed)")
         let recorded = try connection.query("SELECT verified, verdict FROM cutovers WHERE epoch = 3")
         #expect(try !recorded.bool(0, "verified"))

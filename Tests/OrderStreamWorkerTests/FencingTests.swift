@@ -5,6 +5,7 @@ import OrderStreamLoadGen
 import OrderStreamTestSupport
 import PostgreSQL
 import Testing
+
 @testable import OrderStreamWorker
 
 /// The position row is the guard: a batch whose expected position, owner color or epoch no
@@ -19,7 +20,8 @@ struct FencingTests {
             .filter { $0.topic == .orders }
         let consumed = offsets.map { offset in
             let message = messages[Int(offset) % messages.count]
-            return ConsumedMessage(partition: partition, offset: offset, key: message.key, value: message.value, timestampMillis: nil)
+            return ConsumedMessage(
+                partition: partition, offset: offset, key: message.key, value: message.value, timestampMillis: nil)
         }
         return ValidatedBatch(messages: consumed, expected: [partition: expected])
     }
@@ -74,12 +76,14 @@ struct FencingTests {
             for name in ["a", "b"] {
                 group.addTask {
                     try await Blocking.run {
-                        let session = try PGConnection.connect(try PGConnectionConfiguration(url), logger: TestEnvironment.logger())
+                        let session = try PGConnection.connect(
+                            try PGConnectionConfiguration(url), logger: TestEnvironment.logger())
                         defer { session.close() }
                         var mine = fence
                         mine.instanceId = name
                         do {
-                            _ = try BatchApplier.apply(Self.batch(offsets: 0..<200, expected: 0), fence: mine, on: session)
+                            _ = try BatchApplier.apply(
+                                Self.batch(offsets: 0..<200, expected: 0), fence: mine, on: session)
                             return true
                         } catch BatchApplier.Failure.fenced {
                             return false

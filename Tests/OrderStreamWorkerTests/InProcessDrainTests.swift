@@ -6,6 +6,7 @@ import PostgreSQL
 import ServiceLifecycle
 import ServiceLifecycleTestKit
 import Testing
+
 @testable import OrderStreamWorker
 
 /// The drain in-process, through swift-service-lifecycle's graceful-shutdown test kit (the
@@ -16,7 +17,9 @@ import Testing
 struct InProcessDrainTests {
     static func settings(_ cluster: TestCluster, _ database: String, instance: String) -> WorkerSettings {
         var settings = WorkerSettings(
-            kafkaProperties: ["bootstrap.servers": cluster.bootstrap, "session.timeout.ms": "4000", "heartbeat.interval.ms": "300"],
+            kafkaProperties: [
+                "bootstrap.servers": cluster.bootstrap, "session.timeout.ms": "4000", "heartbeat.interval.ms": "300",
+            ],
             databaseURL: database, group: "inprocess", color: "blue", instanceId: instance)
         settings.drainDeadline = .seconds(10)
         settings.batchSize = 200
@@ -25,7 +28,9 @@ struct InProcessDrainTests {
 
     /// Offsets consumed (the positions) and offsets accounted for (applied + duplicates + rejected).
     static func ledger(_ database: String) throws -> (consumed: Int64, accounted: Int64) {
-        let row = try TestEnvironment.query(database, """
+        let row = try TestEnvironment.query(
+            database,
+            """
             SELECT (SELECT coalesce(sum(next_offset), 0) FROM partition_positions)::bigint AS consumed,
                    ((SELECT coalesce(sum(events_duplicate + events_rejected), 0) FROM partition_positions)
                     + (SELECT count(*) FROM applied_events))::bigint AS accounted
@@ -41,9 +46,10 @@ struct InProcessDrainTests {
         let publisher = try stream.startPublishing(to: cluster, rate: 1_500)
         defer { publisher.kill() }
 
-        let first = Worker(settings: Self.settings(cluster, database, instance: "inprocess-1"),
-                           metrics: WorkerMetrics(buildVersion: "test", buildRevision: "test", color: "blue"),
-                           logger: TestEnvironment.logger("inprocess-1"))
+        let first = Worker(
+            settings: Self.settings(cluster, database, instance: "inprocess-1"),
+            metrics: WorkerMetrics(buildVersion: "test", buildRevision: "test", color: "blue"),
+            logger: TestEnvironment.logger("inprocess-1"))
         var drainSeconds = 0.0
         try await testGracefulShutdown { trigger in
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -66,9 +72,10 @@ struct InProcessDrainTests {
         #expect(afterDrain.accounted < stream.messages, "the shutdown came mid-stream")
 
         #expect(await publisher.wait(timeout: .seconds(120)) == 0)
-        let second = Worker(settings: Self.settings(cluster, database, instance: "inprocess-2"),
-                            metrics: WorkerMetrics(buildVersion: "test", buildRevision: "test", color: "blue"),
-                            logger: TestEnvironment.logger("inprocess-2"))
+        let second = Worker(
+            settings: Self.settings(cluster, database, instance: "inprocess-2"),
+            metrics: WorkerMetrics(buildVersion: "test", buildRevision: "test", color: "blue"),
+            logger: TestEnvironment.logger("inprocess-2"))
         try await testGracefulShutdown { trigger in
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await second.run() }

@@ -4,6 +4,7 @@ import OrderStreamDomain
 import OrderStreamTestSupport
 import PostgreSQL
 import Testing
+
 @testable import OrderStreamWorker
 
 /// `offsets reset`, `pause` and `resume` against a real PostgreSQL: each change is fenced by a
@@ -15,7 +16,8 @@ struct OperatorPositionsTests {
     static let marks = [partition: KafkaWatermarks(low: 0, high: 100)]
 
     static func request(_ command: String, dryRun: Bool = false) -> OperatorPositions.Request {
-        OperatorPositions.Request(group: "g", actor: "alice@test", command: command, arguments: "--topic orders", dryRun: dryRun)
+        OperatorPositions.Request(
+            group: "g", actor: "alice@test", command: command, arguments: "--topic orders", dryRun: dryRun)
     }
 
     /// Whether applying `batch` under `fence` was refused as fenced (and nothing else).
@@ -49,7 +51,8 @@ struct OperatorPositionsTests {
         defer { listener.close() }
         try listener.listen(ControlWatcher.channel)
 
-        let outcome = try OperatorPositions.setPaused(true, [Self.partition], request: Self.request("pause"), on: connection)
+        let outcome = try OperatorPositions.setPaused(
+            true, [Self.partition], request: Self.request("pause"), on: connection)
         #expect(outcome.detail == [Self.partition])
         let epoch = try #require(outcome.epoch)
         #expect(epoch == fence.epochs[Self.partition]! + 1)
@@ -58,13 +61,15 @@ struct OperatorPositionsTests {
         #expect(paused.paused && paused.epoch == epoch && paused.pausedBy == "alice@test" && paused.nextOffset == 10)
 
         // The batch a lane took before the pause carries the old epoch: refused.
-        #expect(Self.isFenced(FencingTests.batch(offsets: 10..<15, expected: 10), fence, connection),
-                "a batch taken before the pause was applied")
+        #expect(
+            Self.isFenced(FencingTests.batch(offsets: 10..<15, expected: 10), fence, connection),
+            "a batch taken before the pause was applied")
         // A worker that read the new epoch but not the flag (a release before 0.3.0) is refused too.
         var unaware = fence
         unaware.epochs[Self.partition] = epoch
-        #expect(Self.isFenced(FencingTests.batch(offsets: 10..<15, expected: 10), unaware, connection),
-                "a paused partition was applied by a worker that ignores the flag")
+        #expect(
+            Self.isFenced(FencingTests.batch(offsets: 10..<15, expected: 10), unaware, connection),
+            "a paused partition was applied by a worker that ignores the flag")
         #expect(try Self.row(connection).nextOffset == 10)
         // A worker of this release sees the flag and holds the partition.
         let seen = try #require(try PositionStore.read([Self.partition], group: "g", on: connection)[Self.partition])
@@ -77,9 +82,11 @@ struct OperatorPositionsTests {
         #expect(audit.first?.command == "pause" && audit.first?.actor == "alice@test" && audit.first?.epoch == epoch)
 
         // Pausing again changes nothing and is not audited; resume makes it applicable again.
-        let again = try OperatorPositions.setPaused(true, [Self.partition], request: Self.request("pause"), on: connection)
+        let again = try OperatorPositions.setPaused(
+            true, [Self.partition], request: Self.request("pause"), on: connection)
         #expect(again.epoch == nil && again.detail.isEmpty)
-        let resumed = try OperatorPositions.setPaused(false, [Self.partition], request: Self.request("resume"), on: connection)
+        let resumed = try OperatorPositions.setPaused(
+            false, [Self.partition], request: Self.request("resume"), on: connection)
         let resumedEpoch = try #require(resumed.epoch)
         #expect(try Self.row(connection).paused == false)
         var current = fence
@@ -95,13 +102,15 @@ struct OperatorPositionsTests {
         _ = try BatchApplier.apply(FencingTests.batch(offsets: 0..<10, expected: 0), fence: fence, on: connection)
         let before = try CutoverVerification.Ledger.read(group: "g", on: connection)
 
-        let dry = try OperatorPositions.reset([Self.partition], to: .shift(-4), request: Self.request("offsets reset", dryRun: true),
-                                              watermarks: Self.marks, on: connection)
+        let dry = try OperatorPositions.reset(
+            [Self.partition], to: .shift(-4), request: Self.request("offsets reset", dryRun: true),
+            watermarks: Self.marks, on: connection)
         #expect(dry.detail.moves.map(\.to) == [6] && dry.epoch == nil)
         #expect(try Self.row(connection).nextOffset == 10)
 
-        let back = try OperatorPositions.reset([Self.partition], to: .shift(-4), request: Self.request("offsets reset"),
-                                               watermarks: Self.marks, on: connection)
+        let back = try OperatorPositions.reset(
+            [Self.partition], to: .shift(-4), request: Self.request("offsets reset"),
+            watermarks: Self.marks, on: connection)
         let epoch = try #require(back.epoch)
         #expect(try Self.row(connection).nextOffset == 6 && (try Self.row(connection).epoch) == epoch)
         // The old epoch is fenced; under the new one the four events are read again as duplicates.
@@ -110,14 +119,16 @@ struct OperatorPositionsTests {
         }
         var current = fence
         current.epochs[Self.partition] = epoch
-        let reread = try BatchApplier.apply(FencingTests.batch(offsets: 6..<10, expected: 6), fence: current, on: connection)
+        let reread = try BatchApplier.apply(
+            FencingTests.batch(offsets: 6..<10, expected: 6), fence: current, on: connection)
         #expect(reread.applied == 0, "the four events read again are duplicates")
         let after = try CutoverVerification.Ledger.read(group: "g", on: connection)
         #expect(after.offsets - before.offsets == after.accounted - before.accounted)
 
         // Forward: the skipped offsets are counted as moved by operators, not as consumed.
-        let skip = try OperatorPositions.reset([Self.partition], to: .offset(40), request: Self.request("offsets reset"),
-                                               watermarks: Self.marks, on: connection)
+        let skip = try OperatorPositions.reset(
+            [Self.partition], to: .offset(40), request: Self.request("offsets reset"),
+            watermarks: Self.marks, on: connection)
         #expect(skip.detail.moves.first?.delta == 30)
         let skipped = try CutoverVerification.Ledger.read(group: "g", on: connection)
         #expect(skipped.offsets == after.offsets && skipped.accounted == after.accounted)
@@ -129,17 +140,23 @@ struct OperatorPositionsTests {
         defer { connection.close() }
         _ = try BatchApplier.apply(FencingTests.batch(offsets: 0..<10, expected: 0), fence: fence, on: connection)
         let epoch = try PositionStore.readControl(group: "g", on: connection)?.epoch
-        for (target, marks) in [(OffsetResetPlan.Target.offset(101), Self.marks), (.offset(3), [Self.partition: KafkaWatermarks(low: 5, high: 100)]),
-                                (.shift(1), [:])] {
+        for (target, marks) in [
+            (OffsetResetPlan.Target.offset(101), Self.marks),
+            (.offset(3), [Self.partition: KafkaWatermarks(low: 5, high: 100)]),
+            (.shift(1), [:]),
+        ] {
             let refused = Self.failure { () throws(OperatorPositions.Failure) in
-                _ = try OperatorPositions.reset([Self.partition], to: target, request: Self.request("offsets reset"),
-                                                watermarks: marks, on: connection)
+                _ = try OperatorPositions.reset(
+                    [Self.partition], to: target, request: Self.request("offsets reset"),
+                    watermarks: marks, on: connection)
             }
             #expect(refused.map { "\($0)" }?.isEmpty == false, "\(target) was accepted")
         }
         let unknown = Self.failure { () throws(OperatorPositions.Failure) in
-            _ = try OperatorPositions.setPaused(true, [Self.partition], request: OperatorPositions.Request(
-                group: "nobody", actor: "a", command: "pause", arguments: ""), on: connection)
+            _ = try OperatorPositions.setPaused(
+                true, [Self.partition],
+                request: OperatorPositions.Request(
+                    group: "nobody", actor: "a", command: "pause", arguments: ""), on: connection)
         }
         #expect(unknown.map { "\($0)" } == "consumer group nobody has never run (no control row): nothing to change")
         #expect(try Self.row(connection).nextOffset == 10)
@@ -158,7 +175,9 @@ struct OperatorPositionsTests {
         let failure = Self.failure { () throws(OperatorPositions.Failure) in
             _ = try OperatorPositions.setPaused(true, [Self.partition], request: Self.request("pause"), on: connection)
         }
-        #expect(failure.map { "\($0)" }?.hasPrefix("another session held the position rows") == true, "\(String(describing: failure))")
+        #expect(
+            failure.map { "\($0)" }?.hasPrefix("another session held the position rows") == true,
+            "\(String(describing: failure))")
         #expect(ContinuousClock.now - started < .seconds(20))
         _ = try frozen.execute("ROLLBACK")
         #expect(try Self.row(connection).paused == false)

@@ -1,5 +1,6 @@
 import Kafka
 import Testing
+
 @testable import OrderStreamWorker
 
 /// Every transition of the partition state machine, as plain values: no thread, no lock, no
@@ -9,8 +10,13 @@ struct PartitionStatesTests {
     static let p1 = TopicPartition(topic: "orders", partition: 1)
     static let p2 = TopicPartition(topic: "payments", partition: 0)
 
-    static func messages(_ partition: TopicPartition, _ offsets: Range<Int64>, at millis: Int64? = nil) -> [ConsumedMessage] {
-        offsets.map { ConsumedMessage(partition: partition, offset: $0, key: nil, value: [], timestampMillis: millis.map { $0 + 0 }) }
+    static func messages(
+        _ partition: TopicPartition, _ offsets: Range<Int64>, at millis: Int64? = nil
+    ) -> [ConsumedMessage] {
+        offsets.map {
+            ConsumedMessage(
+                partition: partition, offset: $0, key: nil, value: [], timestampMillis: millis.map { $0 + 0 })
+        }
     }
 
     static func active(_ expected: Int64, epoch: Int64 = 1) -> PartitionStates.Assignment {
@@ -144,10 +150,11 @@ struct PartitionStatesTests {
     }
 
     @Test func aPositionMovedUnderTheWorkerOrANewOwnershipNeedsASeekFirst() {
+        // Moved ahead (a reset), moved back (a reset, a failover), became active (a cutover).
         for (assignment, row) in [
-            (Self.active(4), PartitionStates.PositionRow(nextOffset: 9, epoch: 2, active: true)),  // moved ahead (a reset)
-            (Self.active(4), PartitionStates.PositionRow(nextOffset: 1, epoch: 2, active: true)),  // moved back (a reset, a failover)
-            (Self.standby, PartitionStates.PositionRow(nextOffset: 0, epoch: 2, active: true)),  // became active (a cutover)
+            (Self.active(4), PartitionStates.PositionRow(nextOffset: 9, epoch: 2, active: true)),
+            (Self.active(4), PartitionStates.PositionRow(nextOffset: 1, epoch: 2, active: true)),
+            (Self.standby, PartitionStates.PositionRow(nextOffset: 0, epoch: 2, active: true)),
         ] {
             var states = PartitionStates(laneCount: 1)
             states.assign([Self.p0: assignment])
@@ -163,7 +170,8 @@ struct PartitionStatesTests {
             states.seeked([TopicPartitionOffset(Self.p0, offset: row.nextOffset)])
             #expect(states.pendingSeeks().isEmpty)
             states.append(Self.messages(Self.p0, row.nextOffset..<(row.nextOffset + 2)))
-            #expect(states.take(lane: 0, maxMessages: 10)?.messages.map(\.offset) == [row.nextOffset, row.nextOffset + 1])
+            #expect(
+                states.take(lane: 0, maxMessages: 10)?.messages.map(\.offset) == [row.nextOffset, row.nextOffset + 1])
         }
     }
 
@@ -194,8 +202,10 @@ struct PartitionStatesTests {
         #expect(states.stillInFlight([Self.p0]).isEmpty)
         #expect(states.isIdle)
         #expect(states.entries[Self.p0] == nil)
-        for end: (inout PartitionStates) -> Void in [{ $0.release([Self.p0]) }, { $0.fenced([Self.p0]) },
-                                                      { $0.refreshed([Self.p0: .init(nextOffset: 0, epoch: 1, active: true)]) }] {
+        for end: (inout PartitionStates) -> Void in [
+            { $0.release([Self.p0]) }, { $0.fenced([Self.p0]) },
+            { $0.refreshed([Self.p0: .init(nextOffset: 0, epoch: 1, active: true)]) },
+        ] {
             var again = PartitionStates(laneCount: 1)
             again.assign([Self.p0: Self.active(0)])
             again.append(Self.messages(Self.p0, 0..<1))
@@ -271,9 +281,12 @@ struct PartitionStatesTests {
                 fetched[partition] = from + count
             case 3, 4:
                 let lane = Int(random.next() % 2)
-                guard inHand[lane] == nil, let work = states.take(lane: lane, maxMessages: Int(random.next() % 6) + 1) else { continue }
+                guard inHand[lane] == nil, let work = states.take(lane: lane, maxMessages: Int(random.next() % 6) + 1)
+                else { continue }
                 for (key, expected) in work.expected {
-                    #expect(work.messages.first { $0.partition == key }?.offset == expected, "a batch starts at the position")
+                    #expect(
+                        work.messages.first { $0.partition == key }?.offset == expected,
+                        "a batch starts at the position")
                 }
                 inHand[lane] = work
             case 5, 6:
@@ -283,7 +296,9 @@ struct PartitionStatesTests {
                     var rows: [TopicPartition: PartitionStates.PositionRow] = [:]
                     for key in work.refresh {
                         let position = states.entries[key]?.expected ?? 0
-                        rows[key] = .init(nextOffset: random.next() % 3 == 0 ? min(position + 1, logEnd[key] ?? 0) : position, epoch: 2, active: true)
+                        rows[key] = .init(
+                            nextOffset: random.next() % 3 == 0 ? min(position + 1, logEnd[key] ?? 0) : position,
+                            epoch: 2, active: true)
                     }
                     states.refreshed(rows)
                 } else {
@@ -301,7 +316,8 @@ struct PartitionStatesTests {
                 states.release(Array(work.expected.keys) + work.refresh)
             case 9:
                 _ = states.revoke([partition])
-                for lane in inHand.keys where inHand[lane]?.expected[partition] != nil || inHand[lane]?.refresh.contains(partition) == true {
+                for lane in inHand.keys
+                where inHand[lane]?.expected[partition] != nil || inHand[lane]?.refresh.contains(partition) == true {
                     let work = inHand.removeValue(forKey: lane)!
                     states.release(Array(work.expected.keys) + work.refresh)
                 }

@@ -2,6 +2,7 @@ import Foundation
 import Kafka
 import OrderStreamDomain
 import Testing
+
 @testable import OrderStreamWorker
 
 /// The hand-off between the polling thread and the lanes, without Kafka or PostgreSQL.
@@ -15,7 +16,10 @@ struct PartitionTableTests {
 
     @Test func messagesBelowThePositionAreDroppedAndLanesTakeTheirOwnPartitions() {
         let table = PartitionTable(laneCount: 2)
-        table.assign([Self.p0: .init(expected: 5, epoch: 1, active: true, needsRefresh: false), Self.p1: .init(expected: 0, epoch: 1, active: true, needsRefresh: false)])
+        table.assign([
+            Self.p0: .init(expected: 5, epoch: 1, active: true, needsRefresh: false),
+            Self.p1: .init(expected: 0, epoch: 1, active: true, needsRefresh: false),
+        ])
         table.append(Self.messages(Self.p0, 0..<10) + Self.messages(Self.p1, 0..<3))
         let lane0 = table.take(lane: 0, maxMessages: 100, wait: .milliseconds(10))
         #expect(lane0?.messages.map(\.offset) == [5, 6, 7, 8, 9])
@@ -55,7 +59,10 @@ struct PartitionTableTests {
 
     @Test func fullBuffersPauseFetching() {
         let table = PartitionTable(laneCount: 1)
-        table.assign([Self.p0: .init(expected: 0, epoch: 1, active: true, needsRefresh: false), Self.p1: .init(expected: 0, epoch: 1, active: true, needsRefresh: false)])
+        table.assign([
+            Self.p0: .init(expected: 0, epoch: 1, active: true, needsRefresh: false),
+            Self.p1: .init(expected: 0, epoch: 1, active: true, needsRefresh: false),
+        ])
         table.append(Self.messages(Self.p0, 0..<10))
         let flow = table.fetchPlan(limit: 5)
         #expect(flow.hold == [Self.p0])
@@ -116,14 +123,20 @@ extension PartitionTable.Work: Equatable {
 /// Dead letters keep their bytes and say where they came from.
 struct DeadLetterMessageTests {
     @Test func aDeadLetterCarriesTheOriginalBytesAndItsOrigin() {
-        let source = ConsumedMessage(partition: TopicPartition(topic: "payments", partition: 4), offset: 77,
-                                     key: Array("ord-1".utf8), value: Array(#"{"event_id":"e-9","x":1}"#.utf8), timestampMillis: nil)
-        let rejected = ValidatedBatch.Rejected(message: source, rejection: Rejection(.unsupportedVersion, "schema_version must be 1"))
+        let source = ConsumedMessage(
+            partition: TopicPartition(topic: "payments", partition: 4), offset: 77,
+            key: Array("ord-1".utf8), value: Array(#"{"event_id":"e-9","x":1}"#.utf8), timestampMillis: nil)
+        let rejected = ValidatedBatch.Rejected(
+            message: source, rejection: Rejection(.unsupportedVersion, "schema_version must be 1"))
         let letter = DeadLetterPublisher.message(for: rejected)
         #expect(letter.topic == "payments.dlq" && letter.key == source.key && letter.value == source.value)
-        let headers = Dictionary(uniqueKeysWithValues: letter.headers.map { ($0.key, String(decoding: $0.value ?? [], as: UTF8.self)) })
-        #expect(headers == ["reason": "unsupported_version", "detail": "schema_version must be 1", "source_topic": "payments",
-                            "source_partition": "4", "source_offset": "77"])
+        let headers = Dictionary(
+            uniqueKeysWithValues: letter.headers.map { ($0.key, String(decoding: $0.value ?? [], as: UTF8.self)) })
+        #expect(
+            headers == [
+                "reason": "unsupported_version", "detail": "schema_version must be 1", "source_topic": "payments",
+                "source_partition": "4", "source_offset": "77",
+            ])
         #expect(DeadLetterPublisher.eventId(of: source.value) == "e-9")
         #expect(DeadLetterPublisher.eventId(of: Array("not json".utf8)) == nil)
     }

@@ -5,6 +5,7 @@ import OrderStreamLoadGen
 import OrderStreamTestSupport
 import PostgreSQL
 import Testing
+
 @testable import OrderStreamWorker
 
 /// Poison isolation against a real PostgreSQL: real SQLSTATEs from real statements (a bigint
@@ -25,7 +26,8 @@ struct PoisonIsolationSQLTests {
     @Test func eachPoisonClassIsIsolatedAndEverythingElseAppliesExactly() throws {
         // A realistic stream on one partition per topic, with poisons of every class between
         // valid events on both topics.
-        let generated = Array(LoadGenerator(orders: 120, duplicates: 0.05, invalid: 0, seed: 11, startMicros: Self.start))
+        let generated = Array(
+            LoadGenerator(orders: 120, duplicates: 0.05, invalid: 0, seed: 11, startMicros: Self.start))
         var byPartition: [TopicPartition: [(key: [UInt8]?, value: [UInt8])]] = [:]
         for message in generated {
             byPartition[TopicPartition(topic: message.topic.rawValue, partition: 0), default: []]
@@ -46,8 +48,10 @@ struct PoisonIsolationSQLTests {
         let poisonValues = Set(poisons.map(\.2))
         for partition in [Self.orders, Self.payments] {
             for (offset, item) in byPartition[partition]!.enumerated() {
-                messages.append(ConsumedMessage(partition: partition, offset: Int64(offset), key: item.key, value: item.value,
-                                                timestampMillis: nil))
+                messages.append(
+                    ConsumedMessage(
+                        partition: partition, offset: Int64(offset), key: item.key, value: item.value,
+                        timestampMillis: nil))
                 if !poisonValues.contains(item.value) {
                     reference.apply(topic: partition.topic, key: item.key, value: item.value)
                 }
@@ -68,9 +72,10 @@ struct PoisonIsolationSQLTests {
         #expect(isolation.isComplete)
 
         // Each poison dead-lettered with its real SQLSTATE, nothing else.
-        let details = Dictionary(uniqueKeysWithValues: letters.items.map {
-            (DeadLetterPublisher.eventId(of: $0.message.value) ?? "?", $0.rejection)
-        })
+        let details = Dictionary(
+            uniqueKeysWithValues: letters.items.map {
+                (DeadLetterPublisher.eventId(of: $0.message.value) ?? "?", $0.rejection)
+            })
         #expect(details.count == 4, "\(details)")
         #expect(details.values.allSatisfy { $0.reason == .applyFailed })
         #expect(details["x-22"]?.detail.hasPrefix("SQLSTATE 22003") == true, "\(details)")
@@ -86,18 +91,21 @@ struct PoisonIsolationSQLTests {
         let positions = try PositionStore.read([Self.orders, Self.payments], group: "g", on: connection)
         #expect(positions[Self.orders]?.nextOffset == Int64(byPartition[Self.orders]!.count))
         #expect(positions[Self.payments]?.nextOffset == Int64(byPartition[Self.payments]!.count))
-        #expect(try connection.query("SELECT count(*) AS n FROM orders WHERE order_id LIKE 'poison-%'").int64(0, "n") == 0)
+        #expect(
+            try connection.query("SELECT count(*) AS n FROM orders WHERE order_id LIKE 'poison-%'").int64(0, "n") == 0)
     }
 
     @Test func aPoisonInTheMiddleOfAThousandEventsTakesLogarithmicallyManyStatements() throws {
         let generated = Array(LoadGenerator(orders: 800, duplicates: 0, invalid: 0, seed: 5, startMicros: Self.start))
             .filter { $0.topic == .orders }.prefix(999)
         var values = generated.map { (key: $0.key, value: $0.value) }
-        values.insert((Array("poison-22-mid".utf8), Self.event("order.cancelled", order: "poison-22-mid", id: "x-mid")), at: 500)
+        values.insert(
+            (Array("poison-22-mid".utf8), Self.event("order.cancelled", order: "poison-22-mid", id: "x-mid")), at: 500)
         #expect(values.count == 1_000)
         let messages = values.enumerated().map {
-            ConsumedMessage(partition: Self.orders, offset: Int64($0.offset), key: $0.element.key, value: $0.element.value,
-                            timestampMillis: nil)
+            ConsumedMessage(
+                partition: Self.orders, offset: Int64($0.offset), key: $0.element.key, value: $0.element.value,
+                timestampMillis: nil)
         }
         let url = try TestEnvironment.freshDatabase()
         let connection = try PGConnection.connect(try PGConnectionConfiguration(url), logger: TestEnvironment.logger())
@@ -112,7 +120,9 @@ struct PoisonIsolationSQLTests {
         let started = ContinuousClock.now
         try isolation.run(Self.steps(fence: fence, connection: connection, letters: letters))
         let elapsed = ContinuousClock.now - started
-        print("poison isolation: 1 poison at 500 of 1,000 events isolated in \(isolation.statements) statements, \(elapsed)")
+        print(
+            "poison isolation: 1 poison at 500 of 1,000 events isolated in \(isolation.statements) statements, \(elapsed)"
+        )
         #expect(isolation.isComplete)
         #expect(letters.items.map { DeadLetterPublisher.eventId(of: $0.message.value) } == ["x-mid"])
         #expect(isolation.statements <= 2 * 10 + 3, "\(isolation.statements) statements: not logarithmic")

@@ -3,6 +3,7 @@ import Kafka
 import OrderStreamDomain
 import PostgreSQL
 import Testing
+
 @testable import OrderStreamWorker
 
 /// The bisection on its own, with the database replaced by a rule ("a part fails while it holds
@@ -18,19 +19,23 @@ struct PoisonIsolationTests {
         for index in 0..<count {
             let partition = index % 3 == 0 ? payments : orders
             let id = "ord-\(index)"
-            let value = partition == orders
+            let value =
+                partition == orders
                 ? #"{"event_id":"e-\#(index)","event_type":"order.cancelled","schema_version":1,"occurred_at":"2026-11-26T12:00:00Z","order_id":"\#(id)","customer_id":"c","data":{"reason":"r"}}"#
                 : #"{"event_id":"e-\#(index)","event_type":"payment.failed","schema_version":1,"occurred_at":"2026-11-26T12:00:00Z","order_id":"\#(id)","customer_id":"c","data":{"payment_id":"p-\#(index)","amount_cents":1,"currency":"EUR","failure_code":"x"}}"#
-            messages.append(ConsumedMessage(partition: partition, offset: 0, key: Array(id.utf8), value: Array(value.utf8),
-                                            timestampMillis: nil))
+            messages.append(
+                ConsumedMessage(
+                    partition: partition, offset: 0, key: Array(id.utf8), value: Array(value.utf8),
+                    timestampMillis: nil))
         }
         // Offsets per partition, and the lane's grouping: each partition's messages together.
         var next: [TopicPartition: Int64] = [:]
         messages = messages.map { message in
             let offset = next[message.partition, default: 100]
             next[message.partition] = offset + 1
-            return ConsumedMessage(partition: message.partition, offset: offset, key: message.key, value: message.value,
-                                   timestampMillis: nil)
+            return ConsumedMessage(
+                partition: message.partition, offset: offset, key: message.key, value: message.value,
+                timestampMillis: nil)
         }
         return messages.filter { $0.partition == orders } + messages.filter { $0.partition == payments }
     }
@@ -71,9 +76,11 @@ struct PoisonIsolationTests {
 
     /// The steps of a run against `database`: a probe is the statement without its effects.
     /// `failingCall`, when given, makes that apply call (1-based) lose its connection.
-    static func steps(_ database: FakeDatabase, failingCall: Int? = nil,
-                      deadLetter: @escaping (ValidatedBatch.Rejected) -> Void = { _ in },
-                      committed: @escaping (ValidatedBatch, BatchApplier.Outcome) -> Void = { _, _ in }) -> PoisonIsolation.Steps {
+    static func steps(
+        _ database: FakeDatabase, failingCall: Int? = nil,
+        deadLetter: @escaping (ValidatedBatch.Rejected) -> Void = { _ in },
+        committed: @escaping (ValidatedBatch, BatchApplier.Outcome) -> Void = { _, _ in }
+    ) -> PoisonIsolation.Steps {
         PoisonIsolation.Steps(
             apply: { (batch: ValidatedBatch) throws(BatchApplier.Failure) -> BatchApplier.Outcome in
                 database.applyCalls += 1
@@ -92,8 +99,10 @@ struct PoisonIsolationTests {
         let database = FakeDatabase(poisons: [])
         var isolation = PoisonIsolation(messages: messages, expected: [Self.orders: 100, Self.payments: 100])
         var parts = 0
-        try isolation.run(Self.steps(database, deadLetter: { _ in Issue.record("no dead letter expected") },
-                                     committed: { _, _ in parts += 1 }))
+        try isolation.run(
+            Self.steps(
+                database, deadLetter: { _ in Issue.record("no dead letter expected") },
+                committed: { _, _ in parts += 1 }))
         #expect(isolation.isComplete && parts == 1 && database.statements == 1)
         #expect(database.applied.count == 200)
     }
@@ -115,13 +124,16 @@ struct PoisonIsolationTests {
         #expect(database.applied.count == 999)
         #expect(Set(database.applied).count == 999 && !database.applied.contains(poisonId))
         for partition in [Self.orders, Self.payments] {
-            let order = messages.filter { $0.partition == partition }.compactMap { DeadLetterPublisher.eventId(of: $0.value) }
-                .filter { $0 != poisonId }
+            let order = messages.filter { $0.partition == partition }.compactMap {
+                DeadLetterPublisher.eventId(of: $0.value)
+            }
+            .filter { $0 != poisonId }
             #expect(database.applied.filter { order.contains($0) } == order)
         }
         // Positions past the end of each partition, the poison counted as rejected.
         #expect(database.positions[Self.orders] == 100 + Int64(messages.filter { $0.partition == Self.orders }.count))
-        #expect(database.positions[Self.payments] == 100 + Int64(messages.filter { $0.partition == Self.payments }.count))
+        #expect(
+            database.positions[Self.payments] == 100 + Int64(messages.filter { $0.partition == Self.payments }.count))
         #expect(database.rejected.values.reduce(0, +) == 1)
         #expect(isolation.expected == database.positions)
         // Logarithmic: 2 statements per halving of 1,000 events, plus the poison's probe and part.

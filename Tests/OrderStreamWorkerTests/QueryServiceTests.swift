@@ -2,6 +2,7 @@ import Foundation
 import OrderStreamTestSupport
 import PostgreSQL
 import Testing
+
 @testable import OrderStreamWorker
 
 /// The read path's pool against a real PostgreSQL: a burst of reads never opens more than the
@@ -10,13 +11,15 @@ import Testing
 struct QueryServiceTests {
     static func sessions(_ database: String, _ name: String) throws -> Int64 {
         try TestEnvironment.query(
-            database, "SELECT count(*)::bigint AS n FROM pg_stat_activity WHERE application_name = $1", [name]).int64(0, "n")
+            database, "SELECT count(*)::bigint AS n FROM pg_stat_activity WHERE application_name = $1", [name]
+        ).int64(0, "n")
     }
 
     @Test func aBurstOfReadsWaitsForThePoolsSessionsAndCloseEndsThem() async throws {
         let database = try TestEnvironment.freshDatabase()
         let name = "query-pool-\(UUID().uuidString.prefix(6))"
-        let service = try QueryService(databaseURL: database, applicationName: name, maxConnections: 3, logger: TestEnvironment.logger())
+        let service = try QueryService(
+            databaseURL: database, applicationName: name, maxConnections: 3, logger: TestEnvironment.logger())
         let busiest = try await withThrowingTaskGroup(of: Int64.self) { group in
             for _ in 0..<12 {
                 group.addTask {
@@ -24,7 +27,8 @@ struct QueryServiceTests {
                         // While it sleeps, count the pool's sessions that are running a query.
                         _ = try connection.query("SELECT pg_sleep(0.15)")
                         return try connection.query(
-                            "SELECT count(*)::bigint AS n FROM pg_stat_activity WHERE application_name = $1", [name]).int64(0, "n")
+                            "SELECT count(*)::bigint AS n FROM pg_stat_activity WHERE application_name = $1", [name]
+                        ).int64(0, "n")
                     }
                 }
             }
@@ -48,8 +52,9 @@ struct QueryServiceTests {
     }
 
     @Test func anUnreachableDatabaseGivesTheSlotBack() async throws {
-        let service = try QueryService(databaseURL: "postgresql://nobody@127.0.0.1:1/none", applicationName: "unreachable",
-                                       maxConnections: 1, logger: TestEnvironment.logger())
+        let service = try QueryService(
+            databaseURL: "postgresql://nobody@127.0.0.1:1/none", applicationName: "unreachable",
+            maxConnections: 1, logger: TestEnvironment.logger())
         for _ in 0..<3 {
             await #expect(throws: PGError.self) { try await service.kpis(window: nil) }
         }

@@ -5,6 +5,7 @@ import OrderStreamLoadGen
 import OrderStreamTestSupport
 import PostgreSQL
 import Testing
+
 @testable import OrderStreamWorker
 
 /// The SQL path against the independent in-memory reference model: whatever the interleaving of
@@ -19,7 +20,8 @@ struct SQLApplyPropertyTests {
     @Test(arguments: [UInt64(1), 2, 3, 4, 5, 6])
     func anyInterleavingAndBatchingGivesTheReferenceResult(seed: UInt64) throws {
         var random = SplitMix64(seed: seed &* 7919)
-        let generated = Array(LoadGenerator(orders: 40, duplicates: 0.15, invalid: 0.05, seed: seed, startMicros: Self.start))
+        let generated = Array(
+            LoadGenerator(orders: 40, duplicates: 0.15, invalid: 0.05, seed: seed, startMicros: Self.start))
         // Keep each topic's order (Kafka keeps it per partition), merge the two topics at random.
         var byTopic: [Topic: [GeneratedMessage]] = [.orders: [], .payments: []]
         for message in generated { byTopic[message.topic, default: []].append(message) }
@@ -29,9 +31,10 @@ struct SQLApplyPropertyTests {
             let candidates = Topic.allCases.filter { next[$0]! < byTopic[$0]!.count }
             let topic = candidates[Int(random.next() % UInt64(candidates.count))]
             let message = byTopic[topic]![next[topic]!]
-            merged.append(ConsumedMessage(
-                partition: TopicPartition(topic: topic.rawValue, partition: 0), offset: Int64(next[topic]!),
-                key: message.key, value: message.value, timestampMillis: nil))
+            merged.append(
+                ConsumedMessage(
+                    partition: TopicPartition(topic: topic.rawValue, partition: 0), offset: Int64(next[topic]!),
+                    key: message.key, value: message.value, timestampMillis: nil))
             next[topic]! += 1
         }
         var reference = ReferenceModel()
@@ -49,7 +52,8 @@ struct SQLApplyPropertyTests {
         var index = 0
         while index < merged.count {
             let size = 1 + Int(random.next() % 60)
-            let batch = ValidatedBatch(messages: Array(merged[index..<min(index + size, merged.count)]), expected: expected)
+            let batch = ValidatedBatch(
+                messages: Array(merged[index..<min(index + size, merged.count)]), expected: expected)
             _ = try BatchApplier.apply(batch, fence: fence, on: connection)
             for (key, slice) in batch.partitions { expected[key] = slice.nextOffset }
             index += size
@@ -57,8 +61,10 @@ struct SQLApplyPropertyTests {
 
         #expect(try KPIQueries.kpis(window: nil, on: connection) == reference.kpis())
         for minute in stride(from: Int64(0), to: 30, by: 7) {
-            let window = KPIWindow(fromMicros: Self.start + minute * 60_000_000, toMicros: Self.start + (minute + 9) * 60_000_000)
-            #expect(try KPIQueries.kpis(window: window, on: connection)
+            let window = KPIWindow(
+                fromMicros: Self.start + minute * 60_000_000, toMicros: Self.start + (minute + 9) * 60_000_000)
+            #expect(
+                try KPIQueries.kpis(window: window, on: connection)
                     == reference.kpis(fromMicros: window.fromMicros, toMicros: window.toMicros))
         }
         for id in reference.orderIds {

@@ -1,5 +1,6 @@
 import Kafka
 import Testing
+
 @testable import OrderStreamWorker
 
 /// What the lag monitor reads from the partition table: per active partition its position and
@@ -10,12 +11,18 @@ struct UnappliedHeadsTests {
     static let standby = TopicPartition(topic: "payments", partition: 0)
 
     static func messages(_ partition: TopicPartition, _ offsets: Range<Int64>) -> [ConsumedMessage] {
-        offsets.map { ConsumedMessage(partition: partition, offset: $0, key: nil, value: [], timestampMillis: 1_000 + $0) }
+        offsets.map {
+            ConsumedMessage(partition: partition, offset: $0, key: nil, value: [], timestampMillis: 1_000 + $0)
+        }
     }
 
     @Test func theOldestWaitingMessageDatesTheLagUntilItsCommit() throws {
         let table = PartitionTable(laneCount: 1)
-        table.assign([Self.p0: .init(expected: 5, epoch: 1, active: true, needsRefresh: false), Self.p1: .init(expected: 0, epoch: 1, active: true, needsRefresh: false), Self.standby: .init(expected: 0, epoch: 1, active: false, needsRefresh: false)])
+        table.assign([
+            Self.p0: .init(expected: 5, epoch: 1, active: true, needsRefresh: false),
+            Self.p1: .init(expected: 0, epoch: 1, active: true, needsRefresh: false),
+            Self.standby: .init(expected: 0, epoch: 1, active: false, needsRefresh: false),
+        ])
         table.append(Self.messages(Self.p0, 0..<10) + Self.messages(Self.standby, 0..<3))
         var heads = table.unappliedHeads()
         // Below the position nothing is kept: offset 5 is the oldest waiting.

@@ -12,8 +12,10 @@ extension ServerTests {
             try connection.execute("CREATE TABLE \(table) (id bigint PRIMARY KEY, label text, note text, small int)")
             defer { _ = try? connection.execute("DROP TABLE \(table)") }
 
-            let tricky = ["plain", "quote\"inside", "back\\slash", "comma,here", "{braces}", "NULL", "", " padded ",
-                          "tab\tnew\nline", "ünïcødé 🚀", "\\\"", "'single'"]
+            let tricky = [
+                "plain", "quote\"inside", "back\\slash", "comma,here", "{braces}", "NULL", "", " padded ",
+                "tab\tnew\nline", "ünïcødé 🚀", "\\\"", "'single'",
+            ]
             let count = 10_000
             let ids = (0..<count).map { Int64($0) * 3 - 5000 }
             let labels = (0..<count).map { "\(tricky[$0 % tricky.count])#\($0)" }
@@ -35,7 +37,9 @@ extension ServerTests {
                 if try result.int32(row, "small") != smalls[row] { mismatches += 1 }
             }
             #expect(mismatches == 0)
-            #expect(try connection.query("SELECT count(*) AS n FROM \(table) WHERE note IS NULL").int(0, "n") == (0..<count).filter { $0 % 7 == 0 }.count)
+            #expect(
+                try connection.query("SELECT count(*) AS n FROM \(table) WHERE note IS NULL").int(0, "n")
+                    == (0..<count).filter { $0 % 7 == 0 }.count)
         }
 
         @Test func emptyArraysAndLiteralNullString() throws {
@@ -44,7 +48,8 @@ extension ServerTests {
             let empty = try connection.query("SELECT count(*) AS n FROM unnest($1::text[])", [[String]()])
             #expect(try empty.int(0, "n") == 0)
             let values: [String?] = ["NULL", nil]
-            let result = try connection.query("SELECT x, x IS NULL AS isnull FROM unnest($1::text[]) WITH ORDINALITY AS u(x, i) ORDER BY i", [values])
+            let result = try connection.query(
+                "SELECT x, x IS NULL AS isnull FROM unnest($1::text[]) WITH ORDINALITY AS u(x, i) ORDER BY i", [values])
             #expect(try result[0, "x"] as String? == "NULL")
             #expect(try result.bool(0, "isnull") == false)
             #expect(try result.bool(1, "isnull") == true)

@@ -7,7 +7,8 @@ import Testing
 struct ConfigurationTests {
     @Test func urlParametersPassThroughAndPasswordIsRedacted() throws {
         let configuration = try PGConnectionConfiguration(
-            "postgresql://alice:s3cret-pw@db.example:6543/orders?sslmode=require&application_name=base&target_session_attrs=read-write")
+            "postgresql://alice:s3cret-pw@db.example:6543/orders?sslmode=require&application_name=base&target_session_attrs=read-write"
+        )
         #expect(configuration.value(for: "host") == "db.example")
         #expect(configuration.value(for: "port") == "6543")
         #expect(configuration.value(for: "dbname") == "orders")
@@ -25,7 +26,8 @@ struct ConfigurationTests {
     }
 
     @Test func conninfoFormIsAccepted() throws {
-        let configuration = try PGConnectionConfiguration("host=localhost user=bob password='top secret' dbname=x sslmode=disable")
+        let configuration = try PGConnectionConfiguration(
+            "host=localhost user=bob password='top secret' dbname=x sslmode=disable")
         #expect(configuration.value(for: "user") == "bob")
         #expect(configuration.value(for: "sslmode") == "disable")
         #expect(!configuration.redacted.contains("top secret"))

@@ -9,7 +9,8 @@ extension ServerTests {
             let connection = try TestDatabase.connect()
             defer { connection.close() }
             let table = TestEnvironment.uniqueName("decode")
-            try connection.execute("CREATE TABLE \(table) (id bigint PRIMARY KEY, name text, small int, flag bool, ratio float8)")
+            try connection.execute(
+                "CREATE TABLE \(table) (id bigint PRIMARY KEY, name text, small int, flag bool, ratio float8)")
             defer { _ = try? connection.execute("DROP TABLE \(table)") }
 
             let inserted = try connection.execute(

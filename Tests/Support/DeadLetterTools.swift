@@ -26,7 +26,10 @@ public struct DeadLetterTools: Sendable {
     public func json(_ arguments: [String]) throws -> JSONValue {
         let answer = try run(arguments + ["--json"])
         guard answer.status == 0, let parsed = try? JSONParser.parse(Array(answer.stdout.utf8)) else {
-            throw TestEnvironment.Missing(description: "orderstream \(arguments.joined(separator: " ")) --json: status \(answer.status), \(answer.stdout) \(answer.stderr)")
+            throw TestEnvironment.Missing(
+                description:
+                    "orderstream \(arguments.joined(separator: " ")) --json: status \(answer.status), \(answer.stdout) \(answer.stderr)"
+            )
         }
         return parsed
     }
@@ -38,7 +41,8 @@ public struct DeadLetterTools: Sendable {
 
     /// Writes `text` to a new file in the test's temporary folder; its path.
     public static func file(_ name: String, _ text: String) throws -> String {
-        let path = (ProcessInfo.processInfo.environment["ORDERSTREAM_TEST_TMP"] ?? NSTemporaryDirectory())
+        let path =
+            (ProcessInfo.processInfo.environment["ORDERSTREAM_TEST_TMP"] ?? NSTemporaryDirectory())
             + "/\(name)-\(UUID().uuidString.prefix(6))"
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         return path
@@ -46,8 +50,9 @@ public struct DeadLetterTools: Sendable {
 
     /// The sum of the high watermarks of `topics` (how many messages were ever written to them).
     public func messagesIn(_ topics: [String]) throws -> Int64 {
-        let consumer = try KafkaConsumer(configuration: ["bootstrap.servers": cluster.bootstrap, "group.id": "counter"],
-                                         logger: TestEnvironment.logger("counter"))
+        let consumer = try KafkaConsumer(
+            configuration: ["bootstrap.servers": cluster.bootstrap, "group.id": "counter"],
+            logger: TestEnvironment.logger("counter"))
         defer { consumer.close() }
         var total: Int64 = 0
         for topic in topics {
@@ -64,7 +69,8 @@ public struct DeadLetterTools: Sendable {
         for line in metrics.split(separator: "\n") where line.hasPrefix("orderstream_events_rejected_total{reason=\"") {
             let rest = line.dropFirst("orderstream_events_rejected_total{reason=\"".count)
             guard let quote = rest.firstIndex(of: "\""), let space = rest.lastIndex(of: " "),
-                  let value = Double(rest[rest.index(after: space)...]) else { continue }
+                let value = Double(rest[rest.index(after: space)...])
+            else { continue }
             if value > 0 { counts[String(rest[..<quote])] = Int64(value) }
         }
         return counts

@@ -8,7 +8,8 @@ public enum PoisonFixtures {
     /// constraint), and order `overflow-1` hold captured cents one large capture short of
     /// bigint's end (a capture of 10^12 cents then overflows for real: SQLSTATE 22003).
     public static func install(on connection: PGConnection) throws {
-        _ = try connection.executeScript("""
+        _ = try connection.executeScript(
+            """
             CREATE FUNCTION test_poison() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN
                 IF NEW.order_id LIKE 'poison-22%' THEN RAISE EXCEPTION 'numeric value out of range' USING ERRCODE = '22003'; END IF;
@@ -23,8 +24,11 @@ public enum PoisonFixtures {
 
     /// One event as JSON: an `order.cancelled`, or a payment of 10^12 cents (the contract's largest).
     public static func event(_ type: String, order: String, id: String, customer: String? = nil) -> String {
-        let data = type == "order.cancelled" ? #"{"reason":"r"}"#
+        let data =
+            type == "order.cancelled"
+            ? #"{"reason":"r"}"#
             : #"{"payment_id":"p-\#(id)","amount_cents":1000000000000,"currency":"EUR"}"#
-        return #"{"event_id":"\#(id)","event_type":"\#(type)","schema_version":1,"occurred_at":"2026-11-26T12:03:00Z","order_id":"\#(order)","customer_id":"\#(customer ?? "cus-" + order)","data":\#(data)}"#
+        return
+            #"{"event_id":"\#(id)","event_type":"\#(type)","schema_version":1,"occurred_at":"2026-11-26T12:03:00Z","order_id":"\#(order)","customer_id":"\#(customer ?? "cus-" + order)","data":\#(data)}"#
     }
 }

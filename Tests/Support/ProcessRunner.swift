@@ -11,7 +11,8 @@ public final class ProcessRunner: Sendable {
 
     /// The `orderstream` executable built next to the test bundle.
     public static let executable: String = {
-        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("orderstream")
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(
+            "orderstream")
         if FileManager.default.isExecutableFile(atPath: beside.path) { return beside.path }
         return TestEnvironment.repositoryRoot.appendingPathComponent(".build/debug/orderstream").path
     }()
@@ -39,15 +40,20 @@ public final class ProcessRunner: Sendable {
     /// Starts `orderstream <arguments>` with `environment` added; stdout and stderr go to a
     /// log file (read with `output`).
     /// With `separateStderr`, `output` holds stdout only and stderr goes to `<log>.stderr`.
-    public static func start(_ name: String, _ arguments: [String], environment: [String: String] = [:],
-                             stdin: FileHandle? = nil, separateStderr: Bool = false) throws -> ProcessRunner {
-        try start(name, executable: executable, arguments, environment: environment, stdin: stdin,
-                  separateStderr: separateStderr)
+    public static func start(
+        _ name: String, _ arguments: [String], environment: [String: String] = [:],
+        stdin: FileHandle? = nil, separateStderr: Bool = false
+    ) throws -> ProcessRunner {
+        try start(
+            name, executable: executable, arguments, environment: environment, stdin: stdin,
+            separateStderr: separateStderr)
     }
 
-    public static func start(_ name: String, executable: String, _ arguments: [String],
-                             environment: [String: String] = [:], stdin: FileHandle? = nil,
-                             separateStderr: Bool = false) throws -> ProcessRunner {
+    public static func start(
+        _ name: String, executable: String, _ arguments: [String],
+        environment: [String: String] = [:], stdin: FileHandle? = nil,
+        separateStderr: Bool = false
+    ) throws -> ProcessRunner {
         let folder = ProcessInfo.processInfo.environment["ORDERSTREAM_TEST_TMP"] ?? NSTemporaryDirectory()
         let outputPath = folder + "/\(name)-\(UUID().uuidString.prefix(8)).log"
         _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
@@ -104,8 +110,10 @@ public final class ProcessRunner: Sendable {
     }
 
     /// Runs a program to its end and returns its status and output (for short commands).
-    public static func runToEnd(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
-                                input: String? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
+    public static func runToEnd(
+        _ executable: String, _ arguments: [String], environment: [String: String] = [:],
+        input: String? = nil
+    ) throws -> (status: Int32, stdout: String, stderr: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -129,13 +137,17 @@ public final class ProcessRunner: Sendable {
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         while reader.isExecuting || !reader.isFinished { Thread.sleep(forTimeInterval: 0.01) }
-        return (process.terminationStatus, String(decoding: outData, as: UTF8.self),
-                String(decoding: errData.withLock { $0 }, as: UTF8.self))
+        return (
+            process.terminationStatus, String(decoding: outData, as: UTF8.self),
+            String(decoding: errData.withLock { $0 }, as: UTF8.self)
+        )
     }
 
     /// Runs `orderstream <arguments>` to its end.
-    public static func orderstream(_ arguments: [String], environment: [String: String] = [:],
-                                   input: String? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
+    public static func orderstream(
+        _ arguments: [String], environment: [String: String] = [:],
+        input: String? = nil
+    ) throws -> (status: Int32, stdout: String, stderr: String) {
         try runToEnd(executable, arguments, environment: environment, input: input)
     }
 }

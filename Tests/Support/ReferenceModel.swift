@@ -105,18 +105,21 @@ public struct ReferenceModel: Sendable {
                     record.facts.anyAuthorizedOrCaptured = true
                 case .paymentCaptured:
                     record.facts.anyAuthorizedOrCaptured = true
-                    record.facts.capturedCents = OrderFacts.saturatingAdd(record.facts.capturedCents, payment.amountCents)
+                    record.facts.capturedCents = OrderFacts.saturatingAdd(
+                        record.facts.capturedCents, payment.amountCents)
                 case .paymentFailed:
                     record.facts.anyFailed = true
                 case .paymentRefunded:
-                    record.facts.refundedCents = OrderFacts.saturatingAdd(record.facts.refundedCents, payment.amountCents)
+                    record.facts.refundedCents = OrderFacts.saturatingAdd(
+                        record.facts.refundedCents, payment.amountCents)
                 case .orderCreated, .orderCancelled, .orderShipped:
                     break
                 }
             }
             if paymentMembers[key] == nil {
-                paymentMembers[key] = PaymentMember(occurredAtMicros: event.occurredAtMicros,
-                                                    amountCents: payment.amountCents, currency: payment.currency)
+                paymentMembers[key] = PaymentMember(
+                    occurredAtMicros: event.occurredAtMicros,
+                    amountCents: payment.amountCents, currency: payment.currency)
             }
         }
         if event.eventType.topic == .orders {
@@ -172,10 +175,12 @@ public struct ReferenceModel: Sendable {
             case .paymentFailed: s.paymentsFailed += 1
             case .paymentCaptured:
                 s.paymentsCaptured += 1
-                s.capturedCents[member.currency] = OrderFacts.saturatingAdd(s.capturedCents[member.currency] ?? 0, member.amountCents)
+                s.capturedCents[member.currency] = OrderFacts.saturatingAdd(
+                    s.capturedCents[member.currency] ?? 0, member.amountCents)
             case .paymentRefunded:
                 s.paymentsRefunded += 1
-                s.refundedCents[member.currency] = OrderFacts.saturatingAdd(s.refundedCents[member.currency] ?? 0, member.amountCents)
+                s.refundedCents[member.currency] = OrderFacts.saturatingAdd(
+                    s.refundedCents[member.currency] ?? 0, member.amountCents)
             default: break
             }
         }

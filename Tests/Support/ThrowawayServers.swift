@@ -11,8 +11,9 @@ public final class ThrowawayServers: Sendable {
         let base = ProcessInfo.processInfo.environment["ORDERSTREAM_TEST_TMP"] ?? NSTemporaryDirectory()
         folder = base + "/\(name)-\(UUID().uuidString.prefix(8))"
         // The servers run as the `postgres` user when the tests run as root: it must reach in.
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o755])
+        try FileManager.default.createDirectory(
+            atPath: folder, withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o755])
     }
 
     public func path(_ name: String) -> String { folder + "/" + name }
@@ -24,7 +25,9 @@ public final class ThrowawayServers: Sendable {
         let output = try ProcessRunner.runToEnd(
             "/bin/bash", [TestEnvironment.repositoryRoot.appendingPathComponent("scripts/" + script).path] + arguments)
         guard output.status == 0 else {
-            throw TestEnvironment.Missing(description: "\(script) \(arguments.joined(separator: " ")) failed (\(output.status)): \(output.stderr)")
+            throw TestEnvironment.Missing(
+                description: "\(script) \(arguments.joined(separator: " ")) failed (\(output.status)): \(output.stderr)"
+            )
         }
         print("\(script) \(arguments.first ?? ""): \(ContinuousClock.now - started)")
         if !output.stderr.isEmpty { print(output.stderr.trimmingCharacters(in: .whitespacesAndNewlines)) }
@@ -56,7 +59,8 @@ public final class ThrowawayServers: Sendable {
 
     /// `pgbouncer.sh start` in `mode` in front of `upstreamPort`; its URL.
     public func startPooler(_ name: String, mode: String, upstreamPort: Int) throws -> String {
-        let exports = try script("pgbouncer.sh", ["start", path(name), "--mode", mode, "--upstream-port", String(upstreamPort)])
+        let exports = try script(
+            "pgbouncer.sh", ["start", path(name), "--mode", mode, "--upstream-port", String(upstreamPort)])
         guard let url = exports["ORDERSTREAM_TEST_POOLER_URL"] else {
             throw TestEnvironment.Missing(description: "pgbouncer.sh start printed no URL")
         }

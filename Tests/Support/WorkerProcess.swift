@@ -10,9 +10,11 @@ public final class WorkerProcess: Sendable {
     public var baseURL: String { "http://127.0.0.1:\(port)" }
 
     /// Starts a worker; `extra` adds or overrides environment variables.
-    public static func start(cluster: TestCluster, databaseURL: String, color: String = "blue",
-                             instanceId: String = "w-\(UUID().uuidString.prefix(6))",
-                             extra: [String: String] = [:], arguments: [String] = []) throws -> WorkerProcess {
+    public static func start(
+        cluster: TestCluster, databaseURL: String, color: String = "blue",
+        instanceId: String = "w-\(UUID().uuidString.prefix(6))",
+        extra: [String: String] = [:], arguments: [String] = []
+    ) throws -> WorkerProcess {
         let port = TestEnvironment.freePort()
         var environment = cluster.workerEnvironment
         environment["ORDERSTREAM_DATABASE_URL"] = databaseURL
@@ -37,7 +39,8 @@ public final class WorkerProcess: Sendable {
             await HTTPProbe.tryGet(baseURL + "/health/ready")?.status == 200
         }
         guard ready else {
-            throw TestEnvironment.Missing(description: "worker \(instanceId) not ready in time; its log:\n\(runner.output.suffix(3_000))")
+            throw TestEnvironment.Missing(
+                description: "worker \(instanceId) not ready in time; its log:\n\(runner.output.suffix(3_000))")
         }
     }
 
@@ -81,7 +84,8 @@ public struct KPIJSON: Sendable, Equatable {
     /// Messages the worker has accounted for; nil unless all three counts are present.
     public var accountedMessages: Int64? {
         guard let applied = int("events_applied"), let duplicate = int("events_duplicate"),
-              let rejected = int("events_rejected") else { return nil }
+            let rejected = int("events_rejected")
+        else { return nil }
         return applied + duplicate + rejected
     }
 }

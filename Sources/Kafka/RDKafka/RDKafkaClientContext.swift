@@ -20,7 +20,9 @@ final class RDKafkaClientContext: Sendable {
     // exactly once, after `rd_kafka_destroy` has returned (or after `rd_kafka_new`
     // failed). librdkafka calls no callback after destroy returns, so every callback
     // sees a live object and nothing leaks.
-    static func install(on conf: OpaquePointer, context: RDKafkaClientContext, rebalance: Bool) -> Unmanaged<RDKafkaClientContext> {
+    static func install(
+        on conf: OpaquePointer, context: RDKafkaClientContext, rebalance: Bool
+    ) -> Unmanaged<RDKafkaClientContext> {
         let unmanaged = Unmanaged.passRetained(context)
         rd_kafka_conf_set_opaque(conf, unmanaged.toOpaque())
         rd_kafka_conf_set_log_cb(conf, rdkafkaLogCallback)
@@ -43,13 +45,17 @@ final class RDKafkaClientContext: Sendable {
 
     /// The rebalance protocol work: tell the application first, then (un)assign with
     /// the calls that match the protocol in force right now.
-    func rebalance(rk: OpaquePointer, err: rd_kafka_resp_err_t, list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>) {
+    func rebalance(
+        rk: OpaquePointer, err: rd_kafka_resp_err_t, list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>
+    ) {
         let protocolName = rd_kafka_rebalance_protocol(rk).map { String(cString: $0) } ?? "NONE"
         let cooperative = protocolName == "COOPERATIVE"
         let partitions = RDKafkaTopicPartitionList.partitions(list)
         switch err {
         case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
-            logger.info("Kafka partitions assigned", metadata: [KafkaLogKey.partitions: "\(partitions)", KafkaLogKey.rebalanceProtocol: "\(protocolName)"])
+            logger.info(
+                "Kafka partitions assigned",
+                metadata: [KafkaLogKey.partitions: "\(partitions)", KafkaLogKey.rebalanceProtocol: "\(protocolName)"])
             let offsets = rebalanceHandler?.partitionsAssigned(partitions) ?? [:]
             if !offsets.isEmpty {
                 for index in RDKafkaTopicPartitionList.elements(list).indices {
@@ -70,9 +76,12 @@ final class RDKafkaClientContext: Sendable {
             }
         case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
             let lost = rd_kafka_assignment_lost(rk) != 0
-            logger.info("Kafka partitions revoked", metadata: [
-                KafkaLogKey.partitions: "\(partitions)", KafkaLogKey.lost: "\(lost)", KafkaLogKey.rebalanceProtocol: "\(protocolName)",
-            ])
+            logger.info(
+                "Kafka partitions revoked",
+                metadata: [
+                    KafkaLogKey.partitions: "\(partitions)", KafkaLogKey.lost: "\(lost)",
+                    KafkaLogKey.rebalanceProtocol: "\(protocolName)",
+                ])
             rebalanceHandler?.partitionsRevoked(partitions, lost: lost)
             if cooperative {
                 if let error = rd_kafka_incremental_unassign(rk, list) {
@@ -94,13 +103,18 @@ final class RDKafkaClientContext: Sendable {
 }
 
 /// librdkafka log callback; runs on librdkafka's internal threads, so it only logs.
-private func rdkafkaLogCallback(_ rk: OpaquePointer?, _ level: Int32, _ facility: UnsafePointer<CChar>?, _ message: UnsafePointer<CChar>?) {
+private func rdkafkaLogCallback(
+    _ rk: OpaquePointer?, _ level: Int32, _ facility: UnsafePointer<CChar>?, _ message: UnsafePointer<CChar>?
+) {
     guard let rk, let context = RDKafkaClientContext.from(rd_kafka_opaque(rk)) else { return }
-    RDKafkaLogging.log(context.logger, level: level, facility: facility, message: message, client: String(cString: rd_kafka_name(rk)))
+    RDKafkaLogging.log(
+        context.logger, level: level, facility: facility, message: message, client: String(cString: rd_kafka_name(rk)))
 }
 
 /// librdkafka error callback; served from the polling thread.
-private func rdkafkaErrorCallback(_ rk: OpaquePointer?, _ err: Int32, _ reason: UnsafePointer<CChar>?, _ opaque: UnsafeMutableRawPointer?) {
+private func rdkafkaErrorCallback(
+    _ rk: OpaquePointer?, _ err: Int32, _ reason: UnsafePointer<CChar>?, _ opaque: UnsafeMutableRawPointer?
+) {
     guard let context = RDKafkaClientContext.from(opaque) else { return }
     let code = rd_kafka_resp_err_t(rawValue: err)
     var fatal = false
@@ -114,7 +128,10 @@ private func rdkafkaErrorCallback(_ rk: OpaquePointer?, _ err: Int32, _ reason: 
 
 /// librdkafka rebalance callback; runs inside `rd_kafka_consumer_poll` / `consumer_close`
 /// on the polling thread.
-private func rdkafkaRebalanceCallback(_ rk: OpaquePointer?, _ err: rd_kafka_resp_err_t, _ list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?, _ opaque: UnsafeMutableRawPointer?) {
+private func rdkafkaRebalanceCallback(
+    _ rk: OpaquePointer?, _ err: rd_kafka_resp_err_t, _ list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?,
+    _ opaque: UnsafeMutableRawPointer?
+) {
     guard let rk, let list else { return }
     guard let context = RDKafkaClientContext.from(opaque) else {
         // No context cannot happen for our consumers; still keep librdkafka's state sane.

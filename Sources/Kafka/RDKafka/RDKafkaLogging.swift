@@ -16,7 +16,9 @@ enum RDKafkaLogging {
         }
     }
 
-    static func log(_ logger: Logger, level: Int32, facility: UnsafePointer<CChar>?, message: UnsafePointer<CChar>?, client: String?) {
+    static func log(
+        _ logger: Logger, level: Int32, facility: UnsafePointer<CChar>?, message: UnsafePointer<CChar>?, client: String?
+    ) {
         let swiftLevel = self.level(level)
         guard logger.logLevel <= swiftLevel else { return }
         var metadata: Logger.Metadata = [KafkaLogKey.facility: .string(facility.map { String(cString: $0) } ?? "")]

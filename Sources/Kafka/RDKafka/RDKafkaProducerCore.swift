@@ -1,8 +1,8 @@
 import CRdKafka
 import Foundation
 import Logging
-import Synchronization
 import OrderStreamCommon
+import Synchronization
 
 /// Everything the producer's poll thread needs, kept apart from `KafkaProducer` so the
 /// thread never keeps the public object alive (its deinit must be able to run and close).
@@ -76,11 +76,13 @@ final class RDKafkaProducerCore: Sendable {
         case RD_KAFKA_EVENT_ERROR:
             let fatal = rd_kafka_event_error_is_fatal(event) != 0
             let message = rd_kafka_event_error_string(event).map { String(cString: $0) }
-            let error = KafkaError.from(rd_kafka_event_error(event), message: message, operation: "producer", fatal: fatal)
+            let error = KafkaError.from(
+                rd_kafka_event_error(event), message: message, operation: "producer", fatal: fatal)
             logger.log(level: fatal ? .critical : .error, "\(error.description)")
             onError?(error)
         default:
-            logger.debug("ignored Kafka event", metadata: [KafkaLogKey.event: "\(String(cString: rd_kafka_event_name(event)))"])
+            logger.debug(
+                "ignored Kafka event", metadata: [KafkaLogKey.event: "\(String(cString: rd_kafka_event_name(event)))"])
         }
     }
 
@@ -105,7 +107,8 @@ final class RDKafkaProducerCore: Sendable {
                 } else {
                     topic = ""
                 }
-                reports.append((id, .success(KafkaDeliveryReport(topic: topic, partition: m.partition, offset: m.offset))))
+                reports.append(
+                    (id, .success(KafkaDeliveryReport(topic: topic, partition: m.partition, offset: m.offset))))
             } else {
                 // Not rd_kafka_message_errstr: for a delivery report it returns the message's own
                 // payload as the "error string" (the event's bytes in every error line and log).
@@ -121,7 +124,8 @@ final class RDKafkaProducerCore: Sendable {
                 completion(result)
             } else {
                 // A report without a registered send (e.g. an opaque we did not set): never crash.
-                logger.warning("Kafka delivery report for unknown message id", metadata: [KafkaLogKey.messageId: "\(id)"])
+                logger.warning(
+                    "Kafka delivery report for unknown message id", metadata: [KafkaLogKey.messageId: "\(id)"])
             }
         }
     }
@@ -167,14 +171,17 @@ final class RDKafkaProducerCore: Sendable {
             }
         }
         let opaque = UnsafeMutableRawPointer(bitPattern: id)
-        let partition = message.partition ?? -1 // RD_KAFKA_PARTITION_UA: let the partitioner choose
+        let partition = message.partition ?? -1  // RD_KAFKA_PARTITION_UA: let the partitioner choose
         let err = message.value.withUnsafeBytes { value in
             if let key = message.key {
                 return key.withUnsafeBytes { key in
-                    crdkafka_produce(rk, message.topic, partition, key.baseAddress, key.count, value.baseAddress, value.count, headers, opaque)
+                    crdkafka_produce(
+                        rk, message.topic, partition, key.baseAddress, key.count, value.baseAddress, value.count,
+                        headers, opaque)
                 }
             }
-            return crdkafka_produce(rk, message.topic, partition, nil, 0, value.baseAddress, value.count, headers, opaque)
+            return crdkafka_produce(
+                rk, message.topic, partition, nil, 0, value.baseAddress, value.count, headers, opaque)
         }
         if err != RD_KAFKA_RESP_ERR_NO_ERROR, let headers {
             // producev takes the headers only when it succeeds.
@@ -208,7 +215,9 @@ final class RDKafkaProducerCore: Sendable {
         }
         let rk = handle.pointer
         if rd_kafka_flush(rk, timeout.clampedMilliseconds) != RD_KAFKA_RESP_ERR_NO_ERROR {
-            logger.warning("Kafka producer closing with undelivered messages", metadata: [KafkaLogKey.outputQueueLength: "\(rd_kafka_outq_len(rk))"])
+            logger.warning(
+                "Kafka producer closing with undelivered messages",
+                metadata: [KafkaLogKey.outputQueueLength: "\(rd_kafka_outq_len(rk))"])
             // Purged messages come back as delivery reports with _PURGE_* errors, which
             // the poll thread hands to their completions.
             _ = rd_kafka_purge(rk, Int32(RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT))
@@ -221,7 +230,8 @@ final class RDKafkaProducerCore: Sendable {
             return Array(state.pending.values)
         }
         for completion in leftovers {
-            completion(.failure(.delivery(code: .purgeQueue, message: "producer closed before the message was delivered")))
+            completion(
+                .failure(.delivery(code: .purgeQueue, message: "producer closed before the message was delivered")))
         }
         rd_kafka_queue_destroy(mainQueue.pointer)
         rd_kafka_destroy(rk)

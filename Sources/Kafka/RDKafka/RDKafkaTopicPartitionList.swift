@@ -5,7 +5,9 @@ import CRdKafka
 enum RDKafkaTopicPartitionList {
     typealias ListPointer = UnsafeMutablePointer<rd_kafka_topic_partition_list_t>
 
-    static func with<T, E: Error>(_ partitions: [TopicPartition], offset: Int64 = KafkaOffset.invalid, _ body: (ListPointer) throws(E) -> T) throws(E) -> T {
+    static func with<T, E: Error>(
+        _ partitions: [TopicPartition], offset: Int64 = KafkaOffset.invalid, _ body: (ListPointer) throws(E) -> T
+    ) throws(E) -> T {
         let list = rd_kafka_topic_partition_list_new(Int32(clamping: partitions.count))!
         defer { rd_kafka_topic_partition_list_destroy(list) }
         for tp in partitions {
@@ -14,7 +16,9 @@ enum RDKafkaTopicPartitionList {
         return try body(list)
     }
 
-    static func with<T, E: Error>(_ offsets: [TopicPartitionOffset], _ body: (ListPointer) throws(E) -> T) throws(E) -> T {
+    static func with<T, E: Error>(
+        _ offsets: [TopicPartitionOffset], _ body: (ListPointer) throws(E) -> T
+    ) throws(E) -> T {
         let list = rd_kafka_topic_partition_list_new(Int32(clamping: offsets.count))!
         defer { rd_kafka_topic_partition_list_destroy(list) }
         for tpo in offsets {
@@ -32,7 +36,9 @@ enum RDKafkaTopicPartitionList {
     }
 
     static func offsets(_ list: ListPointer) -> [TopicPartitionOffset] {
-        elements(list).map { TopicPartitionOffset(topic: String(cString: $0.topic), partition: $0.partition, offset: $0.offset) }
+        elements(list).map {
+            TopicPartitionOffset(topic: String(cString: $0.topic), partition: $0.partition, offset: $0.offset)
+        }
     }
 
     /// The first per-partition error librdkafka left in the list, as a `KafkaError`.

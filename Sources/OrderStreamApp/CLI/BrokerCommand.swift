@@ -45,10 +45,12 @@ struct BrokerCommand: AsyncParsableCommand {
                 throw ValidationError("--bootstrap-file: cannot write \(bootstrapFile): \(error.localizedDescription)")
             }
         }
-        logger.info("embedded broker running", metadata: [
-            AppLogKey.bootstrap: "\(cluster.bootstrapServers)", AppLogKey.partitions: "\(partitions)",
-            AppLogKey.topics: "\(Self.topics.joined(separator: ","))",
-        ])
+        logger.info(
+            "embedded broker running",
+            metadata: [
+                AppLogKey.bootstrap: "\(cluster.bootstrapServers)", AppLogKey.partitions: "\(partitions)",
+                AppLogKey.topics: "\(Self.topics.joined(separator: ","))",
+            ])
         // swift-service-lifecycle's signal sequence (what the worker's ServiceGroup uses too).
         var stopSignal = "none"
         for await signal in await UnixSignalsSequence(trapping: .sigterm, .sigint) {

@@ -36,20 +36,28 @@ struct CutoverCommand: AsyncParsableCommand {
     @Option(help: "Seconds to wait for the new color to commit everywhere it has pending events.")
     var timeout: Double = 60
 
-    @Flag(name: .customLong("no-restore-point"),
-          help: "Do not create a PostgreSQL restore point before the fence (record only the WAL position).")
+    @Flag(
+        name: .customLong("no-restore-point"),
+        help: "Do not create a PostgreSQL restore point before the fence (record only the WAL position).")
     var noRestorePoint = false
 
-    @Option(help: "Watch the new color for this long (e.g. 5m, 90s), then promote a canary; roll back at the first breach.")
+    @Option(
+        help: "Watch the new color for this long (e.g. 5m, 90s), then promote a canary; roll back at the first breach.")
     var analyze: String?
 
-    @Option(name: .customLong("max-dlq-rate"), help: "With --analyze: the most dead-lettered events of those consumed, e.g. 1%.")
+    @Option(
+        name: .customLong("max-dlq-rate"),
+        help: "With --analyze: the most dead-lettered events of those consumed, e.g. 1%.")
     var maxDLQRate: String?
 
-    @Option(name: .customLong("max-p99"), help: "With --analyze: the worst p99 batch apply time of the new color's workers, e.g. 500ms.")
+    @Option(
+        name: .customLong("max-p99"),
+        help: "With --analyze: the worst p99 batch apply time of the new color's workers, e.g. 500ms.")
     var maxP99: String?
 
-    @Option(name: .customLong("max-lag-seconds"), help: "With --analyze: the oldest unapplied event's age on a watched partition.")
+    @Option(
+        name: .customLong("max-lag-seconds"),
+        help: "With --analyze: the oldest unapplied event's age on a watched partition.")
     var maxLagSeconds: Double?
 
     func validate() throws {
@@ -78,31 +86,41 @@ struct CutoverCommand: AsyncParsableCommand {
             }
         } else {
             guard let to else { throw ValidationError("--to is required (blue or green), unless --abort") }
-            guard to == "blue" || to == "green" else { throw ValidationError("--to must be blue or green, not '\(to)'") }
+            guard to == "blue" || to == "green" else {
+                throw ValidationError("--to must be blue or green, not '\(to)'")
+            }
         }
         guard [partitions != nil, share != nil, promote].filter({ $0 }).count <= 1 else {
             throw ValidationError("give at most one of --partitions, --share and --promote")
         }
-        if let partitions, case .failure(let failure) = CanarySelection.parse(partitions) { throw ValidationError("\(failure)") }
+        if let partitions, case .failure(let failure) = CanarySelection.parse(partitions) {
+            throw ValidationError("\(failure)")
+        }
         if let share, case .failure(let failure) = CanarySelection.share(share) { throw ValidationError("\(failure)") }
-        guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be a positive number of seconds") }
+        guard timeout > 0, timeout.isFinite else {
+            throw ValidationError("--timeout must be a positive number of seconds")
+        }
     }
 
     func run() async throws {
         let configuration = try options.configuration()
         let logger = ProcessLogging.logger(configuration, label: "orderstream.cutover")
-        var configured = Cutover(group: configuration.group, toColor: to ?? "",
-                                 timeout: .milliseconds(Int64(timeout * 1000)), logger: logger)
+        var configured = Cutover(
+            group: configuration.group, toColor: to ?? "",
+            timeout: .milliseconds(Int64(timeout * 1000)), logger: logger)
         configured.restorePoint = !noRestorePoint
         if abort { configured.scope = .abort }
         let cutover = configured
-        let (listed, shared) = (partitions.flatMap { try? CanarySelection.parse($0).get() },
-                                share.flatMap { try? CanarySelection.share($0).get() })
+        let (listed, shared) = (
+            partitions.flatMap { try? CanarySelection.parse($0).get() },
+            share.flatMap { try? CanarySelection.share($0).get() }
+        )
         if analyze != nil {
             try await runAnalyzed(cutover, configuration: configuration, listed: listed, shared: shared, logger: logger)
             return
         }
-        let report = try await Self.execute(cutover, listed: listed, shared: shared, configuration: configuration, logger: logger)
+        let report = try await Self.execute(
+            cutover, listed: listed, shared: shared, configuration: configuration, logger: logger)
         print(Cutover.describe(report))
         // The handover happened, but the exactly-once books do not balance: say so loudly.
         if let verification = report.verification, !verification.verified { throw ExitCode(3) }
@@ -111,8 +129,10 @@ struct CutoverCommand: AsyncParsableCommand {
     /// Runs one step (a cutover, a canary of the `listed` partitions or of a `shared` fraction of
     /// them, a promotion or an abort) on a connection and a Kafka client of its own; the console
     /// runs its buttons through here too.
-    static func execute(_ cutover: Cutover, listed: [TopicPartition]?, shared: Double?,
-                        configuration: OrderStreamConfiguration, logger: Logger) async throws -> Cutover.Report {
+    static func execute(
+        _ cutover: Cutover, listed: [TopicPartition]?, shared: Double?,
+        configuration: OrderStreamConfiguration, logger: Logger
+    ) async throws -> Cutover.Report {
         try await Blocking.run(name: "orderstream-cutover") {
             let connection = try PGConnection.connect(
                 try PGConnectionConfiguration(configuration.databaseURL).withApplicationName("orderstream:cutover"),
@@ -122,17 +142,21 @@ struct CutoverCommand: AsyncParsableCommand {
             defer { consumer.close() }
             let step = try Self.scoped(cutover, listed: listed, shared: shared, on: connection)
             return try step.run(on: connection) { partition in
-                try? consumer.watermarks(topic: partition.topic, partition: partition.partition, timeout: .seconds(2)).high
+                try? consumer.watermarks(topic: partition.topic, partition: partition.partition, timeout: .seconds(2))
+                    .high
             }
         }
     }
 
     /// The canary's partitions chosen when `--partitions` or `--share` was given.
-    static func scoped(_ cutover: Cutover, listed: [TopicPartition]?, shared: Double?, on connection: PGConnection) throws -> Cutover {
+    static func scoped(
+        _ cutover: Cutover, listed: [TopicPartition]?, shared: Double?, on connection: PGConnection
+    ) throws -> Cutover {
         guard listed != nil || shared != nil else { return cutover }
         var step = cutover
         let existing = try OperatorPositions.rows(group: cutover.group, on: connection).map(\.partition)
-        let chosen = try (listed.map { CanarySelection.check($0, existing: existing) }
+        let chosen = try
+            (listed.map { CanarySelection.check($0, existing: existing) }
             ?? CanarySelection.partitions(share: shared ?? 0, of: existing)).get()
         step.scope = .partitions(chosen)
         return step
@@ -140,17 +164,24 @@ struct CutoverCommand: AsyncParsableCommand {
 
     /// `--analyze`: the step (or the resumed analysis), the watch, and the decision. Exits 4 when
     /// it rolled back.
-    private func runAnalyzed(_ cutover: Cutover, configuration: OrderStreamConfiguration, listed: [TopicPartition]?,
-                             shared: Double?, logger: Logger) async throws {
+    private func runAnalyzed(
+        _ cutover: Cutover, configuration: OrderStreamConfiguration, listed: [TopicPartition]?,
+        shared: Double?, logger: Logger
+    ) async throws {
         let limits = CanaryAnalysis.Limits(
-            maxDeadLetterRate: maxDLQRate.flatMap { Double($0.hasSuffix("%") ? String($0.dropLast()) : $0) }.map { $0 / 100 },
+            maxDeadLetterRate: maxDLQRate.flatMap { Double($0.hasSuffix("%") ? String($0.dropLast()) : $0) }.map {
+                $0 / 100
+            },
             maxP99Seconds: maxP99.flatMap(CanaryAnalysis.duration), maxLagSeconds: maxLagSeconds)
         let window = analyze.flatMap(CanaryAnalysis.duration) ?? 0
         let outcome = try await OperatorSession.run(configuration, command: "cutover", logger: logger) { session in
             let analyzed = AnalyzedCutover(
-                step: try Self.scoped(cutover, listed: listed, shared: shared, on: session.connection), window: window, limits: limits)
+                step: try Self.scoped(cutover, listed: listed, shared: shared, on: session.connection), window: window,
+                limits: limits)
             return try analyzed.run(on: session.connection) { partition in
-                try? session.kafka.watermarks(topic: partition.topic, partition: partition.partition, timeout: .seconds(2)).high
+                try? session.kafka.watermarks(
+                    topic: partition.topic, partition: partition.partition, timeout: .seconds(2)
+                ).high
             } lagSeconds: { partition, position in
                 session.lagSeconds(partition, position: position)
             } say: { line in

@@ -8,8 +8,11 @@ struct DeliveryOptions: ParsableArguments, Sendable {
     /// Used when neither `--delivery-timeout` nor the `message.timeout.ms` property is given.
     static let defaultSeconds = 30.0
 
-    @Option(name: .customLong("delivery-timeout"),
-            help: "Seconds a message may wait for the broker before it counts as not delivered (default 30, or kafka property message.timeout.ms when configured).")
+    @Option(
+        name: .customLong("delivery-timeout"),
+        help:
+            "Seconds a message may wait for the broker before it counts as not delivered (default 30, or kafka property message.timeout.ms when configured)."
+    )
     var deliveryTimeout: Double?
 
     func validate() throws {
@@ -53,10 +56,12 @@ struct DeliveryFailureSummary: Sendable {
     /// `command: N events not delivered within T s to brokers B: error (lines 1, 2, ...)`.
     func lines(command: String, brokers: String, timeoutSeconds: Double, unit: String) -> [String] {
         byError.sorted { $0.value.count > $1.value.count }.map { error, entry in
-            var line = "\(command): \(entry.count) \(unit) not delivered within \(Self.format(timeoutSeconds)) s "
+            var line =
+                "\(command): \(entry.count) \(unit) not delivered within \(Self.format(timeoutSeconds)) s "
                 + "to brokers \(brokers): \(error)"
             if !entry.firstLines.isEmpty {
-                line += " (\(unit == "events" ? "lines" : "messages") "
+                line +=
+                    " (\(unit == "events" ? "lines" : "messages") "
                     + entry.firstLines.sorted().map(String.init).joined(separator: ", ")
                     + (entry.count > entry.firstLines.count ? ", ..." : "") + ")"
             }

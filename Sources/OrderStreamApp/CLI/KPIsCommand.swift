@@ -30,7 +30,8 @@ struct KPIsCommand: AsyncParsableCommand {
         }
         let configuration = try options.configuration()
         let logger = ProcessLogging.logger(configuration, label: "orderstream.kpis")
-        let queries = try QueryService(databaseURL: configuration.databaseURL, applicationName: "orderstream:kpis", logger: logger)
+        let queries = try QueryService(
+            databaseURL: configuration.databaseURL, applicationName: "orderstream:kpis", logger: logger)
         defer { queries.close() }
         let snapshot = try await queries.kpis(window: window)
         print(json ? snapshot.json(includeTotalsOnly: window == nil) : Self.table(snapshot, window: window))
@@ -59,14 +60,17 @@ struct KPIsCommand: AsyncParsableCommand {
             rows.append(("duplicates skipped", "\(k.eventsDuplicate)"))
             rows.append(("rejected (dead-lettered)", "\(k.eventsRejected)"))
         }
-        let title = window.map { "KPIs from \(RFC3339.formatMinute($0.fromMicros)) to \(RFC3339.formatMinute($0.toMicros))" } ?? "KPIs (all time)"
+        let title =
+            window.map { "KPIs from \(RFC3339.formatMinute($0.fromMicros)) to \(RFC3339.formatMinute($0.toMicros))" }
+            ?? "KPIs (all time)"
         let width = rows.map(\.0.count).max() ?? 0
         let valueWidth = rows.map(\.1.count).max() ?? 0
         let rule = String(repeating: "-", count: width + valueWidth + 5)
         var lines = [title, rule]
         for (name, value) in rows {
-            lines.append("  " + name.padding(toLength: width, withPad: " ", startingAt: 0) + "   "
-                         + String(repeating: " ", count: valueWidth - value.count) + value)
+            lines.append(
+                "  " + name.padding(toLength: width, withPad: " ", startingAt: 0) + "   "
+                    + String(repeating: " ", count: valueWidth - value.count) + value)
         }
         lines.append(rule)
         return lines.joined(separator: "\n")

@@ -37,15 +37,20 @@ struct LoadgenCommand: AsyncParsableCommand {
     @Flag(help: "Print progress every second.")
     var progress = false
 
-    @Option(name: .customLong("dump-valid"),
-            help: "Instead of publishing, write the distinct valid events as PostgreSQL COPY text to this file.")
+    @Option(
+        name: .customLong("dump-valid"),
+        help: "Instead of publishing, write the distinct valid events as PostgreSQL COPY text to this file.")
     var dumpValid: String?
 
     func validate() throws {
         guard orders >= 1 else { throw ValidationError("--orders must be at least 1, not \(orders)") }
         guard rate >= 0, rate.isFinite else { throw ValidationError("--rate must be 0 or more, not \(rate)") }
-        guard (0...1).contains(duplicates) else { throw ValidationError("--duplicates must be between 0 and 1, not \(duplicates)") }
-        guard (0...1).contains(invalid) else { throw ValidationError("--invalid must be between 0 and 1, not \(invalid)") }
+        guard (0...1).contains(duplicates) else {
+            throw ValidationError("--duplicates must be between 0 and 1, not \(duplicates)")
+        }
+        guard (0...1).contains(invalid) else {
+            throw ValidationError("--invalid must be between 0 and 1, not \(invalid)")
+        }
         if let start, RFC3339.parseMicros(start) == nil {
             throw ValidationError("--start must be an RFC 3339 timestamp with a zone, not \(start)")
         }
@@ -55,13 +60,15 @@ struct LoadgenCommand: AsyncParsableCommand {
         let configuration = try options.configuration()
         let logger = ProcessLogging.logger(configuration, label: "orderstream.loadgen")
         let startMicros = start.flatMap(RFC3339.parseMicros) ?? Self.currentMinuteMicros()
-        let generator = LoadGenerator(orders: orders, duplicates: duplicates, invalid: invalid, seed: seed, startMicros: startMicros)
+        let generator = LoadGenerator(
+            orders: orders, duplicates: duplicates, invalid: invalid, seed: seed, startMicros: startMicros)
         if let path = dumpValid {
             let summary = try await Blocking.run(name: "orderstream-loadgen-dump") {
                 try ValidEventDump.dump(generator, toFile: path)
             }
-            print("loadgen: \(summary.valid) distinct valid events written to \(path) (messages \(summary.messages): "
-                  + "valid \(summary.valid), duplicates \(summary.duplicates), invalid \(summary.invalid))")
+            print(
+                "loadgen: \(summary.valid) distinct valid events written to \(path) (messages \(summary.messages): "
+                    + "valid \(summary.valid), duplicates \(summary.duplicates), invalid \(summary.invalid))")
             return
         }
         let kafka = delivery.applied(to: configuration.kafkaConfiguration)
@@ -80,8 +87,9 @@ struct LoadgenCommand: AsyncParsableCommand {
             }
         } catch {
             producer.close()
-            throw LoadgenFailure(description: "orderstream loadgen: the topics' metadata did not arrive from brokers "
-                                 + "\(configuration.kafkaBrokers) within \(Int(min(10, timeoutSeconds).rounded(.up))) s: \(error)")
+            throw LoadgenFailure(
+                description: "orderstream loadgen: the topics' metadata did not arrive from brokers "
+                    + "\(configuration.kafkaBrokers) within \(Int(min(10, timeoutSeconds).rounded(.up))) s: \(error)")
         }
         var messages = generator.makeIterator()
         if let first = messages.next() {
@@ -93,8 +101,9 @@ struct LoadgenCommand: AsyncParsableCommand {
                 // The first message decides whether the stream can flow at all: without the
                 // broker there is no point in queueing the rest for the delivery timeout each.
                 producer.close()
-                throw LoadgenFailure(description: "orderstream loadgen: 1 messages not delivered within "
-                                     + "\(Int(timeoutSeconds)) s to brokers \(configuration.kafkaBrokers): \(error)")
+                throw LoadgenFailure(
+                    description: "orderstream loadgen: 1 messages not delivered within "
+                        + "\(Int(timeoutSeconds)) s to brokers \(configuration.kafkaBrokers): \(error)")
             }
         }
         let rest = messages
@@ -109,7 +118,8 @@ struct LoadgenCommand: AsyncParsableCommand {
                     let wait = due.timeIntervalSinceNow
                     if wait > 0 { Thread.sleep(forTimeInterval: wait) }
                 }
-                let outgoing = KafkaOutgoingMessage(topic: message.topic.rawValue, key: message.key, value: message.value)
+                let outgoing = KafkaOutgoingMessage(
+                    topic: message.topic.rawValue, key: message.key, value: message.value)
                 let kind = message.kind
                 let number = sent + 1
                 try producer.send(outgoing) { result in
@@ -131,9 +141,13 @@ struct LoadgenCommand: AsyncParsableCommand {
         try await producer.flush(timeout: .seconds(Int(timeoutSeconds.rounded(.up)) + 10))
         producer.close()
         let t = tally.withLock { $0 }
-        print("loadgen: \(t.delivered) messages delivered (valid \(t.valid), duplicates \(t.duplicates), invalid \(t.invalid)), \(t.failed) failed")
-        for line in t.undelivered.lines(command: "orderstream loadgen", brokers: configuration.kafkaBrokers,
-                                        timeoutSeconds: timeoutSeconds, unit: "messages") {
+        print(
+            "loadgen: \(t.delivered) messages delivered (valid \(t.valid), duplicates \(t.duplicates), invalid \(t.invalid)), \(t.failed) failed"
+        )
+        for line in t.undelivered.lines(
+            command: "orderstream loadgen", brokers: configuration.kafkaBrokers,
+            timeoutSeconds: timeoutSeconds, unit: "messages")
+        {
             FileHandle.standardError.write(Data((line + "\n").utf8))
         }
         if t.failed > 0 { throw ExitCode(1) }

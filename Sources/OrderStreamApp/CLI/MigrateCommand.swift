@@ -12,8 +12,11 @@ struct MigrateCommand: AsyncParsableCommand {
 
     @OptionGroup var options: GlobalOptions
 
-    @Option(name: .customLong("active-color"),
-            help: "The color that is active in a consumer group that has never run (blue or green; the database keeps blue unless told).")
+    @Option(
+        name: .customLong("active-color"),
+        help:
+            "The color that is active in a consumer group that has never run (blue or green; the database keeps blue unless told)."
+    )
     var activeColor: String?
 
     @Flag(help: "Show what would be applied and whether the running workers stay compatible; change nothing.")
@@ -40,23 +43,29 @@ struct MigrateCommand: AsyncParsableCommand {
             return
         }
         let report = try await Blocking.run {
-            let database = try PGConnectionConfiguration(configuration.databaseURL).withApplicationName("orderstream:migrate")
+            let database = try PGConnectionConfiguration(configuration.databaseURL).withApplicationName(
+                "orderstream:migrate")
             // The migration lock is a session-level advisory lock: refuse a pooler in transaction mode.
             try SessionPinningCheck.verify(database, logger: logger)
             let connection = try PGConnection.connect(database, logger: logger)
             defer { connection.close() }
             let report = try SchemaMigrations.apply(on: connection)
-            let active = try DeploymentSettings.prepareGroup(configuration.group, initialActiveColor: activeColor, on: connection)
+            let active = try DeploymentSettings.prepareGroup(
+                configuration.group, initialActiveColor: activeColor, on: connection)
             return (report, active)
         }
-        print("migrations applied: \(report.0.applied.map(String.init).joined(separator: ", ").ifEmpty("none")); "
-              + "already applied: \(report.0.alreadyApplied.map(String.init).joined(separator: ", ").ifEmpty("none"))")
+        print(
+            "migrations applied: \(report.0.applied.map(String.init).joined(separator: ", ").ifEmpty("none")); "
+                + "already applied: \(report.0.alreadyApplied.map(String.init).joined(separator: ", ").ifEmpty("none"))"
+        )
         print("consumer group \(configuration.group): \(report.1) is active")
         if let activeColor, activeColor != report.1 {
             // The group already ran: its active color is only ever changed by a cutover.
-            FileHandle.standardError.write(Data(
-                ("orderstream migrate: consumer group \(configuration.group) already runs with \(report.1) active; "
-                 + "--active-color only decides for a group that never ran. Use `orderstream cutover --to \(activeColor)`.\n").utf8))
+            FileHandle.standardError.write(
+                Data(
+                    ("orderstream migrate: consumer group \(configuration.group) already runs with \(report.1) active; "
+                        + "--active-color only decides for a group that never ran. Use `orderstream cutover --to \(activeColor)`.\n")
+                        .utf8))
             throw ExitCode(1)
         }
     }

@@ -29,7 +29,8 @@ struct OrderCommand: AsyncParsableCommand {
         let id = self.id
         let events = try await Blocking.run {
             let connection = try PGConnection.connect(
-                try PGConnectionConfiguration(configuration.databaseURL).withApplicationName("orderstream:order"), logger: logger)
+                try PGConnectionConfiguration(configuration.databaseURL).withApplicationName("orderstream:order"),
+                logger: logger)
             defer { connection.close() }
             return try OrderTimeline.events(orderId: id, on: connection)
         }
@@ -40,12 +41,18 @@ struct OrderCommand: AsyncParsableCommand {
             print(OrderTimelineJSON.body(orderId: id, events: events, deadLetters: letters))
             return
         }
-        var lines = ["order \(SafeText.escaped(Array(id.utf8))): \(events.count) applied event\(events.count == 1 ? "" : "s"), \(letters.count) dead letter\(letters.count == 1 ? "" : "s")"]
+        var lines = [
+            "order \(SafeText.escaped(Array(id.utf8))): \(events.count) applied event\(events.count == 1 ? "" : "s"), \(letters.count) dead letter\(letters.count == 1 ? "" : "s")"
+        ]
         for event in events {
-            lines.append("  \(event.occurredAt)  \(event.eventType)  \(SafeText.escaped(Array(event.eventId.utf8)))  from \(event.sourceTopic):\(event.sourcePartition):\(event.sourceOffset)")
+            lines.append(
+                "  \(event.occurredAt)  \(event.eventType)  \(SafeText.escaped(Array(event.eventId.utf8)))  from \(event.sourceTopic):\(event.sourcePartition):\(event.sourceOffset)"
+            )
         }
         for letter in letters {
-            lines.append("  dead letter \(letter.coordinates) written \(DeadLetterRendering.time(letter.timestampMillis)): \(letter.reason) \(SafeText.escaped(Array(letter.detail.utf8))) (event \(SafeText.escaped(Array((letter.eventId ?? "-").utf8))))")
+            lines.append(
+                "  dead letter \(letter.coordinates) written \(DeadLetterRendering.time(letter.timestampMillis)): \(letter.reason) \(SafeText.escaped(Array(letter.detail.utf8))) (event \(SafeText.escaped(Array((letter.eventId ?? "-").utf8))))"
+            )
         }
         print(lines.joined(separator: "\n"))
         if events.isEmpty && letters.isEmpty { throw DeadLetterInputError("order \(id) was never seen") }

@@ -59,15 +59,18 @@ struct PublishCommand: AsyncParsableCommand {
         try await Blocking.run { group.wait() }
         producer.close()
         let delivered = counts.withLock { $0 }
-        print("published \(delivered.values.reduce(0, +)) events (" +
-              delivered.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ") + ")")
+        print(
+            "published \(delivered.values.reduce(0, +)) events ("
+                + delivered.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ") + ")")
         let failed = failures.withLock { $0 }
         for (line, problem) in failed.sorted(by: { $0.key < $1.key }) {
             FileHandle.standardError.write(Data("line \(line): \(problem)\n".utf8))
         }
         let notDelivered = undelivered.withLock { $0 }
-        for line in notDelivered.lines(command: "orderstream publish", brokers: configuration.kafkaBrokers,
-                                       timeoutSeconds: DeliveryOptions.seconds(in: kafka), unit: "events") {
+        for line in notDelivered.lines(
+            command: "orderstream publish", brokers: configuration.kafkaBrokers,
+            timeoutSeconds: DeliveryOptions.seconds(in: kafka), unit: "events")
+        {
             FileHandle.standardError.write(Data((line + "\n").utf8))
         }
         if !failed.isEmpty || !notDelivered.isEmpty { throw ExitCode(1) }
@@ -83,7 +86,8 @@ struct PublishCommand: AsyncParsableCommand {
         } else {
             data = FileHandle.standardInput.readDataToEndOfFile()
         }
-        return String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        return String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map(
+            String.init)
     }
 
     /// Why a line cannot be published.

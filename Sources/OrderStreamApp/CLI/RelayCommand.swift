@@ -42,7 +42,9 @@ struct RelayCommand: AsyncParsableCommand {
             throw ValidationError("--table must be [schema.]name in lower-case letters, digits and _, not \(table)")
         }
         guard (1...100_000).contains(batchSize) else { throw ValidationError("--batch-size must be 1-100000") }
-        guard pollInterval > 0, pollInterval <= 3_600 else { throw ValidationError("--poll-interval must be in (0, 3600]") }
+        guard pollInterval > 0, pollInterval <= 3_600 else {
+            throw ValidationError("--poll-interval must be in (0, 3600]")
+        }
         guard (1...1_000_000).contains(maxInFlight) else { throw ValidationError("--max-in-flight must be 1-1000000") }
         guard (0...65_535).contains(httpPort) else { throw ValidationError("--http-port must be 0-65535") }
     }
@@ -56,7 +58,9 @@ struct RelayCommand: AsyncParsableCommand {
         let logger = ProcessLogging.logger(c, label: "orderstream.relay")
         let kafka = delivery.applied(to: c.kafkaConfiguration)
         var properties: [String: String] = [:]
-        for (property, value) in c.kafkaClientProperties where property != "message.timeout.ms" { properties[property] = value }
+        for (property, value) in c.kafkaClientProperties where property != "message.timeout.ms" {
+            properties[property] = value
+        }
         let seconds = DeliveryOptions.seconds(in: kafka)
         let publisher = try EventPublisher(
             configuration: PublisherConfiguration(
@@ -66,9 +70,10 @@ struct RelayCommand: AsyncParsableCommand {
         let instance = instanceId ?? "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
         let metrics = RelayMetrics(version: BuildInfo.version, revision: BuildInfo.revision)
         let relay = OutboxRelay(
-            settings: .init(databaseURL: c.databaseURL, table: table, batchSize: batchSize,
-                            pollInterval: .milliseconds(Int64(pollInterval * 1_000)),
-                            applicationName: "orderstream:relay:\(instance)"),
+            settings: .init(
+                databaseURL: c.databaseURL, table: table, batchSize: batchSize,
+                pollInterval: .milliseconds(Int64(pollInterval * 1_000)),
+                applicationName: "orderstream:relay:\(instance)"),
             publisher: publisher, metrics: metrics, logger: logger)
         let router = Router()
         router.get("/health/live") { _, _ in HTTPRoutes.json(.ok, #"{"status":"live"}"#) }
@@ -85,8 +90,9 @@ struct RelayCommand: AsyncParsableCommand {
             return HTTPRoutes.json(ready ? .ok : .serviceUnavailable, writer.text)
         }
         router.get("/metrics") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                     body: .init(byteBuffer: ByteBuffer(bytes: metrics.registry.emitToBuffer())))
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: metrics.registry.emitToBuffer())))
         }
         let app = Application(
             router: router,

@@ -11,7 +11,9 @@ import PostgreSQL
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Shows owners, positions, high watermarks, lag (events and seconds) and pauses per partition, and the live workers.")
+        abstract:
+            "Shows owners, positions, high watermarks, lag (events and seconds) and pauses per partition, and the live workers."
+    )
 
     @OptionGroup var options: GlobalOptions
 
@@ -21,7 +23,8 @@ struct StatusCommand: AsyncParsableCommand {
     func run() async throws {
         let configuration = try options.configuration()
         let logger = ProcessLogging.logger(configuration, label: "orderstream.status")
-        let report = try await StatusReport.measure(configuration, applicationName: "orderstream:status", logger: logger)
+        let report = try await StatusReport.measure(
+            configuration, applicationName: "orderstream:status", logger: logger)
         print(json ? report.json : report.table)
     }
 }

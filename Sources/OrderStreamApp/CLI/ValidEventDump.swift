@@ -27,7 +27,8 @@ enum ValidEventDump {
     }
 
     /// Feeds one COPY line (with its trailing newline) per distinct valid event to `sink`.
-    static func dump(_ messages: some Sequence<GeneratedMessage>, into sink: (String) throws -> Void) throws -> Summary {
+    static func dump(_ messages: some Sequence<GeneratedMessage>, into sink: (String) throws -> Void) throws -> Summary
+    {
         var summary = Summary()
         for message in messages {
             summary.messages += 1
@@ -38,8 +39,10 @@ enum ValidEventDump {
                 summary.invalid += 1
             case .valid:
                 let topic = message.topic.rawValue
-                guard let event = EventValidator.validate(topic: topic, key: message.key, value: message.value).event else {
-                    throw Mismatch(description: "message \(summary.messages) is generated as valid but the validator rejects it")
+                guard let event = EventValidator.validate(topic: topic, key: message.key, value: message.value).event
+                else {
+                    throw Mismatch(
+                        description: "message \(summary.messages) is generated as valid but the validator rejects it")
                 }
                 summary.valid += 1
                 try sink(line(event, topic: topic))
@@ -51,7 +54,8 @@ enum ValidEventDump {
     /// Writes the dump to a file (created or truncated), in large buffered writes.
     static func dump(_ messages: some Sequence<GeneratedMessage>, toFile path: String) throws -> Summary {
         guard FileManager.default.createFile(atPath: path, contents: nil),
-              let handle = FileHandle(forWritingAtPath: path) else {
+            let handle = FileHandle(forWritingAtPath: path)
+        else {
             throw Mismatch(description: "cannot create \(path)")
         }
         defer { try? handle.close() }

@@ -32,9 +32,12 @@ struct WorkerCommand: AsyncParsableCommand {
         if let color { c.color = try ConfigurationLoader.color(color, "--color") }
         if let instanceId { c.instanceId = try ConfigurationLoader.nonEmpty(instanceId, "--instance-id") }
         if let httpPort { c.httpPort = try ConfigurationLoader.port(String(httpPort), "--http-port") }
-        if let drainDeadline { c.drainDeadlineSeconds = try ConfigurationLoader.positiveDouble(String(drainDeadline), "--drain-deadline") }
+        if let drainDeadline {
+            c.drainDeadlineSeconds = try ConfigurationLoader.positiveDouble(String(drainDeadline), "--drain-deadline")
+        }
         let logger = ProcessLogging.logger(c, label: "orderstream.worker")
-        let instance = c.instanceId ?? "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
+        let instance =
+            c.instanceId ?? "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
 
         var settings = WorkerSettings(
             kafkaProperties: c.kafkaClientProperties, databaseURL: c.databaseURL, group: c.group,
@@ -52,12 +55,16 @@ struct WorkerCommand: AsyncParsableCommand {
         settings.release = BuildInfo.version
         if c.deadLetterEverything {
             settings.deadLetterEverything = true
-            logger.critical("ORDERSTREAM_FAULT_INJECTION=dead-letter-all: this worker dead-letters every event (a rehearsal, never production)")
+            logger.critical(
+                "ORDERSTREAM_FAULT_INJECTION=dead-letter-all: this worker dead-letters every event (a rehearsal, never production)"
+            )
         }
 
-        let metrics = WorkerMetrics(buildVersion: BuildInfo.version, buildRevision: BuildInfo.revision, color: c.color.rawValue)
+        let metrics = WorkerMetrics(
+            buildVersion: BuildInfo.version, buildRevision: BuildInfo.revision, color: c.color.rawValue)
         let worker = Worker(settings: settings, metrics: metrics, logger: logger)
-        let queries = try QueryService(databaseURL: c.databaseURL, applicationName: settings.applicationName + ":http", logger: logger)
+        let queries = try QueryService(
+            databaseURL: c.databaseURL, applicationName: settings.applicationName + ":http", logger: logger)
         // An order's dead letters: a scan of the .dlq topics (small by nature), one at a time so
         // that a burst of requests cannot start many readers.
         let scans = DeadLetterScans(configuration: c, logger: logger)

@@ -51,11 +51,15 @@ public struct ConfigurationLoader: Sendable {
     /// directly and through `_FILE` is an error: which one wins would be a guess.
     func resolvedVariables() throws(ConfigurationError) -> [String: String] {
         var values: [String: String] = [:]
-        for (name, value) in environment where name.hasPrefix("ORDERSTREAM_") && name != "ORDERSTREAM_CONFIG"
-            && !Self.reservedPrefixes.contains(where: name.hasPrefix) {
+        for (name, value) in environment
+        where name.hasPrefix("ORDERSTREAM_") && name != "ORDERSTREAM_CONFIG"
+            && !Self.reservedPrefixes.contains(where: name.hasPrefix)
+        {
             if name == "ORDERSTREAM_CONSOLE_TOKEN" {
                 // A token in the environment is readable in /proc and in `docker inspect`.
-                throw ConfigurationError("ORDERSTREAM_CONSOLE_TOKEN is not read: put the token in a file and name it in ORDERSTREAM_CONSOLE_TOKEN_FILE")
+                throw ConfigurationError(
+                    "ORDERSTREAM_CONSOLE_TOKEN is not read: put the token in a file and name it in ORDERSTREAM_CONSOLE_TOKEN_FILE"
+                )
             }
             if name.hasSuffix("_FILE") {
                 let base = String(name.dropLast("_FILE".count))
@@ -63,7 +67,7 @@ public struct ConfigurationLoader: Sendable {
                     throw ConfigurationError("both \(base) and \(name) are set; set only one")
                 }
                 guard let data = FileManager.default.contents(atPath: value),
-                      let content = String(data: data, encoding: .utf8)
+                    let content = String(data: data, encoding: .utf8)
                 else {
                     throw ConfigurationError("\(name): cannot read the file \(value)")
                 }
@@ -75,7 +79,9 @@ public struct ConfigurationLoader: Sendable {
         return values
     }
 
-    private func apply(variable name: String, value: String, to c: inout OrderStreamConfiguration) throws(ConfigurationError) {
+    private func apply(
+        variable name: String, value: String, to c: inout OrderStreamConfiguration
+    ) throws(ConfigurationError) {
         switch name {
         case "ORDERSTREAM_KAFKA_BROKERS": c.kafkaBrokers = try Self.nonEmpty(value, name)
         case "ORDERSTREAM_DATABASE_URL": c.databaseURL = try Self.nonEmpty(value, name)
@@ -89,8 +95,10 @@ public struct ConfigurationLoader: Sendable {
         case "ORDERSTREAM_BATCH_SIZE": c.batchSize = try Self.positiveInt(value, name)
         case "ORDERSTREAM_APPLY_CONNECTIONS": c.applyConnections = try Self.positiveInt(value, name)
         case "ORDERSTREAM_SCALING_MAX_WORKERS": c.scalingMaxWorkers = try Self.positiveInt(value, name)
-        case "ORDERSTREAM_SCALING_POSTGRES_MAX_EVENTS_PER_SECOND": c.scalingPostgresMaxEventsPerSecond = try Self.positiveDouble(value, name)
-        case "ORDERSTREAM_SCALING_DRAIN_TARGET_SECONDS": c.scalingDrainTargetSeconds = try Self.positiveDouble(value, name)
+        case "ORDERSTREAM_SCALING_POSTGRES_MAX_EVENTS_PER_SECOND":
+            c.scalingPostgresMaxEventsPerSecond = try Self.positiveDouble(value, name)
+        case "ORDERSTREAM_SCALING_DRAIN_TARGET_SECONDS":
+            c.scalingDrainTargetSeconds = try Self.positiveDouble(value, name)
         case "ORDERSTREAM_REBALANCE_PROTOCOL": c.rebalanceProtocol = try Self.choice(value, name)
         case "ORDERSTREAM_LOG_FORMAT": c.logFormat = try Self.choice(value, name)
         case "ORDERSTREAM_LOG_LEVEL": c.logLevel = try Self.logLevel(value, name)
@@ -116,11 +124,15 @@ public struct ConfigurationLoader: Sendable {
         return value
     }
 
-    static func color(_ value: String, _ name: String) throws(ConfigurationError) -> OrderStreamConfiguration.DeploymentColor {
+    static func color(
+        _ value: String, _ name: String
+    ) throws(ConfigurationError) -> OrderStreamConfiguration.DeploymentColor {
         try choice(value, name)
     }
 
-    static func choice<T: RawRepresentable & CaseIterable>(_ value: String, _ name: String) throws(ConfigurationError) -> T
+    static func choice<T: RawRepresentable & CaseIterable>(
+        _ value: String, _ name: String
+    ) throws(ConfigurationError) -> T
     where T.RawValue == String {
         guard let parsed = T(rawValue: value.lowercased()) else {
             let allowed = T.allCases.map(\.rawValue).joined(separator: ", ")

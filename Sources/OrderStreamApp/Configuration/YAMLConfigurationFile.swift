@@ -22,7 +22,8 @@ enum YAMLConfigurationFile {
             case "database":
                 for (k, v) in try mapping(v: value, name) {
                     guard k == "url" else { throw ConfigurationError("\(source): unknown key database.\(k)") }
-                    c.databaseURL = try ConfigurationLoader.nonEmpty(try scalar(v, "\(source): database.url"), "\(source): database.url")
+                    c.databaseURL = try ConfigurationLoader.nonEmpty(
+                        try scalar(v, "\(source): database.url"), "\(source): database.url")
                 }
             case "group": c.group = try ConfigurationLoader.nonEmpty(try scalar(value, name), name)
             case "color": c.color = try ConfigurationLoader.color(try scalar(value, name), name)
@@ -41,10 +42,13 @@ enum YAMLConfigurationFile {
                 for (k, v) in try mapping(v: value, name) {
                     let field = "\(source): worker.\(k)"
                     switch k {
-                    case "drain_deadline_seconds": c.drainDeadlineSeconds = try ConfigurationLoader.positiveDouble(try scalar(v, field), field)
+                    case "drain_deadline_seconds":
+                        c.drainDeadlineSeconds = try ConfigurationLoader.positiveDouble(try scalar(v, field), field)
                     case "batch_size": c.batchSize = try ConfigurationLoader.positiveInt(try scalar(v, field), field)
-                    case "apply_connections": c.applyConnections = try ConfigurationLoader.positiveInt(try scalar(v, field), field)
-                    case "rebalance_protocol": c.rebalanceProtocol = try ConfigurationLoader.choice(try scalar(v, field), field)
+                    case "apply_connections":
+                        c.applyConnections = try ConfigurationLoader.positiveInt(try scalar(v, field), field)
+                    case "rebalance_protocol":
+                        c.rebalanceProtocol = try ConfigurationLoader.choice(try scalar(v, field), field)
                     default: throw ConfigurationError("\(source): unknown key worker.\(k)")
                     }
                 }
@@ -52,10 +56,14 @@ enum YAMLConfigurationFile {
                 for (k, v) in try mapping(v: value, name) {
                     let field = "\(source): scaling.\(k)"
                     switch k {
-                    case "max_workers": c.scalingMaxWorkers = try ConfigurationLoader.positiveInt(try scalar(v, field), field)
+                    case "max_workers":
+                        c.scalingMaxWorkers = try ConfigurationLoader.positiveInt(try scalar(v, field), field)
                     case "postgres_max_events_per_second":
-                        c.scalingPostgresMaxEventsPerSecond = try ConfigurationLoader.positiveDouble(try scalar(v, field), field)
-                    case "drain_target_seconds": c.scalingDrainTargetSeconds = try ConfigurationLoader.positiveDouble(try scalar(v, field), field)
+                        c.scalingPostgresMaxEventsPerSecond = try ConfigurationLoader.positiveDouble(
+                            try scalar(v, field), field)
+                    case "drain_target_seconds":
+                        c.scalingDrainTargetSeconds = try ConfigurationLoader.positiveDouble(
+                            try scalar(v, field), field)
                     default: throw ConfigurationError("\(source): unknown key scaling.\(k)")
                     }
                 }
@@ -74,11 +82,14 @@ enum YAMLConfigurationFile {
         }
     }
 
-    private static func applyKafka(_ node: Node, source: String, to c: inout OrderStreamConfiguration) throws(ConfigurationError) {
+    private static func applyKafka(
+        _ node: Node, source: String, to c: inout OrderStreamConfiguration
+    ) throws(ConfigurationError) {
         for (k, v) in try mapping(v: node, "\(source): kafka") {
             switch k {
             case "brokers":
-                c.kafkaBrokers = try ConfigurationLoader.nonEmpty(try scalar(v, "\(source): kafka.brokers"), "\(source): kafka.brokers")
+                c.kafkaBrokers = try ConfigurationLoader.nonEmpty(
+                    try scalar(v, "\(source): kafka.brokers"), "\(source): kafka.brokers")
             case "properties":
                 for (property, value) in try mapping(v: v, "\(source): kafka.properties") {
                     c.kafkaProperties[property] = try scalar(value, "\(source): kafka.properties.\(property)")

@@ -14,36 +14,48 @@ struct ConsoleActionGate: Sendable {
     /// off), 401 without the right token, 400 for a bad actor name.
     func authorize(_ headers: HTTPFields) -> Result<String, ConsoleError> {
         guard let token else {
-            return .failure(ConsoleError(.forbidden, "actions are disabled: this console was started without a token (ORDERSTREAM_CONSOLE_TOKEN_FILE or --token-file)"))
+            return .failure(
+                ConsoleError(
+                    .forbidden,
+                    "actions are disabled: this console was started without a token (ORDERSTREAM_CONSOLE_TOKEN_FILE or --token-file)"
+                ))
         }
         switch token.check(authorization: headers[.authorization]) {
         case .accepted: break
-        case .missing: return .failure(ConsoleError(.unauthorized, "this action needs the console token: Authorization: Bearer <token>"))
+        case .missing:
+            return .failure(
+                ConsoleError(.unauthorized, "this action needs the console token: Authorization: Bearer <token>"))
         case .malformed: return .failure(ConsoleError(.unauthorized, "the Authorization header must be Bearer <token>"))
         case .wrong: return .failure(ConsoleError(.unauthorized, "the console token is wrong"))
         }
         guard let given = headers[Self.actorHeader] else { return .success("console") }
         switch OperationsLog.actor(given: given) {
         case .success(let name): return .success("console:\(name)")
-        case .failure: return .failure(ConsoleError(.badRequest, "X-OrderStream-Actor must be 1 to 200 printable characters"))
+        case .failure:
+            return .failure(ConsoleError(.badRequest, "X-OrderStream-Actor must be 1 to 200 printable characters"))
         }
     }
 
     /// Authorizes `request`, reads its body (only `fields` allowed), runs `body` with the parsed
     /// body and the actor, and answers its JSON or its error.
-    func act(_ request: Request, fields: Set<String>,
-             _ body: @Sendable (ConsoleRequestBody, String) async throws -> String) async -> Response {
+    func act(
+        _ request: Request, fields: Set<String>,
+        _ body: @Sendable (ConsoleRequestBody, String) async throws -> String
+    ) async -> Response {
         let actor: String
         switch authorize(request.headers) {
         case .success(let name): actor = name
         case .failure(let refusal):
-            logger.warning("console action refused", metadata: ["path": "\(request.uri.path)", "status": "\(refusal.status.code)"])
+            logger.warning(
+                "console action refused", metadata: ["path": "\(request.uri.path)", "status": "\(refusal.status.code)"])
             return ConsoleRoutes.error(refusal)
         }
         do {
             // A body must say it is JSON: a form or text/plain post is refused, not parsed.
             if let type = request.headers[.contentType],
-               type.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased() != "application/json" {
+                type.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
+                    != "application/json"
+            {
                 throw ConsoleError(.unsupportedMediaType, "the request body must be application/json, not \(type)")
             }
             let bytes: [UInt8]
@@ -51,7 +63,8 @@ struct ConsoleActionGate: Sendable {
                 let buffer = try await request.body.collect(upTo: ConsoleRequestBody.maximumBytes)
                 bytes = Array(buffer.readableBytesView)
             } catch {
-                throw ConsoleError(.contentTooLarge, "the request body is larger than \(ConsoleRequestBody.maximumBytes) bytes")
+                throw ConsoleError(
+                    .contentTooLarge, "the request body is larger than \(ConsoleRequestBody.maximumBytes) bytes")
             }
             let parsed = try ConsoleRequestBody(bytes, allowed: fields)
             logger.notice("console action", metadata: ["path": "\(request.uri.path)", "actor": "\(actor)"])

@@ -33,7 +33,9 @@ final class ConsoleActions: Sendable {
             current = name
             return nil
         }
-        if let running { throw ConsoleError(.conflict, "another action is running (\(running)); try again when it ends") }
+        if let running {
+            throw ConsoleError(.conflict, "another action is running (\(running)); try again when it ends")
+        }
         defer { busy.withLock { $0 = nil } }
         return try await body()
     }
@@ -45,7 +47,9 @@ final class ConsoleActions: Sendable {
         let named = try body.strings("letters") ?? []
         var coordinates: [LetterCoordinates] = []
         for name in named { coordinates.append(try LetterCoordinates(parsing: name)) }
-        guard Set(coordinates).count == coordinates.count else { throw ConsoleError(.badRequest, "a letter is named twice") }
+        guard Set(coordinates).count == coordinates.count else {
+            throw ConsoleError(.badRequest, "a letter is named twice")
+        }
         let filter = try DeadLetterFilter.make(
             topic: try body.string("topic"), reason: try body.string("reason"), orderId: try body.string("order_id"),
             since: try body.string("since"), until: try body.string("until"))
@@ -54,14 +58,17 @@ final class ConsoleActions: Sendable {
             throw ConsoleError(.badRequest, "name letters or select them with filters, not both")
         }
         if coordinates.isEmpty && !filter.narrows {
-            throw ConsoleError(.badRequest, "say which letters to replay: letters, or at least one filter (topic, reason, order_id, since, until)")
+            throw ConsoleError(
+                .badRequest,
+                "say which letters to replay: letters, or at least one filter (topic, reason, order_id, since, until)")
         }
         let maxReplays = Int(try body.integer("max_replays", in: 1...100) ?? Int64(ReplayPlan.defaultMaxReplays))
         let dryRun = try body.bool("dry_run") ?? false
         let configuration = self.configuration
         let logger = self.logger
         let selection = DeadLetterReplay.Selection(coordinates: coordinates, filter: filter, limit: limit)
-        let arguments = "(console) " + (named.isEmpty ? Self.describe(filter, limit: limit) : named.joined(separator: " "))
+        let arguments =
+            "(console) " + (named.isEmpty ? Self.describe(filter, limit: limit) : named.joined(separator: " "))
             + " --max-replays \(maxReplays)" + (dryRun ? " --dry-run" : "")
         return try await exclusively("dlq replay") {
             let letters = try await DeadLetterReplay.select(selection, configuration: configuration, logger: logger)
@@ -70,14 +77,17 @@ final class ConsoleActions: Sendable {
             // Refused before anything is published: not audited, as on the command line.
             guard plan.refusals.isEmpty else { throw ConsoleError(.conflict, ConsoleJSON.refusalMessage(plan)) }
             let result = try await DeadLetterReplay.publish(
-                plan, rate: nil, actor: actor, arguments: arguments, fixFile: nil, configuration: configuration, logger: logger)
+                plan, rate: nil, actor: actor, arguments: arguments, fixFile: nil, configuration: configuration,
+                logger: logger)
             return ConsoleJSON.replayed(result)
         }
     }
 
     private static func describe(_ filter: DeadLetterFilter, limit: Int?) -> String {
         var parts: [String] = []
-        if filter.topics != LetterCoordinates.deadLetterTopics { parts.append("--topic \(filter.topics.joined(separator: ","))") }
+        if filter.topics != LetterCoordinates.deadLetterTopics {
+            parts.append("--topic \(filter.topics.joined(separator: ","))")
+        }
         if let reason = filter.reason { parts.append("--reason \(reason)") }
         if let orderId = filter.orderId { parts.append("--order-id \(orderId)") }
         if let since = filter.sinceMillis { parts.append("--since \(RFC3339.formatMillis(since * 1_000))") }
@@ -90,8 +100,12 @@ final class ConsoleActions: Sendable {
 
     /// `POST /api/partitions/pause` and `/resume`: one partition, or every partition of a topic.
     func setPaused(_ paused: Bool, _ body: ConsoleRequestBody, actor: String) async throws -> String {
-        guard let topic = try body.string("topic") else { throw ConsoleError(.badRequest, "topic is required (orders or payments)") }
-        guard Topic(rawValue: topic) != nil else { throw ConsoleError(.badRequest, "unknown topic \(topic.debugDescription) (orders or payments)") }
+        guard let topic = try body.string("topic") else {
+            throw ConsoleError(.badRequest, "topic is required (orders or payments)")
+        }
+        guard Topic(rawValue: topic) != nil else {
+            throw ConsoleError(.badRequest, "unknown topic \(topic.debugDescription) (orders or payments)")
+        }
         let partition = try body.integer("partition", in: 0...Int64(Int32.max)).map { Int32($0) }
         let command = paused ? "pause" : "resume"
         let request = OperatorPositions.Request(
@@ -102,14 +116,18 @@ final class ConsoleActions: Sendable {
         return try await exclusively(command) {
             let outcome = try await OperatorSession.run(configuration, command: command, logger: logger) { session in
                 let rows = try OperatorPositions.rows(group: request.group, on: session.connection)
-                let chosen = rows.map(\.partition).filter { $0.topic == topic && (partition == nil || $0.partition == partition) }
+                let chosen = rows.map(\.partition).filter {
+                    $0.topic == topic && (partition == nil || $0.partition == partition)
+                }
                 guard !chosen.isEmpty else {
-                    throw OperatorPositions.Failure.noPartitions(group: request.group, topic: topic, partition: partition)
+                    throw OperatorPositions.Failure.noPartitions(
+                        group: request.group, topic: topic, partition: partition)
                 }
                 return try OperatorPositions.setPaused(paused, chosen, request: request, on: session.connection)
             }
-            return ConsoleJSON.positionsChanged(command: command, changed: outcome.detail.map(\.description),
-                                                epoch: outcome.epoch, operationId: outcome.operationId)
+            return ConsoleJSON.positionsChanged(
+                command: command, changed: outcome.detail.map(\.description),
+                epoch: outcome.epoch, operationId: outcome.operationId)
         }
     }
 
@@ -130,10 +148,14 @@ final class ConsoleActions: Sendable {
         switch step {
         case .cutover, .promote, .canary:
             guard let target else { throw ConsoleError(.badRequest, "to is required (blue or green)") }
-            guard target == "blue" || target == "green" else { throw ConsoleError(.badRequest, "to must be blue or green, not \(target.debugDescription)") }
+            guard target == "blue" || target == "green" else {
+                throw ConsoleError(.badRequest, "to must be blue or green, not \(target.debugDescription)")
+            }
             arguments += " --to \(target)"
         case .abort, .rollback:
-            guard target == nil else { throw ConsoleError(.badRequest, "\(step.rawValue) takes no to: it knows where to go") }
+            guard target == nil else {
+                throw ConsoleError(.badRequest, "\(step.rawValue) takes no to: it knows where to go")
+            }
         }
         if step == .canary {
             switch (try body.string("partitions"), try body.string("share")) {
@@ -167,13 +189,15 @@ final class ConsoleActions: Sendable {
                 let report = try await CutoverCommand.execute(
                     cutover, listed: listed, shared: shared, configuration: configuration, logger: logger)
                 let text = Cutover.describe(report)
-                let id = try? await audit(actor: actor, command: command, arguments: arguments, epoch: report.epoch,
-                                          result: text.split(separator: "\n").first.map(String.init) ?? text)
+                let id = try? await audit(
+                    actor: actor, command: command, arguments: arguments, epoch: report.epoch,
+                    result: text.split(separator: "\n").first.map(String.init) ?? text)
                 return ConsoleJSON.deployed(report, text: text, operationId: id)
             } catch {
                 let refusal = ConsoleError.from(error)
-                _ = try? await audit(actor: actor, command: command, arguments: arguments, epoch: nil,
-                                     result: "failed: \(refusal.message)")
+                _ = try? await audit(
+                    actor: actor, command: command, arguments: arguments, epoch: nil,
+                    result: "failed: \(refusal.message)")
                 throw refusal
             }
         }
@@ -186,7 +210,9 @@ final class ConsoleActions: Sendable {
         return try await withDatabase(configuration, logger: logger) { connection in
             let rows = try OperatorPositions.rows(group: group, on: connection)
             if Set(rows.map(\.ownerColor)).count > 1 {
-                throw ConsoleError(.conflict, "a canary is out (both colors own partitions): abort or promote it instead of a rollback")
+                throw ConsoleError(
+                    .conflict, "a canary is out (both colors own partitions): abort or promote it instead of a rollback"
+                )
             }
             guard let color = try DeploymentHistory.rollbackColor(group: group, on: connection) else {
                 throw ConsoleError(.conflict, "group \(group) has had no cutover, so there is nothing to roll back")
@@ -197,22 +223,28 @@ final class ConsoleActions: Sendable {
 
     /// Records a console action in `operations`.
     @discardableResult
-    private func audit(actor: String, command: String, arguments: String, epoch: Int64?, result: String) async throws -> Int64 {
+    private func audit(
+        actor: String, command: String, arguments: String, epoch: Int64?, result: String
+    ) async throws -> Int64 {
         let group = configuration.group
         let configuration = self.configuration
         let logger = self.logger
         return try await Self.withDatabase(configuration, logger: logger) { connection in
-            try OperationsLog.record(group: group, actor: actor, command: command, arguments: arguments, epoch: epoch,
-                                     result: result, on: connection)
+            try OperationsLog.record(
+                group: group, actor: actor, command: command, arguments: arguments, epoch: epoch,
+                result: result, on: connection)
         }
     }
 
     /// A connection of its own for `body`, on a thread of its own, closed after it.
-    private static func withDatabase<T: Sendable>(_ configuration: OrderStreamConfiguration, logger: Logger,
-                                                  _ body: @escaping @Sendable (PGConnection) throws -> T) async throws -> T {
+    private static func withDatabase<T: Sendable>(
+        _ configuration: OrderStreamConfiguration, logger: Logger,
+        _ body: @escaping @Sendable (PGConnection) throws -> T
+    ) async throws -> T {
         try await Blocking.run(name: "orderstream-console") {
             let connection = try PGConnection.connect(
-                try PGConnectionConfiguration(configuration.databaseURL).withApplicationName("orderstream:console"), logger: logger)
+                try PGConnectionConfiguration(configuration.databaseURL).withApplicationName("orderstream:console"),
+                logger: logger)
             defer { connection.close() }
             return try body(connection)
         }

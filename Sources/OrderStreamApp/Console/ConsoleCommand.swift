@@ -27,16 +27,21 @@ struct ConsoleCommand: AsyncParsableCommand {
     @Option(name: .customLong("http-host"), help: "Address to bind; 0.0.0.0 exposes the console to the network.")
     var httpHost: String = "127.0.0.1"
 
-    @Option(name: .customLong("token-file"), help: "File holding the actions' bearer token (overrides ORDERSTREAM_CONSOLE_TOKEN_FILE).")
+    @Option(
+        name: .customLong("token-file"),
+        help: "File holding the actions' bearer token (overrides ORDERSTREAM_CONSOLE_TOKEN_FILE).")
     var tokenFile: String?
 
-    @Option(name: .customLong("cutover-timeout"), help: "Seconds a deployment action waits for the new color to commit.")
+    @Option(
+        name: .customLong("cutover-timeout"), help: "Seconds a deployment action waits for the new color to commit.")
     var cutoverTimeout: Double = 30
 
     func validate() throws {
         guard (1...65_535).contains(httpPort) else { throw ValidationError("--http-port must be 1-65535") }
         guard !httpHost.isEmpty else { throw ValidationError("--http-host must not be empty") }
-        guard cutoverTimeout > 0, cutoverTimeout.isFinite else { throw ValidationError("--cutover-timeout must be a positive number of seconds") }
+        guard cutoverTimeout > 0, cutoverTimeout.isFinite else {
+            throw ValidationError("--cutover-timeout must be a positive number of seconds")
+        }
     }
 
     func run() async throws {
@@ -51,11 +56,14 @@ struct ConsoleCommand: AsyncParsableCommand {
             token = nil
             logger.notice("no console token: the console is read-only (actions answer 403)")
         }
-        let queries = try QueryService(databaseURL: configuration.databaseURL, applicationName: "orderstream:console", logger: logger)
-        let reads = ConsoleReads(configuration: configuration, queries: queries,
-                                 scans: DeadLetterScans(configuration: configuration, logger: logger), logger: logger)
-        let actions = ConsoleActions(configuration: configuration, logger: logger,
-                                     cutoverTimeout: .milliseconds(Int64(cutoverTimeout * 1000)))
+        let queries = try QueryService(
+            databaseURL: configuration.databaseURL, applicationName: "orderstream:console", logger: logger)
+        let reads = ConsoleReads(
+            configuration: configuration, queries: queries,
+            scans: DeadLetterScans(configuration: configuration, logger: logger), logger: logger)
+        let actions = ConsoleActions(
+            configuration: configuration, logger: logger,
+            cutoverTimeout: .milliseconds(Int64(cutoverTimeout * 1000)))
         let router = ConsoleRoutes.router(reads: reads, actions: actions, token: token, logger: logger)
         let app = Application(
             router: router,
@@ -64,7 +72,8 @@ struct ConsoleCommand: AsyncParsableCommand {
         logger.notice("console on http://\(httpHost):\(httpPort)/ (group \(configuration.group))")
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: app)], gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger))
+                services: [.init(service: app)], gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [],
+                logger: logger))
         try await group.run()
         queries.close()
     }

@@ -1,7 +1,7 @@
+import Hummingbird
 import Kafka
 import OrderStreamWorker
 import PostgreSQL
-import Hummingbird
 
 /// A console request that cannot be answered with what it asked for: the status and a message
 /// that is safe to show (errors of the PostgreSQL layer never carry secrets or row data).
@@ -42,6 +42,7 @@ struct ConsoleError: Error, Sendable, Equatable {
         // group's answer, not an outage. The server's DETAIL line is left out: it can hold row data.
         error.isTransient || error.kind == .connectionFailed
             ? ConsoleError(.serviceUnavailable, "the database did not answer: \(error.kind.rawValue)")
-            : ConsoleError(.conflict, "the database refused (\(error.sqlState ?? error.kind.rawValue)): \(error.message)")
+            : ConsoleError(
+                .conflict, "the database refused (\(error.sqlState ?? error.kind.rawValue)): \(error.message)")
     }
 }

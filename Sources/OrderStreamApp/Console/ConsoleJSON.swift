@@ -122,9 +122,12 @@ extension ConsoleJSON {
             writer.endObject()
         }
         writer.endArray()
-        writer.field("summary", plan.refusals.isEmpty
-            ? "dry run: \(plan.items.count) letters would be replayed; nothing was published"
-            : "dry run: the replay would be refused (\(plan.refusals.count) of \(plan.items.count + plan.refusals.count) letters); nothing was published")
+        writer.field(
+            "summary",
+            plan.refusals.isEmpty
+                ? "dry run: \(plan.items.count) letters would be replayed; nothing was published"
+                : "dry run: the replay would be refused (\(plan.refusals.count) of \(plan.items.count + plan.refusals.count) letters); nothing was published"
+        )
         writer.endObject()
         return writer.text
     }

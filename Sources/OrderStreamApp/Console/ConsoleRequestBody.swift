@@ -26,37 +26,49 @@ struct ConsoleRequestBody: Sendable {
         }
         let unknown = object.keys.filter { !allowed.contains($0) }.sorted()
         guard unknown.isEmpty else {
-            throw ConsoleError(.badRequest, "unknown field\(unknown.count == 1 ? "" : "s") \(unknown.joined(separator: ", ")) (known: \(allowed.sorted().joined(separator: ", ")))")
+            throw ConsoleError(
+                .badRequest,
+                "unknown field\(unknown.count == 1 ? "" : "s") \(unknown.joined(separator: ", ")) (known: \(allowed.sorted().joined(separator: ", ")))"
+            )
         }
         fields = object
     }
 
     func string(_ name: String) throws(ConsoleError) -> String? {
         guard let value = fields[name], value != .null else { return nil }
-        guard let text = value.stringValue else { throw ConsoleError(.badRequest, "\(name) must be a string, not \(value.typeName)") }
+        guard let text = value.stringValue else {
+            throw ConsoleError(.badRequest, "\(name) must be a string, not \(value.typeName)")
+        }
         return text
     }
 
     func bool(_ name: String) throws(ConsoleError) -> Bool? {
         guard let value = fields[name], value != .null else { return nil }
-        guard case .bool(let flag) = value else { throw ConsoleError(.badRequest, "\(name) must be true or false, not \(value.typeName)") }
+        guard case .bool(let flag) = value else {
+            throw ConsoleError(.badRequest, "\(name) must be true or false, not \(value.typeName)")
+        }
         return flag
     }
 
     func integer(_ name: String, in range: ClosedRange<Int64>) throws(ConsoleError) -> Int64? {
         guard let value = fields[name], value != .null else { return nil }
         guard let number = value.integerValue, range.contains(number) else {
-            throw ConsoleError(.badRequest, "\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+            throw ConsoleError(
+                .badRequest, "\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound)")
         }
         return number
     }
 
     func strings(_ name: String) throws(ConsoleError) -> [String]? {
         guard let value = fields[name], value != .null else { return nil }
-        guard let items = value.arrayValue else { throw ConsoleError(.badRequest, "\(name) must be an array of strings") }
+        guard let items = value.arrayValue else {
+            throw ConsoleError(.badRequest, "\(name) must be an array of strings")
+        }
         var texts: [String] = []
         for item in items {
-            guard let text = item.stringValue else { throw ConsoleError(.badRequest, "\(name) must be an array of strings") }
+            guard let text = item.stringValue else {
+                throw ConsoleError(.badRequest, "\(name) must be an array of strings")
+            }
             texts.append(text)
         }
         return texts

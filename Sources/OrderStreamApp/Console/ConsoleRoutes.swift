@@ -9,7 +9,9 @@ import OrderStreamWorker
 /// credentials; every action needs `Authorization: Bearer <token>`. Every answer but the page,
 /// its files and `/health/live` is JSON, errors included (`{"error": "..."}`).
 enum ConsoleRoutes {
-    static func router(reads: ConsoleReads, actions: ConsoleActions, token: ConsoleToken?, logger: Logger)
+    static func router(
+        reads: ConsoleReads, actions: ConsoleActions, token: ConsoleToken?, logger: Logger
+    )
         -> Router<BasicRequestContext>
     {
         let router = Router()
@@ -27,7 +29,9 @@ enum ConsoleRoutes {
         }
         router.get("/api/kpis/minutes") { request, _ in
             await answer {
-                guard let window = try window(request) else { throw ConsoleError(.badRequest, "from and to are required") }
+                guard let window = try window(request) else {
+                    throw ConsoleError(.badRequest, "from and to are required")
+                }
                 return try await reads.minutes(window: window)
             }
         }
@@ -43,10 +47,11 @@ enum ConsoleRoutes {
         }
         router.get("/api/dead-letters/:topic/:partition/:offset") { _, context in
             await answer {
-                let coordinates = try LetterCoordinates(parsing: [
-                    context.parameters.get("topic") ?? "", context.parameters.get("partition") ?? "",
-                    context.parameters.get("offset") ?? "",
-                ].joined(separator: ":"))
+                let coordinates = try LetterCoordinates(
+                    parsing: [
+                        context.parameters.get("topic") ?? "", context.parameters.get("partition") ?? "",
+                        context.parameters.get("offset") ?? "",
+                    ].joined(separator: ":"))
                 guard let letter = try await reads.deadLetter(coordinates) else {
                     throw ConsoleError(.notFound, "no dead letter at \(coordinates)")
                 }
@@ -58,21 +63,28 @@ enum ConsoleRoutes {
         }
         router.get("/api/deployments") { _, _ in await answer { try await reads.deployments() } }
         router.get("/api/operations") { request, _ in
-            await answer { try await reads.operations(limit: try integer(request, "limit", default: 50, in: 1...1_000)) }
+            await answer {
+                try await reads.operations(limit: try integer(request, "limit", default: 50, in: 1...1_000))
+            }
         }
         router.get("/api/orders/:id") { _, context in
             await answer {
                 guard let raw = context.parameters.get("id"), let id = raw.removingPercentEncoding, !id.isEmpty else {
                     throw ConsoleError(.badRequest, "the order id is missing or not valid percent-encoded UTF-8")
                 }
-                guard let order = try await reads.order(id: id) else { throw ConsoleError(.notFound, "order \(id) was never seen") }
+                guard let order = try await reads.order(id: id) else {
+                    throw ConsoleError(.notFound, "order \(id) was never seen")
+                }
                 return order
             }
         }
 
         let gate = ConsoleActionGate(token: token, logger: logger)
         router.post("/api/dead-letters/replay") { request, _ in
-            await gate.act(request, fields: ["letters", "topic", "reason", "order_id", "since", "until", "limit", "max_replays", "dry_run"]) {
+            await gate.act(
+                request,
+                fields: ["letters", "topic", "reason", "order_id", "since", "until", "limit", "max_replays", "dry_run"]
+            ) {
                 try await actions.replay($0, actor: $1)
             }
         }
@@ -80,10 +92,13 @@ enum ConsoleRoutes {
             await gate.act(request, fields: ["topic", "partition"]) { try await actions.setPaused(true, $0, actor: $1) }
         }
         router.post("/api/partitions/resume") { request, _ in
-            await gate.act(request, fields: ["topic", "partition"]) { try await actions.setPaused(false, $0, actor: $1) }
+            await gate.act(request, fields: ["topic", "partition"]) {
+                try await actions.setPaused(false, $0, actor: $1)
+            }
         }
         for step in [ConsoleActions.Step.cutover, .canary, .promote, .abort, .rollback] {
-            let fields: Set<String> = step == .canary ? ["to", "partitions", "share", "restore_point"] : ["to", "restore_point"]
+            let fields: Set<String> =
+                step == .canary ? ["to", "partitions", "share", "restore_point"] : ["to", "restore_point"]
             router.post(RouterPath("/api/deployments/\(step.rawValue)")) { request, _ in
                 await gate.act(request, fields: fields) { try await actions.deploy(step, $0, actor: $1) }
             }
@@ -99,8 +114,9 @@ enum ConsoleRoutes {
     }
 
     static func asset(_ bytes: [UInt8], type: String) -> Response {
-        Response(status: .ok, headers: [.contentType: type, .cacheControl: "no-cache"],
-                 body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        Response(
+            status: .ok, headers: [.contentType: type, .cacheControl: "no-cache"],
+            body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
     static func json(_ status: HTTPResponse.Status, _ body: String) -> Response {
@@ -124,10 +140,13 @@ enum ConsoleRoutes {
         }
     }
 
-    static func integer(_ request: Request, _ name: String, default fallback: Int, in range: ClosedRange<Int>) throws -> Int {
+    static func integer(
+        _ request: Request, _ name: String, default fallback: Int, in range: ClosedRange<Int>
+    ) throws -> Int {
         guard let text = request.uri.queryParameters.get(name) else { return fallback }
         guard let value = Int(text), range.contains(value) else {
-            throw ConsoleError(.badRequest, "\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+            throw ConsoleError(
+                .badRequest, "\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound)")
         }
         return value
     }

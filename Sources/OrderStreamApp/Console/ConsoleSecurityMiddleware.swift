@@ -19,7 +19,9 @@ struct ConsoleSecurityMiddleware<Context: RequestContext>: RouterMiddleware {
     static var referrerPolicy: HeaderName { HeaderName("Referrer-Policy")! }
     static var crossOriginOpenerPolicy: HeaderName { HeaderName("Cross-Origin-Opener-Policy")! }
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
         var response: Response
         do {
             response = try await next(request, context)
@@ -27,7 +29,8 @@ struct ConsoleSecurityMiddleware<Context: RequestContext>: RouterMiddleware {
             // The router's own 404 (no route for this path or method), as the worker says it.
             response = ConsoleRoutes.error(ConsoleError(.notFound, "no route \(request.uri.path)"))
         } catch let error as HTTPError {
-            response = ConsoleRoutes.error(ConsoleError(error.status, error.body ?? "\(error.status.code) \(error.status.reasonPhrase)"))
+            response = ConsoleRoutes.error(
+                ConsoleError(error.status, error.body ?? "\(error.status.code) \(error.status.reasonPhrase)"))
         } catch {
             response = ConsoleRoutes.error(ConsoleError.from(error))
         }

@@ -15,7 +15,9 @@ struct ConsoleToken: Sendable {
     init(_ text: String, source: String) throws(ConfigurationError) {
         let token = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard token.utf8.count >= Self.minimumLength else {
-            throw ConfigurationError("\(source): the console token must have at least \(Self.minimumLength) characters (e.g. `openssl rand -hex 32`)")
+            throw ConfigurationError(
+                "\(source): the console token must have at least \(Self.minimumLength) characters (e.g. `openssl rand -hex 32`)"
+            )
         }
         guard token.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F }) else {
             throw ConfigurationError("\(source): the console token must be printable ASCII without spaces")
@@ -24,7 +26,8 @@ struct ConsoleToken: Sendable {
     }
 
     static func load(path: String, source: String) throws(ConfigurationError) -> ConsoleToken {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
+        else {
             throw ConfigurationError("\(source): cannot read the token file \(path)")
         }
         return try ConsoleToken(text, source: source)
@@ -42,7 +45,9 @@ struct ConsoleToken: Sendable {
     func check(authorization: String?) -> Verdict {
         guard let authorization, !authorization.isEmpty else { return .missing }
         let prefix = "Bearer "
-        guard authorization.count > prefix.count, authorization.lowercased().hasPrefix(prefix.lowercased()) else { return .malformed }
+        guard authorization.count > prefix.count, authorization.lowercased().hasPrefix(prefix.lowercased()) else {
+            return .malformed
+        }
         let given = Array(authorization.utf8.dropFirst(prefix.utf8.count))
         return Self.equalInConstantTime(given, bytes) ? .accepted : .wrong
     }

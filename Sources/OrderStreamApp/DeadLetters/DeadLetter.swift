@@ -17,7 +17,8 @@ struct DeadLetter: Sendable, Equatable {
     let eventId: String?
     let valueOrderId: String?
 
-    init(coordinates: LetterCoordinates, key: [UInt8]?, value: [UInt8], headers: [KafkaHeader], timestampMillis: Int64?) {
+    init(coordinates: LetterCoordinates, key: [UInt8]?, value: [UInt8], headers: [KafkaHeader], timestampMillis: Int64?)
+    {
         self.coordinates = coordinates
         self.key = key
         self.value = value
@@ -31,8 +32,9 @@ struct DeadLetter: Sendable, Equatable {
     }
 
     init(_ message: KafkaMessage) {
-        self.init(coordinates: LetterCoordinates(topic: message.topic, partition: message.partition, offset: message.offset),
-                  key: message.key, value: message.value, headers: message.headers, timestampMillis: message.timestamp)
+        self.init(
+            coordinates: LetterCoordinates(topic: message.topic, partition: message.partition, offset: message.offset),
+            key: message.key, value: message.value, headers: message.headers, timestampMillis: message.timestamp)
     }
 
     /// The last header called `name`, as UTF-8 text (invalid bytes replaced).

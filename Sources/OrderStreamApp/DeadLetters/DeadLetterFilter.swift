@@ -13,10 +13,13 @@ struct DeadLetterFilter: Sendable, Equatable {
 
     /// Whether any option narrowed it (a replay needs a selection, never "everything" by accident).
     var narrows: Bool {
-        topics != LetterCoordinates.deadLetterTopics || reason != nil || orderId != nil || sinceMillis != nil || untilMillis != nil
+        topics != LetterCoordinates.deadLetterTopics || reason != nil || orderId != nil || sinceMillis != nil
+            || untilMillis != nil
     }
 
-    static func make(topic: String?, reason: String?, orderId: String?, since: String?, until: String?)
+    static func make(
+        topic: String?, reason: String?, orderId: String?, since: String?, until: String?
+    )
         throws(DeadLetterInputError) -> DeadLetterFilter
     {
         var filter = DeadLetterFilter()
@@ -24,7 +27,8 @@ struct DeadLetterFilter: Sendable, Equatable {
         if let reason {
             let known = RejectionReason.allCases.map(\.rawValue)
             guard known.contains(reason) else {
-                throw DeadLetterInputError("unknown reason \(reason.debugDescription) (known: \(known.joined(separator: ", ")))")
+                throw DeadLetterInputError(
+                    "unknown reason \(reason.debugDescription) (known: \(known.joined(separator: ", ")))")
             }
             filter.reason = reason
         }
@@ -42,7 +46,8 @@ struct DeadLetterFilter: Sendable, Equatable {
 
     private static func millis(_ text: String, _ option: String) throws(DeadLetterInputError) -> Int64 {
         guard let micros = RFC3339.parseMicros(text) else {
-            throw DeadLetterInputError("\(option) \(text.debugDescription) is not an RFC 3339 time with a zone (e.g. 2026-12-02T10:00:00Z)")
+            throw DeadLetterInputError(
+                "\(option) \(text.debugDescription) is not an RFC 3339 time with a zone (e.g. 2026-12-02T10:00:00Z)")
         }
         return micros / 1_000
     }

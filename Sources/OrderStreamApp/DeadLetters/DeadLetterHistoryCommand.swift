@@ -26,7 +26,8 @@ struct DeadLetterHistoryCommand: AsyncParsableCommand {
         let limit = self.limit
         let rows = try await Blocking.run {
             let connection = try PGConnection.connect(
-                try PGConnectionConfiguration(configuration.databaseURL).withApplicationName("orderstream:dlq"), logger: logger)
+                try PGConnectionConfiguration(configuration.databaseURL).withApplicationName("orderstream:dlq"),
+                logger: logger)
             defer { connection.close() }
             return try ReplayLog.history(group: configuration.group, limit: limit, on: connection)
         }

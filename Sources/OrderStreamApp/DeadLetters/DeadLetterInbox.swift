@@ -6,8 +6,10 @@ import OrderStreamWorker
 /// `<group>-dlq`, which never joins or commits) run on a thread of its own.
 enum DeadLetterInbox {
     /// Every letter of the filter's topics that the filter matches, in coordinate order.
-    static func letters(matching filter: DeadLetterFilter, configuration: OrderStreamConfiguration,
-                        logger: Logger) async throws -> [DeadLetter] {
+    static func letters(
+        matching filter: DeadLetterFilter, configuration: OrderStreamConfiguration,
+        logger: Logger
+    ) async throws -> [DeadLetter] {
         try await Blocking.run(name: "orderstream-dlq") {
             let consumer = try configuration.watermarkClient(for: "dlq", logger: logger)
             defer { consumer.close() }
@@ -16,8 +18,10 @@ enum DeadLetterInbox {
     }
 
     /// The letter at `coordinates`, or nil when there is none.
-    static func letter(at coordinates: LetterCoordinates, configuration: OrderStreamConfiguration,
-                       logger: Logger) async throws -> DeadLetter? {
+    static func letter(
+        at coordinates: LetterCoordinates, configuration: OrderStreamConfiguration,
+        logger: Logger
+    ) async throws -> DeadLetter? {
         try await Blocking.run(name: "orderstream-dlq") {
             let consumer = try configuration.watermarkClient(for: "dlq", logger: logger)
             defer { consumer.close() }

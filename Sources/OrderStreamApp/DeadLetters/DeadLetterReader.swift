@@ -39,11 +39,13 @@ struct DeadLetterReader {
             throw ReadError(description: "the broker has no topic \(coordinates.topic)")
         }
         guard coordinates.partition < count else { return nil }
-        let marks = try consumer.watermarks(topic: coordinates.topic, partition: coordinates.partition, timeout: .seconds(10))
+        let marks = try consumer.watermarks(
+            topic: coordinates.topic, partition: coordinates.partition, timeout: .seconds(10))
         guard coordinates.offset >= marks.low, coordinates.offset < marks.high else { return nil }
         let place = TopicPartition(topic: coordinates.topic, partition: coordinates.partition)
-        let letters = try read(from: [TopicPartitionOffset(place, offset: coordinates.offset)],
-                               until: [place: coordinates.offset + 1])
+        let letters = try read(
+            from: [TopicPartitionOffset(place, offset: coordinates.offset)],
+            until: [place: coordinates.offset + 1])
         return letters.first { $0.coordinates == coordinates }
     }
 
@@ -56,8 +58,9 @@ struct DeadLetterReader {
         let deadline = ContinuousClock.now + timeout
         while !pending.isEmpty {
             guard ContinuousClock.now < deadline else {
-                throw ReadError(description: "reading the dead letters took longer than \(timeout); still waiting for "
-                                + pending.keys.sorted().map(\.description).joined(separator: ", "))
+                throw ReadError(
+                    description: "reading the dead letters took longer than \(timeout); still waiting for "
+                        + pending.keys.sorted().map(\.description).joined(separator: ", "))
             }
             for message in try consumer.poll(maxMessages: 1_000, timeout: .milliseconds(200)) {
                 let place = message.topicPartition

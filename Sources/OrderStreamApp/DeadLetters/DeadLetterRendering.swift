@@ -10,11 +10,13 @@ enum DeadLetterRendering {
     static func table(_ letters: [DeadLetter]) -> String {
         var lines = ["LETTER\tWRITTEN\tREASON\tORDER\tEVENT\tSOURCE\tREPLAYS\tDETAIL"]
         for letter in letters {
-            lines.append([
-                letter.coordinates.description, time(letter.timestampMillis), letter.reason,
-                SafeText.escaped(Array((letter.orderId ?? "-").utf8)), SafeText.escaped(Array((letter.eventId ?? "-").utf8)),
-                letter.source, String(letter.replayCount), SafeText.escaped(Array(letter.detail.prefix(120).utf8)),
-            ].joined(separator: "\t"))
+            lines.append(
+                [
+                    letter.coordinates.description, time(letter.timestampMillis), letter.reason,
+                    SafeText.escaped(Array((letter.orderId ?? "-").utf8)),
+                    SafeText.escaped(Array((letter.eventId ?? "-").utf8)),
+                    letter.source, String(letter.replayCount), SafeText.escaped(Array(letter.detail.prefix(120).utf8)),
+                ].joined(separator: "\t"))
         }
         lines.append("\(letters.count) dead letter\(letters.count == 1 ? "" : "s")")
         return lines.joined(separator: "\n")
@@ -71,7 +73,8 @@ enum DeadLetterRendering {
             "headers:",
         ]
         for header in letter.headers {
-            lines.append("  \(SafeText.escaped(Array(header.key.utf8))): \(header.value.map(SafeText.escaped) ?? "(null)")")
+            lines.append(
+                "  \(SafeText.escaped(Array(header.key.utf8))): \(header.value.map(SafeText.escaped) ?? "(null)")")
         }
         if letter.value.count <= EventValidator.maximumValueBytes, let parsed = try? JSONParser.parse(letter.value) {
             lines.append("value (JSON, keys sorted):")

@@ -25,19 +25,25 @@ enum DeadLetterReplay {
 
     /// The letters the selection names or its filter selects, in coordinate order. A named letter
     /// that does not exist refuses the whole selection.
-    static func select(_ selection: Selection, configuration: OrderStreamConfiguration, logger: Logger) async throws -> [DeadLetter] {
+    static func select(
+        _ selection: Selection, configuration: OrderStreamConfiguration, logger: Logger
+    ) async throws -> [DeadLetter] {
         if selection.coordinates.isEmpty {
-            let letters = try await DeadLetterInbox.letters(matching: selection.filter, configuration: configuration, logger: logger)
+            let letters = try await DeadLetterInbox.letters(
+                matching: selection.filter, configuration: configuration, logger: logger)
             return selection.limit.map { Array(letters.prefix($0)) } ?? letters
         }
         var filter = DeadLetterFilter()
         filter.topics = Array(Set(selection.coordinates.map(\.topic))).sorted()
         let byPlace = Dictionary(
-            try await DeadLetterInbox.letters(matching: filter, configuration: configuration, logger: logger).map { ($0.coordinates, $0) },
+            try await DeadLetterInbox.letters(matching: filter, configuration: configuration, logger: logger).map {
+                ($0.coordinates, $0)
+            },
             uniquingKeysWith: { first, _ in first })
         let missing = selection.coordinates.filter { byPlace[$0] == nil }
         guard missing.isEmpty else {
-            throw DeadLetterInputError("no dead letter at \(missing.map(\.description).joined(separator: ", ")); nothing replayed")
+            throw DeadLetterInputError(
+                "no dead letter at \(missing.map(\.description).joined(separator: ", ")); nothing replayed")
         }
         return selection.coordinates.compactMap { byPlace[$0] }
     }
@@ -45,8 +51,10 @@ enum DeadLetterReplay {
     /// Publishes `plan` (which must have no refusals) and records it: one `operations` row and
     /// one `dlq_replays` row per letter, in one transaction. PostgreSQL is connected first: a
     /// replay that could not be recorded is not started.
-    static func publish(_ plan: ReplayPlan, rate: ReplayRate?, actor: String, arguments: String, fixFile: String?,
-                        configuration: OrderStreamConfiguration, logger: Logger) async throws -> Result {
+    static func publish(
+        _ plan: ReplayPlan, rate: ReplayRate?, actor: String, arguments: String, fixFile: String?,
+        configuration: OrderStreamConfiguration, logger: Logger
+    ) async throws -> Result {
         try plan.requireNoRefusals()
         let database = try PGConnectionConfiguration(configuration.databaseURL).withApplicationName("orderstream:dlq")
         let connection = try await Blocking.run { try PGConnection.connect(database, logger: logger) }
@@ -57,14 +65,17 @@ enum DeadLetterReplay {
         producer.close()
 
         let delivered = outcomes.filter { $0.target != nil }.count
-        let summary = delivered == outcomes.count ? "replayed \(delivered) letters"
+        let summary =
+            delivered == outcomes.count
+            ? "replayed \(delivered) letters"
             : "replayed \(delivered) of \(outcomes.count) letters; \(outcomes.count - delivered) not delivered"
         let group = configuration.group
         let detail = auditDetail(outcomes, fixFile: fixFile, rate: rate)
         let operationId = try await Blocking.run {
             try connection.transaction { connection in
-                let id = try OperationsLog.record(group: group, actor: actor, command: "dlq replay", arguments: arguments,
-                                                  epoch: nil, result: summary, detail: detail, on: connection)
+                let id = try OperationsLog.record(
+                    group: group, actor: actor, command: "dlq replay", arguments: arguments,
+                    epoch: nil, result: summary, detail: detail, on: connection)
                 try ReplayLog.record(outcomes, operationId: id, group: group, actor: actor, on: connection)
                 return id
             }

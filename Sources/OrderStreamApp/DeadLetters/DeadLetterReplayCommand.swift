@@ -30,16 +30,22 @@ struct DeadLetterReplayCommand: AsyncParsableCommand {
     @Option(help: "Replay at most N of the selected letters (the oldest by position first), >= 1.")
     var limit: Int?
 
-    @Flag(name: .customLong("dry-run"), help: "Publish nothing: print what would be re-published and whether each passes validation now.")
+    @Flag(
+        name: .customLong("dry-run"),
+        help: "Publish nothing: print what would be re-published and whether each passes validation now.")
     var dryRun = false
 
-    @Option(help: "Re-publish at most N letters per second (N/s or N, more than 0); default: as fast as the broker takes them.")
+    @Option(
+        help:
+            "Re-publish at most N letters per second (N/s or N, more than 0); default: as fast as the broker takes them."
+    )
     var rate: String?
 
     @Option(help: "JSON lines of corrected events: {\"letter\":\"orders.dlq:0:5\",\"event\":{...}} per line.")
     var fix: String?
 
-    @Option(name: .customLong("max-replays"), help: "Refuse letters whose event was already replayed this often, 1-100.")
+    @Option(
+        name: .customLong("max-replays"), help: "Refuse letters whose event was already replayed this often, 1-100.")
     var maxReplays: Int = ReplayPlan.defaultMaxReplays
 
     @Option(help: "Who runs the replay, for the audit (default: $USER@host).")
@@ -71,7 +77,9 @@ struct DeadLetterReplayCommand: AsyncParsableCommand {
             throw ValidationError("name letters or select them with filters (--topic, --reason, ...), not both")
         }
         if coordinates.isEmpty && !filter.narrows {
-            throw ValidationError("say which letters to replay: TOPIC:PARTITION:OFFSET arguments, or at least one filter (--topic orders.dlq selects a whole topic)")
+            throw ValidationError(
+                "say which letters to replay: TOPIC:PARTITION:OFFSET arguments, or at least one filter (--topic orders.dlq selects a whole topic)"
+            )
         }
         if Set(coordinates).count != coordinates.count { throw ValidationError("a letter is named twice") }
         if let limit, limit < 1 { throw ValidationError("--limit must be >= 1") }
@@ -82,7 +90,9 @@ struct DeadLetterReplayCommand: AsyncParsableCommand {
         }
         var fixes: [LetterCoordinates: [UInt8]] = [:]
         if let fix {
-            guard let data = FileManager.default.contents(atPath: fix) else { throw ValidationError("cannot read the fix file \(fix)") }
+            guard let data = FileManager.default.contents(atPath: fix) else {
+                throw ValidationError("cannot read the fix file \(fix)")
+            }
             do { fixes = try FixFile.parse(Array(data)) } catch { throw ValidationError(error.description) }
             guard !fixes.isEmpty else { throw ValidationError("the fix file \(fix) holds no fix") }
         }
@@ -101,7 +111,10 @@ struct DeadLetterReplayCommand: AsyncParsableCommand {
         let selected = try await select(request, configuration: configuration, logger: logger)
         let plan = try ReplayPlan.make(letters: selected, fixes: request.fixes, maxReplays: maxReplays)
         if plan.unusedFixes > 0 {
-            FileHandle.standardError.write(Data("note: \(plan.unusedFixes) fixes of the fix file are for letters this replay does not select; left out\n".utf8))
+            FileHandle.standardError.write(
+                Data(
+                    "note: \(plan.unusedFixes) fixes of the fix file are for letters this replay does not select; left out\n"
+                        .utf8))
         }
         if dryRun {
             print(Self.dryRunReport(plan))
@@ -112,37 +125,48 @@ struct DeadLetterReplayCommand: AsyncParsableCommand {
             configuration: configuration, logger: logger)
         let outcomes = result.outcomes
         for outcome in outcomes {
-            print("\(outcome.item.letter.coordinates) -> \(outcome.target ?? "-") (replay \(outcome.item.replayCount)\(outcome.item.fixed ? ", fixed" : "")): \(outcome.result)")
+            print(
+                "\(outcome.item.letter.coordinates) -> \(outcome.target ?? "-") (replay \(outcome.item.replayCount)\(outcome.item.fixed ? ", fixed" : "")): \(outcome.result)"
+            )
         }
         print("\(result.summary) (operation \(result.operationId))")
         if result.delivered != outcomes.count { throw ExitCode(1) }
     }
 
     /// The letters the request names or its filters select, in coordinate order, at most `--limit`.
-    private func select(_ request: Request, configuration: OrderStreamConfiguration, logger: Logger) async throws -> [DeadLetter] {
+    private func select(
+        _ request: Request, configuration: OrderStreamConfiguration, logger: Logger
+    ) async throws -> [DeadLetter] {
         try await DeadLetterReplay.select(
-            .init(coordinates: request.coordinates, filter: request.filter, limit: limit), configuration: configuration, logger: logger)
+            .init(coordinates: request.coordinates, filter: request.filter, limit: limit), configuration: configuration,
+            logger: logger)
     }
 
     /// What the audit keeps of the command line: the selection and options, never connection settings.
     private var auditArguments: String {
-        (letters + selection.arguments + [
-            limit.map { "--limit \($0)" }, rate.map { "--rate \($0)" }, fix.map { "--fix \($0)" }, "--max-replays \(maxReplays)",
-        ].compactMap { $0 }).joined(separator: " ")
+        (letters + selection.arguments
+            + [
+                limit.map { "--limit \($0)" }, rate.map { "--rate \($0)" }, fix.map { "--fix \($0)" },
+                "--max-replays \(maxReplays)",
+            ].compactMap { $0 }).joined(separator: " ")
     }
 
     /// `--dry-run`: one line per selected letter, what would happen to it, and a verdict.
     static func dryRunReport(_ plan: ReplayPlan) -> String {
         var lines: [String] = []
         for item in plan.items {
-            lines.append("would replay \(item.letter.coordinates) to \(item.message.topic) (replay \(item.replayCount)\(item.fixed ? ", fixed" : "")): passes validation now")
+            lines.append(
+                "would replay \(item.letter.coordinates) to \(item.message.topic) (replay \(item.replayCount)\(item.fixed ? ", fixed" : "")): passes validation now"
+            )
         }
         for refusal in plan.refusals {
             lines.append("would refuse \(refusal.letter): \(refusal.why)")
         }
-        lines.append(plan.refusals.isEmpty
-            ? "dry run: \(plan.items.count) letters would be replayed; nothing was published"
-            : "dry run: the replay would be refused (\(plan.refusals.count) of \(plan.items.count + plan.refusals.count) letters); nothing was published")
+        lines.append(
+            plan.refusals.isEmpty
+                ? "dry run: \(plan.items.count) letters would be replayed; nothing was published"
+                : "dry run: the replay would be refused (\(plan.refusals.count) of \(plan.items.count + plan.refusals.count) letters); nothing was published"
+        )
         return lines.joined(separator: "\n")
     }
 }

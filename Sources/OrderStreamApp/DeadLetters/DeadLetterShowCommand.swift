@@ -4,7 +4,9 @@ import ArgumentParser
 struct DeadLetterShowCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show",
-        abstract: "Shows one dead letter: headers, why it was rejected, and its value (pretty-printed when JSON, else escaped).")
+        abstract:
+            "Shows one dead letter: headers, why it was rejected, and its value (pretty-printed when JSON, else escaped)."
+    )
 
     @OptionGroup var options: GlobalOptions
 
@@ -23,7 +25,9 @@ struct DeadLetterShowCommand: AsyncParsableCommand {
         let coordinates = try coordinates()
         let configuration = try options.configuration()
         let logger = ProcessLogging.logger(configuration, label: "orderstream.dlq")
-        guard let found = try await DeadLetterInbox.letter(at: coordinates, configuration: configuration, logger: logger) else {
+        guard
+            let found = try await DeadLetterInbox.letter(at: coordinates, configuration: configuration, logger: logger)
+        else {
             throw DeadLetterInputError("there is no dead letter at \(coordinates)")
         }
         print(DeadLetterRendering.detail(found))

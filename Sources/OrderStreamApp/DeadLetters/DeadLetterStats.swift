@@ -24,8 +24,10 @@ struct DeadLetterStats: Sendable, Equatable {
         var lines = ["dead letters: \(total)"]
         for topic in byTopic.keys.sorted() { lines.append("  topic \(topic): \(byTopic[topic] ?? 0)") }
         for reason in byReason.keys.sorted() { lines.append("  reason \(reason): \(byReason[reason] ?? 0)") }
-        lines.append("oldest: " + (oldest.map { "\($0.coordinates) at \(DeadLetterRendering.time($0.timestampMillis))" } ?? "-"))
-        lines.append("newest: " + (newest.map { "\($0.coordinates) at \(DeadLetterRendering.time($0.timestampMillis))" } ?? "-"))
+        lines.append(
+            "oldest: " + (oldest.map { "\($0.coordinates) at \(DeadLetterRendering.time($0.timestampMillis))" } ?? "-"))
+        lines.append(
+            "newest: " + (newest.map { "\($0.coordinates) at \(DeadLetterRendering.time($0.timestampMillis))" } ?? "-"))
         return lines.joined(separator: "\n")
     }
 

@@ -20,7 +20,8 @@ struct DeadLetterStatsCommand: AsyncParsableCommand {
         let filter = try selection.filter()
         let configuration = try options.configuration()
         let logger = ProcessLogging.logger(configuration, label: "orderstream.dlq")
-        let stats = DeadLetterStats(try await DeadLetterInbox.letters(matching: filter, configuration: configuration, logger: logger))
+        let stats = DeadLetterStats(
+            try await DeadLetterInbox.letters(matching: filter, configuration: configuration, logger: logger))
         print(json ? stats.json : stats.table)
     }
 }

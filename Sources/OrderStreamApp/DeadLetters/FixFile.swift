@@ -14,7 +14,9 @@ enum FixFile {
         var lineNumber = 0
         for line in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
             lineNumber += 1
-            if line.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: "\r") }) { continue }
+            if line.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: "\r") }) {
+                continue
+            }
             let object: [String: JSONValue]
             do {
                 guard let parsed = try JSONParser.parse(Array(line)).objectValue else {
@@ -28,10 +30,13 @@ enum FixFile {
             }
             let unknown = Set(object.keys).subtracting(["letter", "event"])
             guard unknown.isEmpty else {
-                throw DeadLetterInputError("fix file line \(lineNumber): unknown key(s) \(unknown.sorted().joined(separator: ", ")) (expected \"letter\" and \"event\")")
+                throw DeadLetterInputError(
+                    "fix file line \(lineNumber): unknown key(s) \(unknown.sorted().joined(separator: ", ")) (expected \"letter\" and \"event\")"
+                )
             }
             guard let letterText = object["letter"]?.stringValue else {
-                throw DeadLetterInputError("fix file line \(lineNumber): \"letter\" must be a string like \"orders.dlq:0:5\"")
+                throw DeadLetterInputError(
+                    "fix file line \(lineNumber): \"letter\" must be a string like \"orders.dlq:0:5\"")
             }
             let letter: LetterCoordinates
             do {
@@ -40,7 +45,8 @@ enum FixFile {
                 throw DeadLetterInputError("fix file line \(lineNumber): \(error.description)")
             }
             guard let event = object["event"], event.objectValue != nil else {
-                throw DeadLetterInputError("fix file line \(lineNumber): \"event\" must be the corrected event as a JSON object")
+                throw DeadLetterInputError(
+                    "fix file line \(lineNumber): \"event\" must be the corrected event as a JSON object")
             }
             guard fixes[letter] == nil else {
                 throw DeadLetterInputError("fix file line \(lineNumber): \(letter) is fixed twice")

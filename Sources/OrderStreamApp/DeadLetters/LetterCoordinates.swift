@@ -21,12 +21,16 @@ struct LetterCoordinates: Hashable, Sendable, Comparable, CustomStringConvertibl
     init(parsing text: String) throws(DeadLetterInputError) {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
         guard parts.count == 3 else {
-            throw DeadLetterInputError("\(text.debugDescription) is not a letter's coordinates (expected TOPIC:PARTITION:OFFSET, e.g. orders.dlq:0:5)")
+            throw DeadLetterInputError(
+                "\(text.debugDescription) is not a letter's coordinates (expected TOPIC:PARTITION:OFFSET, e.g. orders.dlq:0:5)"
+            )
         }
         // Exactly a dead-letter topic: `orders:3:17` is where a rejected message came from,
         // never a letter, so it is not read as `orders.dlq:3:17`.
         guard Self.deadLetterTopics.contains(parts[0]) else {
-            throw DeadLetterInputError("\(text.debugDescription): unknown dead-letter topic \(parts[0].debugDescription) (known: \(Self.deadLetterTopics.joined(separator: ", ")))")
+            throw DeadLetterInputError(
+                "\(text.debugDescription): unknown dead-letter topic \(parts[0].debugDescription) (known: \(Self.deadLetterTopics.joined(separator: ", ")))"
+            )
         }
         let topic = parts[0]
         guard let partition = Int32(parts[1]), partition >= 0 else {
@@ -42,7 +46,8 @@ struct LetterCoordinates: Hashable, Sendable, Comparable, CustomStringConvertibl
     static func deadLetterTopic(_ name: String) throws(DeadLetterInputError) -> String {
         if deadLetterTopics.contains(name) { return name }
         if let topic = Topic(rawValue: name) { return topic.deadLetterTopic }
-        throw DeadLetterInputError("unknown dead-letter topic \(name.debugDescription) (known: \(deadLetterTopics.joined(separator: ", ")))")
+        throw DeadLetterInputError(
+            "unknown dead-letter topic \(name.debugDescription) (known: \(deadLetterTopics.joined(separator: ", ")))")
     }
 
     var description: String { "\(topic):\(partition):\(offset)" }

@@ -31,8 +31,10 @@ enum ReplayLog {
 
     /// Records `outcomes` under the command's `operationId`; runs on `connection` as it is (in
     /// the caller's transaction, with the `operations` row).
-    static func record(_ outcomes: [Outcome], operationId: Int64, group: String, actor: String,
-                       on connection: PGConnection) throws(PGError) {
+    static func record(
+        _ outcomes: [Outcome], operationId: Int64, group: String, actor: String,
+        on connection: PGConnection
+    ) throws(PGError) {
         for outcome in outcomes {
             let letter = outcome.item.letter
             _ = try connection.execute(
@@ -41,8 +43,11 @@ enum ReplayLog {
                                          replay_count, target, result)
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
                 """,
-                [operationId, group, actor, letter.coordinates.description, letter.eventId, letter.orderId, letter.reason,
-                 outcome.item.fixed, outcome.item.replayCount, outcome.target, outcome.result])
+                [
+                    operationId, group, actor, letter.coordinates.description, letter.eventId, letter.orderId,
+                    letter.reason,
+                    outcome.item.fixed, outcome.item.replayCount, outcome.target, outcome.result,
+                ])
         }
     }
 
@@ -56,14 +61,18 @@ enum ReplayLog {
             """, [group, limit])
         var history: [Row] = []
         for row in 0..<rows.rowCount {
-            history.append(Row(
-                id: try rows.int64(row, "id"), operationId: try rows.decodeIfPresent(Int64.self, row: row, column: "operation_id"),
-                at: try rows.string(row, "at_text"), actor: try rows.string(row, "actor"), letter: try rows.string(row, "letter"),
-                eventId: try rows.decodeIfPresent(String.self, row: row, column: "event_id"),
-                orderId: try rows.decodeIfPresent(String.self, row: row, column: "order_id"),
-                reason: try rows.string(row, "reason"), fixed: try rows.bool(row, "fixed"),
-                replayCount: try rows.int(row, "replay_count"),
-                target: try rows.decodeIfPresent(String.self, row: row, column: "target"), result: try rows.string(row, "result")))
+            history.append(
+                Row(
+                    id: try rows.int64(row, "id"),
+                    operationId: try rows.decodeIfPresent(Int64.self, row: row, column: "operation_id"),
+                    at: try rows.string(row, "at_text"), actor: try rows.string(row, "actor"),
+                    letter: try rows.string(row, "letter"),
+                    eventId: try rows.decodeIfPresent(String.self, row: row, column: "event_id"),
+                    orderId: try rows.decodeIfPresent(String.self, row: row, column: "order_id"),
+                    reason: try rows.string(row, "reason"), fixed: try rows.bool(row, "fixed"),
+                    replayCount: try rows.int(row, "replay_count"),
+                    target: try rows.decodeIfPresent(String.self, row: row, column: "target"),
+                    result: try rows.string(row, "result")))
         }
         return history
     }
@@ -71,11 +80,13 @@ enum ReplayLog {
     static func table(_ rows: [Row]) -> String {
         var lines = ["AT\tOPERATION\tACTOR\tLETTER\tEVENT\tREASON\tFIXED\tREPLAY\tTARGET\tRESULT"]
         for row in rows {
-            lines.append([
-                row.at, row.operationId.map(String.init) ?? "-", SafeText.escaped(Array(row.actor.utf8)), row.letter,
-                SafeText.escaped(Array((row.eventId ?? "-").utf8)), row.reason, row.fixed ? "yes" : "no",
-                String(row.replayCount), row.target ?? "-", SafeText.escaped(Array(row.result.utf8)),
-            ].joined(separator: "\t"))
+            lines.append(
+                [
+                    row.at, row.operationId.map(String.init) ?? "-", SafeText.escaped(Array(row.actor.utf8)),
+                    row.letter,
+                    SafeText.escaped(Array((row.eventId ?? "-").utf8)), row.reason, row.fixed ? "yes" : "no",
+                    String(row.replayCount), row.target ?? "-", SafeText.escaped(Array(row.result.utf8)),
+                ].joined(separator: "\t"))
         }
         lines.append("\(rows.count) replayed letter\(rows.count == 1 ? "" : "s")")
         return lines.joined(separator: "\n")

@@ -38,10 +38,14 @@ struct ReplayPlan: Sendable {
     /// the letter's, a letter at the cap, a letter from an unknown origin topic, and a letter whose
     /// value (fixed or not) the validator rejects now — a replay that is certain to be
     /// dead-lettered again would only use up the letter's replays.
-    static func make(letters: [DeadLetter], fixes: [LetterCoordinates: [UInt8]], maxReplays: Int)
+    static func make(
+        letters: [DeadLetter], fixes: [LetterCoordinates: [UInt8]], maxReplays: Int
+    )
         throws(DeadLetterInputError) -> ReplayPlan
     {
-        guard !letters.isEmpty else { throw DeadLetterInputError("no dead letter matches the selection; nothing replayed") }
+        guard !letters.isEmpty else {
+            throw DeadLetterInputError("no dead letter matches the selection; nothing replayed")
+        }
         let selected = Set(letters.map(\.coordinates))
         let unusedFixes = fixes.keys.filter { !selected.contains($0) }.count
         var problems: [Refusal] = []
@@ -49,11 +53,18 @@ struct ReplayPlan: Sendable {
         for letter in letters {
             let name = letter.coordinates.description
             guard let origin = Topic(rawValue: letter.sourceTopic) else {
-                problems.append(Refusal(letter: letter.coordinates, why: "unknown origin topic \(letter.sourceTopic.debugDescription)"))
+                problems.append(
+                    Refusal(
+                        letter: letter.coordinates, why: "unknown origin topic \(letter.sourceTopic.debugDescription)"))
                 continue
             }
             guard letter.replayCount < maxReplays else {
-                problems.append(Refusal(letter: letter.coordinates, why: "replayed \(letter.replayCount) times already (--max-replays \(maxReplays)); fix its producer"))
+                problems.append(
+                    Refusal(
+                        letter: letter.coordinates,
+                        why:
+                            "replayed \(letter.replayCount) times already (--max-replays \(maxReplays)); fix its producer"
+                    ))
                 continue
             }
             let value = fixes[letter.coordinates] ?? letter.value
@@ -62,12 +73,22 @@ struct ReplayPlan: Sendable {
             if fixed, let letterEventId = letter.eventId {
                 let fixedEventId = (try? JSONParser.parse(value))?.objectValue?["event_id"]?.stringValue
                 if fixedEventId != letterEventId {
-                    problems.append(Refusal(letter: letter.coordinates, why: "the fix has event_id \(fixedEventId?.debugDescription ?? "none"), the letter \(letterEventId.debugDescription)"))
+                    problems.append(
+                        Refusal(
+                            letter: letter.coordinates,
+                            why:
+                                "the fix has event_id \(fixedEventId?.debugDescription ?? "none"), the letter \(letterEventId.debugDescription)"
+                        ))
                     continue
                 }
             }
             if let rejection = verdict.rejection {
-                problems.append(Refusal(letter: letter.coordinates, why: "\(fixed ? "the fix" : "the letter") would be rejected again (\(rejection))\(fixed ? "" : "; give a fix")"))
+                problems.append(
+                    Refusal(
+                        letter: letter.coordinates,
+                        why:
+                            "\(fixed ? "the fix" : "the letter") would be rejected again (\(rejection))\(fixed ? "" : "; give a fix")"
+                    ))
                 continue
             }
             let count = letter.replayCount + 1
@@ -82,8 +103,9 @@ struct ReplayPlan: Sendable {
     /// Throws, naming every refused letter, unless there is none.
     func requireNoRefusals() throws(DeadLetterInputError) {
         guard !refusals.isEmpty else { return }
-        throw DeadLetterInputError("refusing the replay, nothing was published:\n  "
-            + refusals.map { "\($0.letter): \($0.why)" }.joined(separator: "\n  "))
+        throw DeadLetterInputError(
+            "refusing the replay, nothing was published:\n  "
+                + refusals.map { "\($0.letter): \($0.why)" }.joined(separator: "\n  "))
     }
 
 }

@@ -28,7 +28,8 @@ struct ReplayPublisher {
                 try producer.send(item.message) { delivery in
                     let outcome: (target: String?, result: String)
                     switch delivery {
-                    case .success(let report): outcome = ("\(report.topic):\(report.partition):\(report.offset)", "published")
+                    case .success(let report):
+                        outcome = ("\(report.topic):\(report.partition):\(report.offset)", "published")
                     case .failure(let error): outcome = (nil, "not delivered: \(error)")
                     }
                     results.withLock { $0[index] = outcome }

@@ -12,7 +12,8 @@ struct ReplayRate: Sendable, Equatable {
     init(parsing text: String) throws(DeadLetterInputError) {
         let number = text.hasSuffix("/s") ? String(text.dropLast(2)) : text
         guard let value = Double(number), value.isFinite, value > 0, value <= Self.maximum else {
-            throw DeadLetterInputError("--rate \(text.debugDescription) is not a rate like 100/s (more than 0, at most 1000000)")
+            throw DeadLetterInputError(
+                "--rate \(text.debugDescription) is not a rate like 100/s (more than 0, at most 1000000)")
         }
         perSecond = value
     }

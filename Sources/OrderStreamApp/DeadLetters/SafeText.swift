@@ -16,7 +16,9 @@ enum SafeText {
                 case "\t": out += "\\t"
                 default:
                     let category = scalar.properties.generalCategory
-                    if category == .control || category == .format || category == .lineSeparator || category == .paragraphSeparator {
+                    if category == .control || category == .format || category == .lineSeparator
+                        || category == .paragraphSeparator
+                    {
                         out += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
                     } else {
                         out.unicodeScalars.append(scalar)
@@ -49,7 +51,8 @@ enum SafeText {
             return "{\n" + lines.joined(separator: ",\n") + "\n" + indent + "}"
         case .array(let elements):
             guard !elements.isEmpty else { return "[]" }
-            return "[\n" + elements.map { inner + prettyJSON($0, indent: inner) }.joined(separator: ",\n") + "\n" + indent + "]"
+            return "[\n" + elements.map { inner + prettyJSON($0, indent: inner) }.joined(separator: ",\n") + "\n"
+                + indent + "]"
         default:
             var writer = JSONWriter()
             writer.value(value)

@@ -5,7 +5,8 @@ import OrderStreamWorker
 /// `orderstream order <id> --json` (applied events and the dead letters found in the DLQ topics).
 enum OrderTimelineJSON {
     /// Where the HTTP answer says the dead letters are: a request never scans Kafka topics.
-    static let deadLettersNote = "the dead-letter topics could not be read now; `orderstream order <id>` scans orders.dlq and payments.dlq"
+    static let deadLettersNote =
+        "the dead-letter topics could not be read now; `orderstream order <id>` scans orders.dlq and payments.dlq"
 
     static func body(orderId: String, events: [OrderTimeline.Entry], deadLetters: [DeadLetter]?) -> String {
         var writer = JSONWriter()

@@ -30,7 +30,9 @@ public struct JSONLinesLogHandler: LogHandler {
     }
 
     /// One log line as JSON, without the trailing newline.
-    static func render(time: Date, level: Logger.Level, message: String, label: String, metadata: Logger.Metadata) -> String {
+    static func render(
+        time: Date, level: Logger.Level, message: String, label: String, metadata: Logger.Metadata
+    ) -> String {
         var writer = JSONWriter()
         writer.beginObject()
         let micros = Int64(time.timeIntervalSince1970 * 1_000_000)

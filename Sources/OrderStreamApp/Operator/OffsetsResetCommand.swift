@@ -44,8 +44,10 @@ struct OffsetsResetCommand: AsyncParsableCommand {
     static func describe(_ outcome: OperatorPositions.Outcome<OffsetResetPlan>, dryRun: Bool) -> String {
         var lines: [String] = []
         for move in outcome.detail.moves {
-            let what = move.delta == 0 ? "unchanged" : move.delta > 0 ? "skips \(move.delta)" : "reads \(-move.delta) again"
-            lines.append("\(move.partition): \(move.from) -> \(move.to) (\(what))" + (move.note.map { "; \($0)" } ?? ""))
+            let what =
+                move.delta == 0 ? "unchanged" : move.delta > 0 ? "skips \(move.delta)" : "reads \(-move.delta) again"
+            lines.append(
+                "\(move.partition): \(move.from) -> \(move.to) (\(what))" + (move.note.map { "; \($0)" } ?? ""))
         }
         if dryRun {
             lines.append("dry run: nothing was changed")

@@ -1,14 +1,15 @@
 import ArgumentParser
 import Foundation
-import OrderStreamDomain
 import Kafka
+import OrderStreamDomain
 import OrderStreamWorker
 
 /// `orderstream offsets show [--topic T] [--json]`: per partition the position, owner, epoch,
 /// paused state, the log's watermarks and the lag.
 struct OffsetsShowCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "show", abstract: "Shows each partition's position, owner, epoch, paused state, watermarks and lag.")
+        commandName: "show",
+        abstract: "Shows each partition's position, owner, epoch, paused state, watermarks and lag.")
 
     @OptionGroup var options: GlobalOptions
 
@@ -30,17 +31,20 @@ struct OffsetsShowCommand: AsyncParsableCommand {
         print(json ? Self.json(shown.0, shown.1) : Self.table(shown.0, shown.1, group: group))
     }
 
-    static func table(_ rows: [OperatorPositions.Row], _ marks: [TopicPartition: KafkaWatermarks], group: String) -> String {
+    static func table(
+        _ rows: [OperatorPositions.Row], _ marks: [TopicPartition: KafkaWatermarks], group: String
+    ) -> String {
         guard !rows.isEmpty else { return "group \(group) has no positions yet" }
         var lines = [Self.line(["partition", "position", "log start", "log end", "lag", "owner", "epoch"]) + "  state"]
         for row in rows {
             let mark = marks[row.partition]
             let lag = mark.map { String(max(0, $0.high - row.nextOffset)) } ?? "?"
             let state = row.paused ? "paused by \(row.pausedBy ?? "?") at \(row.pausedAt ?? "?")" : "running"
-            lines.append(Self.line([
-                row.partition.description, "\(row.nextOffset)", mark.map { "\($0.low)" } ?? "?",
-                mark.map { "\($0.high)" } ?? "?", lag, row.ownerColor, "\(row.epoch)",
-            ]) + "  " + state)
+            lines.append(
+                Self.line([
+                    row.partition.description, "\(row.nextOffset)", mark.map { "\($0.low)" } ?? "?",
+                    mark.map { "\($0.high)" } ?? "?", lag, row.ownerColor, "\(row.epoch)",
+                ]) + "  " + state)
         }
         return lines.joined(separator: "\n")
     }

@@ -10,8 +10,10 @@ struct OperatorSession {
     let connection: PGConnection
     let kafka: KafkaConsumer
 
-    static func run<T: Sendable>(_ configuration: OrderStreamConfiguration, command: String, logger: Logger,
-                                 _ body: @escaping @Sendable (OperatorSession) throws -> T) async throws -> T {
+    static func run<T: Sendable>(
+        _ configuration: OrderStreamConfiguration, command: String, logger: Logger,
+        _ body: @escaping @Sendable (OperatorSession) throws -> T
+    ) async throws -> T {
         try await Blocking.run(name: "orderstream-\(command)") {
             let connection = try PGConnection.connect(
                 try PGConnectionConfiguration(configuration.databaseURL).withApplicationName("orderstream:\(command)"),
@@ -28,7 +30,8 @@ struct OperatorSession {
     func watermarks(_ partitions: [TopicPartition]) -> [TopicPartition: KafkaWatermarks] {
         var marks: [TopicPartition: KafkaWatermarks] = [:]
         for partition in partitions {
-            marks[partition] = try? kafka.watermarks(topic: partition.topic, partition: partition.partition, timeout: .seconds(5))
+            marks[partition] = try? kafka.watermarks(
+                topic: partition.topic, partition: partition.partition, timeout: .seconds(5))
         }
         return marks
     }
@@ -37,8 +40,10 @@ struct OperatorSession {
     /// when every message is older. Kafka's time lookup first; when its "none" is contradicted by
     /// the partition's last message (a broker without the lookup, such as the embedded one), a
     /// search over the messages' timestamps (`TimestampSearch`).
-    func offsets(atOrAfter millis: Int64, _ partitions: [TopicPartition],
-                 watermarks: [TopicPartition: KafkaWatermarks]) throws -> [TopicPartition: Int64] {
+    func offsets(
+        atOrAfter millis: Int64, _ partitions: [TopicPartition],
+        watermarks: [TopicPartition: KafkaWatermarks]
+    ) throws -> [TopicPartition: Int64] {
         var resolved: [TopicPartition: Int64] = [:]
         for answer in try kafka.offsetsForTimes(partitions, timestamp: millis, timeout: .seconds(10)) {
             let partition = answer.topicPartition
@@ -68,7 +73,9 @@ struct OperatorSession {
     /// The age of the oldest unapplied event of `partition` at `position`: 0 when the position is
     /// at the log end, nil when Kafka does not answer.
     func lagSeconds(_ partition: TopicPartition, position: Int64) -> Double? {
-        guard let marks = try? kafka.watermarks(topic: partition.topic, partition: partition.partition, timeout: .seconds(2))
+        guard
+            let marks = try? kafka.watermarks(
+                topic: partition.topic, partition: partition.partition, timeout: .seconds(2))
         else { return nil }
         guard position < marks.high else { return 0 }
         guard let millis = try? timestamp(of: partition, at: max(position, marks.low)) else { return nil }

@@ -5,7 +5,8 @@ import OrderStreamWorker
 /// fetched, nothing applied) until `resume`, across worker restarts and cutovers.
 struct PauseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "pause", abstract: "Pauses partitions for every worker of the group (fenced, audited, survives restarts).")
+        commandName: "pause",
+        abstract: "Pauses partitions for every worker of the group (fenced, audited, survives restarts).")
 
     @OptionGroup var options: GlobalOptions
     @OptionGroup var selection: PartitionSelection
@@ -45,8 +46,9 @@ enum PauseChange {
         }
         let verb = paused ? "paused" : "resumed"
         if let epoch = outcome.epoch {
-            print("\(verb) \(outcome.detail.map(\.description).joined(separator: ", ")) under epoch \(epoch); "
-                  + "audited as operation \(outcome.operationId ?? 0)")
+            print(
+                "\(verb) \(outcome.detail.map(\.description).joined(separator: ", ")) under epoch \(epoch); "
+                    + "audited as operation \(outcome.operationId ?? 0)")
         } else {
             print("nothing to do: the selected partitions are already \(verb)")
         }

@@ -4,14 +4,20 @@ import OrderStreamWorker
 
 /// `--to-offset N | --to-time TIMESTAMP | --shift N`: exactly one.
 struct ResetTarget: ParsableArguments, Sendable {
-    @Option(name: .customLong("to-offset"), parsing: .unconditional, help: "Move to this offset (the next event to apply).")
+    @Option(
+        name: .customLong("to-offset"), parsing: .unconditional, help: "Move to this offset (the next event to apply).")
     var toOffset: Int64?
 
-    @Option(name: .customLong("to-time"),
-            help: "Move to the first event whose Kafka timestamp is at or after this RFC 3339 time (e.g. 2026-12-02T10:00:00Z).")
+    @Option(
+        name: .customLong("to-time"),
+        help:
+            "Move to the first event whose Kafka timestamp is at or after this RFC 3339 time (e.g. 2026-12-02T10:00:00Z)."
+    )
     var toTime: String?
 
-    @Option(parsing: .unconditional, help: "Move by N events: negative reads events again (they are skipped as duplicates), positive skips them.")
+    @Option(
+        parsing: .unconditional,
+        help: "Move by N events: negative reads events again (they are skipped as duplicates), positive skips them.")
     var shift: Int64?
 
     func validate() throws {

@@ -75,7 +75,9 @@ final class OutboxRelay: Service, Sendable {
     private var stopping: Bool { Task.isCancelled || Task.isShuttingDownGracefully }
 
     private func setDatabase(up: Bool, error: (any Error)? = nil) {
-        health.withLock { $0.databaseUp = up; if let error { $0.lastError = "\(error)" } }
+        health.withLock {
+            $0.databaseUp = up; if let error { $0.lastError = "\(error)" }
+        }
         metrics.databaseUp.set(to: up ? 1 : 0)
     }
 
@@ -86,7 +88,8 @@ final class OutboxRelay: Service, Sendable {
             do {
                 if connection == nil {
                     connection = try await PGConnection.connect(
-                        try PGConnectionConfiguration(settings.databaseURL).withApplicationName(settings.applicationName + ":stats"),
+                        try PGConnectionConfiguration(settings.databaseURL).withApplicationName(
+                            settings.applicationName + ":stats"),
                         logger: logger)
                 }
                 if let connection {
@@ -113,7 +116,8 @@ final class OutboxRelay: Service, Sendable {
             do {
                 if connection == nil {
                     let c = try await PGConnection.connect(
-                        try PGConnectionConfiguration(settings.databaseURL).withApplicationName(settings.applicationName),
+                        try PGConnectionConfiguration(settings.databaseURL).withApplicationName(
+                            settings.applicationName),
                         logger: logger)
                     try await c.listen(OutboxSchema.channel(settings.table))
                     connection = c
@@ -181,9 +185,11 @@ final class OutboxRelay: Service, Sendable {
             var rows: [Row] = []
             rows.reserveCapacity(result.rowCount)
             for index in 0..<result.rowCount {
-                rows.append(Row(id: try result.int64(index, 0), eventId: try result.string(index, 1),
-                                orderId: try result.string(index, 2), topic: try result.string(index, 3),
-                                payload: try result.string(index, 4)))
+                rows.append(
+                    Row(
+                        id: try result.int64(index, 0), eventId: try result.string(index, 1),
+                        orderId: try result.string(index, 2), topic: try result.string(index, 3),
+                        payload: try result.string(index, 4)))
             }
             var outcome = BatchOutcome(claimed: rows.count)
             if rows.isEmpty {
@@ -193,7 +199,8 @@ final class OutboxRelay: Service, Sendable {
             var parked: [(id: Int64, reason: String, detail: String)] = []
             var toSend: [(Row, OutgoingEvent)] = []
             for row in rows {
-                let event = OutgoingEvent(topic: row.topic, key: row.orderId, value: Array(row.payload.utf8), eventId: row.eventId)
+                let event = OutgoingEvent(
+                    topic: row.topic, key: row.orderId, value: Array(row.payload.utf8), eventId: row.eventId)
                 if case .invalid(_, let reason, let detail)? = EventPublisher.check(event) {
                     parked.append((row.id, reason.rawValue, detail))
                 } else {
@@ -204,8 +211,14 @@ final class OutboxRelay: Service, Sendable {
             // Each child reports (row id, delivered?, error text). Plain values only: returning a
             // tuple holding a `Result<Delivery, PublishError>` from the children gave garbage row
             // ids in the release build (Swift 6.3, -O; the debug build was right), measured.
-            health.withLock { $0.waitingSince = .now; $0.waitingCount = toSend.count }
-            defer { health.withLock { $0.waitingSince = nil; $0.waitingCount = 0 } }
+            health.withLock {
+                $0.waitingSince = .now; $0.waitingCount = toSend.count
+            }
+            defer {
+                health.withLock {
+                    $0.waitingSince = nil; $0.waitingCount = 0
+                }
+            }
             let results = await withTaskGroup(of: SendOutcome.self) { group in
                 for (row, event) in toSend {
                     let id = row.id
@@ -225,11 +238,14 @@ final class OutboxRelay: Service, Sendable {
             if !delivered.isEmpty {
                 let marked = try await connection.execute(OutboxSchema.markPublished(table), [delivered])
                 if marked != delivered.count {
-                    logger.error("relay: marked \(marked) of \(delivered.count) delivered rows; claimed \(rows.count), first ids \(delivered.sorted().prefix(5))")
+                    logger.error(
+                        "relay: marked \(marked) of \(delivered.count) delivered rows; claimed \(rows.count), first ids \(delivered.sorted().prefix(5))"
+                    )
                 }
             }
             if !parked.isEmpty {
-                try await connection.execute(OutboxSchema.park(table), [parked.map(\.id), parked.map(\.reason), parked.map(\.detail)])
+                try await connection.execute(
+                    OutboxSchema.park(table), [parked.map(\.id), parked.map(\.reason), parked.map(\.detail)])
             }
             try await connection.execute("COMMIT")
             metrics.batches.increment()

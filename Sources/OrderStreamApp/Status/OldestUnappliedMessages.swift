@@ -7,8 +7,10 @@ import Kafka
 enum OldestUnappliedMessages {
     /// Timestamps (ms since the epoch) by partition for `positions`; a partition whose message did
     /// not arrive within `timeout` (or has no timestamp) is missing from the answer.
-    static func timestamps(at positions: [TopicPartitionOffset], consumer: KafkaConsumer,
-                           timeout: Duration) throws(KafkaError) -> [TopicPartition: Int64] {
+    static func timestamps(
+        at positions: [TopicPartitionOffset], consumer: KafkaConsumer,
+        timeout: Duration
+    ) throws(KafkaError) -> [TopicPartition: Int64] {
         guard !positions.isEmpty else { return [:] }
         try consumer.assign(positions)
         let wanted = Dictionary(positions.map { ($0.topicPartition, $0.offset) }) { first, _ in first }

@@ -5,9 +5,10 @@ import OrderStreamWorker
 /// not be measured.
 extension StatusReport.PartitionRow {
     var measured: PartitionLag {
-        PartitionLag(partition: TopicPartition(topic: topic, partition: partition), position: position,
-                     highWatermark: highWatermark, paused: paused,
-                     oldestUnappliedTimestampMillis: oldestUnappliedTimestampMillis)
+        PartitionLag(
+            partition: TopicPartition(topic: topic, partition: partition), position: position,
+            highWatermark: highWatermark, paused: paused,
+            oldestUnappliedTimestampMillis: oldestUnappliedTimestampMillis)
     }
 }
 
@@ -17,7 +18,9 @@ extension StatusReport {
         partitions.compactMap { p in
             let name = "\(p.topic)[\(p.partition)]"
             if p.paused { return nil }
-            if p.highWatermark == nil { return "\(name): no high watermark from Kafka (lag in events and seconds unknown)" }
+            if p.highWatermark == nil {
+                return "\(name): no high watermark from Kafka (lag in events and seconds unknown)"
+            }
             if p.measured.isLagging && p.oldestUnappliedTimestampMillis == nil {
                 return "\(name): the message at the position was not read from Kafka (lag in seconds unknown)"
             }

@@ -9,10 +9,13 @@ extension StatusReport {
     /// from PostgreSQL, completed with Kafka's high watermarks and the age of the oldest unapplied
     /// message of each lagging partition. One connection and one Kafka client, on a thread of
     /// their own, closed before it returns.
-    static func measure(_ configuration: OrderStreamConfiguration, applicationName: String, logger: Logger) async throws -> StatusReport {
+    static func measure(
+        _ configuration: OrderStreamConfiguration, applicationName: String, logger: Logger
+    ) async throws -> StatusReport {
         try await Blocking.run(name: "orderstream-status") {
             let connection = try PGConnection.connect(
-                try PGConnectionConfiguration(configuration.databaseURL).withApplicationName(applicationName), logger: logger)
+                try PGConnectionConfiguration(configuration.databaseURL).withApplicationName(applicationName),
+                logger: logger)
             defer { connection.close() }
             var report = try StatusReport.read(group: configuration.group, on: connection)
             let consumer = try configuration.watermarkClient(for: "status", logger: logger)
@@ -29,7 +32,8 @@ extension StatusReport {
             // The lag in seconds: the timestamp of the message at each lagging position.
             let lagging = report.partitions.filter(\.measured.isLagging)
                 .map { TopicPartitionOffset(topic: $0.topic, partition: $0.partition, offset: $0.position) }
-            let oldest = (try? OldestUnappliedMessages.timestamps(at: lagging, consumer: consumer, timeout: .seconds(5))) ?? [:]
+            let oldest =
+                (try? OldestUnappliedMessages.timestamps(at: lagging, consumer: consumer, timeout: .seconds(5))) ?? [:]
             for index in report.partitions.indices {
                 let row = report.partitions[index]
                 report.partitions[index].oldestUnappliedTimestampMillis =

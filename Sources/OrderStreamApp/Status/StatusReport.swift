@@ -69,7 +69,9 @@ struct StatusReport: Sendable {
                 summary.deadLettered += w.deadLettered
                 summary.batchRetries += w.batchRetries
                 summary.applyFailed += w.applyFailed
-                if let p99 = w.applyP99Seconds { summary.worstApplyP99Seconds = max(summary.worstApplyP99Seconds ?? 0, p99) }
+                if let p99 = w.applyP99Seconds {
+                    summary.worstApplyP99Seconds = max(summary.worstApplyP99Seconds ?? 0, p99)
+                }
             }
             return summary
         }
@@ -108,14 +110,15 @@ struct StatusReport: Sendable {
             FROM partition_positions p WHERE consumer_group = $1 ORDER BY topic, partition
             """, [group])
         for row in 0..<positions.rowCount {
-            report.partitions.append(PartitionRow(
-                topic: try positions.string(row, "topic"), partition: try positions.int32(row, "partition"),
-                ownerColor: try positions.string(row, "owner_color"), epoch: try positions.int64(row, "epoch"),
-                position: try positions.int64(row, "next_offset"), highWatermark: nil,
-                lastCommitBy: try positions.decodeIfPresent(String.self, row: row, column: "last_commit_by"),
-                lastCommitAt: try positions.decodeIfPresent(String.self, row: row, column: "last_commit_at"),
-                paused: try positions.bool(row, "paused"),
-                pausedBy: try positions.decodeIfPresent(String.self, row: row, column: "paused_by")))
+            report.partitions.append(
+                PartitionRow(
+                    topic: try positions.string(row, "topic"), partition: try positions.int32(row, "partition"),
+                    ownerColor: try positions.string(row, "owner_color"), epoch: try positions.int64(row, "epoch"),
+                    position: try positions.int64(row, "next_offset"), highWatermark: nil,
+                    lastCommitBy: try positions.decodeIfPresent(String.self, row: row, column: "last_commit_by"),
+                    lastCommitAt: try positions.decodeIfPresent(String.self, row: row, column: "last_commit_at"),
+                    paused: try positions.bool(row, "paused"),
+                    pausedBy: try positions.decodeIfPresent(String.self, row: row, column: "paused_by")))
         }
         let workers = try connection.query(
             """
@@ -125,31 +128,43 @@ struct StatusReport: Sendable {
             ORDER BY color, instance_id
             """, [group, liveWithinSeconds])
         for row in 0..<workers.rowCount {
-            report.workers.append(WorkerRow(
-                instanceId: try workers.string(row, "instance_id"), color: try workers.string(row, "color"),
-                state: try workers.string(row, "state"), secondsSinceHeartbeat: try workers.double(row, "age"),
-                eventsApplied: try workers.int64(row, "events_applied"), deadLettered: try workers.int64(row, "events_dead_lettered"),
-                batchRetries: try workers.int64(row, "batch_retries"), applyFailed: try workers.int64(row, "apply_failed"),
-                applyP99Seconds: try workers.decodeIfPresent(Double.self, row: row, column: "apply_p99_seconds")))
+            report.workers.append(
+                WorkerRow(
+                    instanceId: try workers.string(row, "instance_id"), color: try workers.string(row, "color"),
+                    state: try workers.string(row, "state"), secondsSinceHeartbeat: try workers.double(row, "age"),
+                    eventsApplied: try workers.int64(row, "events_applied"),
+                    deadLettered: try workers.int64(row, "events_dead_lettered"),
+                    batchRetries: try workers.int64(row, "batch_retries"),
+                    applyFailed: try workers.int64(row, "apply_failed"),
+                    applyP99Seconds: try workers.decodeIfPresent(Double.self, row: row, column: "apply_p99_seconds")))
         }
         report.operations = try OperationsLog.recent(group: group, limit: operationsShown, on: connection)
         return report
     }
 
     var table: String {
-        var lines = ["group \(group): active color \(activeColor ?? "none yet"), epoch \(epoch.map(String.init) ?? "-")", ""]
-        lines.append(pad(["TOPIC", "PARTITION", "OWNER", "EPOCH", "POSITION", "HIGH", "LAG", "LAG S", "STATE", "LAST COMMIT BY"]))
+        var lines = [
+            "group \(group): active color \(activeColor ?? "none yet"), epoch \(epoch.map(String.init) ?? "-")", "",
+        ]
+        lines.append(
+            pad(["TOPIC", "PARTITION", "OWNER", "EPOCH", "POSITION", "HIGH", "LAG", "LAG S", "STATE", "LAST COMMIT BY"])
+        )
         for p in partitions {
             let measured = p.measured
-            lines.append(pad([p.topic, String(p.partition), p.ownerColor, String(p.epoch), String(p.position),
-                              p.highWatermark.map(String.init) ?? "?", p.paused ? "-" : p.lag.map(String.init) ?? "?",
-                              p.paused ? "-" : measured.seconds(nowMillis: measuredAtMillis).map { String(format: "%.1f", $0) } ?? "?",
-                              measured.state.rawValue, p.lastCommitBy ?? "-"]))
+            lines.append(
+                pad([
+                    p.topic, String(p.partition), p.ownerColor, String(p.epoch), String(p.position),
+                    p.highWatermark.map(String.init) ?? "?", p.paused ? "-" : p.lag.map(String.init) ?? "?",
+                    p.paused
+                        ? "-" : measured.seconds(nowMillis: measuredAtMillis).map { String(format: "%.1f", $0) } ?? "?",
+                    measured.state.rawValue, p.lastCommitBy ?? "-",
+                ]))
         }
         let total = partitions.compactMap(\.lag).reduce(0, +)
         let lagging = partitions.filter(\.measured.isLagging).count
         let paused = partitions.filter(\.paused).count
-        lines.append("total lag: \(total) events in \(lagging) lagging partitions; \(paused) paused (not counted as lag)")
+        lines.append(
+            "total lag: \(total) events in \(lagging) lagging partitions; \(paused) paused (not counted as lag)")
         if let oldest = partitions.compactMap({ $0.measured.seconds(nowMillis: measuredAtMillis) }).max() {
             lines.append("oldest unapplied event: \(String(format: "%.1f", oldest)) s")
         }
@@ -157,21 +172,25 @@ struct StatusReport: Sendable {
         lines.append("")
         lines.append("live workers: \(workers.count)")
         for w in workers {
-            lines.append("  \(w.instanceId) (\(w.color), \(w.state), heartbeat \(String(format: "%.1f", w.secondsSinceHeartbeat)) s ago)")
+            lines.append(
+                "  \(w.instanceId) (\(w.color), \(w.state), heartbeat \(String(format: "%.1f", w.secondsSinceHeartbeat)) s ago)"
+            )
         }
         lines.append("")
         lines.append("by color (events since each live worker started):")
         for c in colors {
-            lines.append("  \(c.color): \(c.partitions) partitions, lag \(c.lag), \(c.liveWorkers) live workers, "
-                         + "\(c.eventsApplied) applied, \(c.deadLettered) dead-lettered (\(c.applyFailed) apply_failed), "
-                         + "\(c.batchRetries) batch retries, p99 apply "
-                         + (c.worstApplyP99Seconds.map { "\(Int(($0 * 1000).rounded())) ms" } ?? "-"))
+            lines.append(
+                "  \(c.color): \(c.partitions) partitions, lag \(c.lag), \(c.liveWorkers) live workers, "
+                    + "\(c.eventsApplied) applied, \(c.deadLettered) dead-lettered (\(c.applyFailed) apply_failed), "
+                    + "\(c.batchRetries) batch retries, p99 apply "
+                    + (c.worstApplyP99Seconds.map { "\(Int(($0 * 1000).rounded())) ms" } ?? "-"))
         }
         lines.append("")
         lines.append("operator commands (latest \(Self.operationsShown)): \(operations.isEmpty ? "none" : "")")
         for o in operations {
-            lines.append("  #\(o.id) \(o.at) \(o.actor): \(o.command) \(o.arguments) -> \(o.result)"
-                         + (o.epoch.map { " (epoch \($0))" } ?? ""))
+            lines.append(
+                "  #\(o.id) \(o.at) \(o.actor): \(o.command) \(o.arguments) -> \(o.result)"
+                    + (o.epoch.map { " (epoch \($0))" } ?? ""))
         }
         return lines.joined(separator: "\n")
     }

@@ -11,7 +11,10 @@ public struct Event: Sendable, Equatable, Hashable {
     public var customerId: String
     public var payload: EventPayload
 
-    public init(eventId: String, eventType: EventType, occurredAtMicros: Int64, orderId: String, customerId: String, payload: EventPayload) {
+    public init(
+        eventId: String, eventType: EventType, occurredAtMicros: Int64, orderId: String, customerId: String,
+        payload: EventPayload
+    ) {
         self.eventId = eventId
         self.eventType = eventType
         self.occurredAtMicros = occurredAtMicros

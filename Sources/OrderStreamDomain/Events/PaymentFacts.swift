@@ -7,7 +7,9 @@ public struct PaymentFacts: Sendable, Equatable, Hashable {
     public var method: String?
     public var failureCode: String?
 
-    public init(paymentId: String, amountCents: Int64, currency: String, method: String? = nil, failureCode: String? = nil) {
+    public init(
+        paymentId: String, amountCents: Int64, currency: String, method: String? = nil, failureCode: String? = nil
+    ) {
         self.paymentId = paymentId
         self.amountCents = amountCents
         self.currency = currency

@@ -233,8 +233,8 @@ struct JSONByteParser {
             if (0xD800...0xDBFF).contains(unit) {
                 // A high surrogate must be followed immediately by an escaped low surrogate.
                 guard index + 1 < bytes.count,
-                      bytes[index] == UInt8(ascii: "\\"),
-                      bytes[index + 1] == UInt8(ascii: "u")
+                    bytes[index] == UInt8(ascii: "\\"),
+                    bytes[index + 1] == UInt8(ascii: "u")
                 else { throw JSONParseError(.loneSurrogate, at: escapeStart) }
                 index += 2
                 let low = try readHex4()

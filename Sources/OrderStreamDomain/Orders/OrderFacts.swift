@@ -24,9 +24,11 @@ public struct OrderFacts: Sendable, Equatable, Hashable {
     /// Some payment failed.
     public var anyFailed: Bool
 
-    public init(created: Bool = false, totalCents: Int64? = nil, currency: String? = nil, customerId: String? = nil,
-                cancelled: Bool = false, shipped: Bool = false, capturedCents: Int64 = 0, refundedCents: Int64 = 0,
-                anyAuthorizedOrCaptured: Bool = false, anyFailed: Bool = false) {
+    public init(
+        created: Bool = false, totalCents: Int64? = nil, currency: String? = nil, customerId: String? = nil,
+        cancelled: Bool = false, shipped: Bool = false, capturedCents: Int64 = 0, refundedCents: Int64 = 0,
+        anyAuthorizedOrCaptured: Bool = false, anyFailed: Bool = false
+    ) {
         self.created = created
         self.totalCents = totalCents
         self.currency = currency

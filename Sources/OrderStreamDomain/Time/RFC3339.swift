@@ -36,15 +36,15 @@ public enum RFC3339 {
         // Fixed part: "YYYY-MM-DDTHH:MM:SS" is 19 bytes, plus at least "Z".
         guard b.count >= 20 else { return nil }
         guard let year = digits(b, 0, 4), b[4] == UInt8(ascii: "-"),
-              let month = digits(b, 5, 2), b[7] == UInt8(ascii: "-"),
-              let day = digits(b, 8, 2),
-              b[10] == UInt8(ascii: "T") || b[10] == UInt8(ascii: "t"),
-              let hour = digits(b, 11, 2), b[13] == UInt8(ascii: ":"),
-              let minute = digits(b, 14, 2), b[16] == UInt8(ascii: ":"),
-              let second = digits(b, 17, 2)
+            let month = digits(b, 5, 2), b[7] == UInt8(ascii: "-"),
+            let day = digits(b, 8, 2),
+            b[10] == UInt8(ascii: "T") || b[10] == UInt8(ascii: "t"),
+            let hour = digits(b, 11, 2), b[13] == UInt8(ascii: ":"),
+            let minute = digits(b, 14, 2), b[16] == UInt8(ascii: ":"),
+            let second = digits(b, 17, 2)
         else { return nil }
         guard (1...12).contains(month), day >= 1, day <= daysInMonth(year: year, month: month),
-              hour < 24, minute < 60, second <= 60
+            hour < 24, minute < 60, second <= 60
         else { return nil }
 
         var index = 19
@@ -73,9 +73,9 @@ public enum RFC3339 {
         case UInt8(ascii: "+"), UInt8(ascii: "-"):
             let sign: Int64 = b[index] == UInt8(ascii: "+") ? 1 : -1
             guard index + 6 <= b.count,
-                  let offsetHour = digits(b, index + 1, 2), b[index + 3] == UInt8(ascii: ":"),
-                  let offsetMinute = digits(b, index + 4, 2),
-                  offsetHour < 24, offsetMinute < 60
+                let offsetHour = digits(b, index + 1, 2), b[index + 3] == UInt8(ascii: ":"),
+                let offsetMinute = digits(b, index + 4, 2),
+                offsetHour < 24, offsetMinute < 60
             else { return nil }
             offsetSeconds = sign * Int64(offsetHour * 3600 + offsetMinute * 60)
             index += 6

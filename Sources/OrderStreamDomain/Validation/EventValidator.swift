@@ -55,14 +55,16 @@ public enum EventValidator {
 
         // 3. unsupported_version (present and not the integer 1; missing is invalid_field later)
         if let version = envelope["schema_version"], version != .integer(1) {
-            throw Rejection(.unsupportedVersion, "schema_version must be the integer 1, got \(FieldReader.show(version))")
+            throw Rejection(
+                .unsupportedVersion, "schema_version must be the integer 1, got \(FieldReader.show(version))")
         }
 
         // 4. unknown_event_type (a string not among the seven)
         var knownType: EventType?
         if case .string(let name)? = envelope["event_type"] {
             guard let type = EventType(rawValue: name) else {
-                throw Rejection(.unknownEventType, "event_type \(FieldReader.show(.string(name))) is not a known event type")
+                throw Rejection(
+                    .unknownEventType, "event_type \(FieldReader.show(.string(name))) is not a known event type")
             }
             knownType = type
         }
@@ -106,8 +108,9 @@ public enum EventValidator {
         try checkCurrency(payload)
         try checkTotal(payload)
 
-        return Event(eventId: eventId, eventType: eventType, occurredAtMicros: occurredAt,
-                     orderId: orderId, customerId: customerId, payload: payload)
+        return Event(
+            eventId: eventId, eventType: eventType, occurredAtMicros: occurredAt,
+            orderId: orderId, customerId: customerId, payload: payload)
     }
 
     /// Reads the per-type `data` fields (types only; values are checked afterwards, in order).
@@ -123,9 +126,11 @@ public enum EventValidator {
                     throw Rejection(.invalidField, "\(path) must be an object")
                 }
                 let item = FieldReader(fields, path: path + ".")
-                items.append(LineItem(sku: try item.string("sku"),
-                                      quantity: try item.integer("quantity"),
-                                      unitPriceCents: try item.integer("unit_price_cents")))
+                items.append(
+                    LineItem(
+                        sku: try item.string("sku"),
+                        quantity: try item.integer("quantity"),
+                        unitPriceCents: try item.integer("unit_price_cents")))
             }
             let total = try data.integer("total_cents")
             let currency = try data.string("currency")
@@ -133,11 +138,13 @@ public enum EventValidator {
         case .orderCancelled:
             return .orderCancelled(reason: try data.string("reason"))
         case .orderShipped:
-            return .orderShipped(carrier: try data.string("carrier"), trackingNumber: try data.string("tracking_number"))
+            return .orderShipped(
+                carrier: try data.string("carrier"), trackingNumber: try data.string("tracking_number"))
         case .paymentAuthorized, .paymentCaptured, .paymentFailed, .paymentRefunded:
-            var facts = PaymentFacts(paymentId: try data.id("payment_id"),
-                                     amountCents: try data.integer("amount_cents"),
-                                     currency: try data.string("currency"))
+            var facts = PaymentFacts(
+                paymentId: try data.id("payment_id"),
+                amountCents: try data.integer("amount_cents"),
+                currency: try data.string("currency"))
             if type == .paymentAuthorized { facts.method = try data.string("method") }
             if type == .paymentFailed { facts.failureCode = try data.string("failure_code") }
             return .payment(facts)
@@ -150,11 +157,13 @@ public enum EventValidator {
             if items.isEmpty { throw Rejection(.invalidAmount, "data.items must not be empty") }
             for (index, item) in items.enumerated() {
                 try checkRange("data.items[\(index)].quantity", item.quantity, 1...ContractLimits.maximumQuantity)
-                try checkRange("data.items[\(index)].unit_price_cents", item.unitPriceCents, 0...ContractLimits.maximumCents)
+                try checkRange(
+                    "data.items[\(index)].unit_price_cents", item.unitPriceCents, 0...ContractLimits.maximumCents)
             }
             // A negative total is a total_mismatch (see above); only the upper bound is checked here.
             if total > ContractLimits.maximumCents {
-                throw Rejection(.invalidAmount, "data.total_cents must be <= \(ContractLimits.maximumCents), got \(total)")
+                throw Rejection(
+                    .invalidAmount, "data.total_cents must be <= \(ContractLimits.maximumCents), got \(total)")
             }
         case .payment(let facts):
             try checkRange("data.amount_cents", facts.amountCents, 0...ContractLimits.maximumCents)
@@ -184,7 +193,9 @@ public enum EventValidator {
         case .orderCancelled, .orderShipped: return
         }
         if !isCurrencyCode(currency) {
-            throw Rejection(.invalidCurrency, "data.currency must be 3 upper-case letters, got \(FieldReader.show(.string(currency)))")
+            throw Rejection(
+                .invalidCurrency,
+                "data.currency must be 3 upper-case letters, got \(FieldReader.show(.string(currency)))")
         }
     }
 
@@ -199,10 +210,12 @@ public enum EventValidator {
             sum = next
         }
         if overflow {
-            throw Rejection(.totalMismatch, "sum(quantity * unit_price_cents) overflows 64 bits; total_cents is \(total)")
+            throw Rejection(
+                .totalMismatch, "sum(quantity * unit_price_cents) overflows 64 bits; total_cents is \(total)")
         }
         if sum != total {
-            throw Rejection(.totalMismatch, "data.total_cents is \(total) but sum(quantity * unit_price_cents) is \(sum)")
+            throw Rejection(
+                .totalMismatch, "data.total_cents is \(total) but sum(quantity * unit_price_cents) is \(sum)")
         }
     }
 

@@ -48,7 +48,10 @@ struct FieldReader {
         // Scalars never outnumber UTF-8 bytes, so short ids need no scalar count.
         let length = byteCount <= EventValidator.maximumIdLength ? byteCount : text.unicodeScalars.count
         guard length >= 1, length <= EventValidator.maximumIdLength else {
-            throw Rejection(.invalidField, "\(path)\(name) must have 1-\(EventValidator.maximumIdLength) characters, has \(text.unicodeScalars.count)")
+            throw Rejection(
+                .invalidField,
+                "\(path)\(name) must have 1-\(EventValidator.maximumIdLength) characters, has \(text.unicodeScalars.count)"
+            )
         }
         try refuseNUL(name, text)
         return text

@@ -42,7 +42,8 @@ public enum ValidatorInvariant {
             case .rejected(let rejection):
                 problem = rejectionViolation(rejection, value: value, parsed: parsed)
             case .valid(let event):
-                problem = eventViolation(event, topic: topic, key: messageKey)
+                problem =
+                    eventViolation(event, topic: topic, key: messageKey)
                     ?? (EventValidator.validate(topic: topic.rawValue, key: messageKey, value: value) == outcome
                         ? nil : "validating the same message twice gave different outcomes")
             }
@@ -79,8 +80,9 @@ public enum ValidatorInvariant {
         let isObject: Bool
         if case .object? = parsed { isObject = true } else { isObject = false }
         if isObject == (rejection.reason == .malformed) {
-            return isObject ? "a JSON object rejected as malformed: \(rejection.detail)"
-                            : "a value that is not a JSON object rejected as \(rejection.reason.rawValue)"
+            return isObject
+                ? "a JSON object rejected as malformed: \(rejection.detail)"
+                : "a value that is not a JSON object rejected as \(rejection.reason.rawValue)"
         }
         return nil
     }
@@ -97,7 +99,9 @@ public enum ValidatorInvariant {
             var sum: Int64 = 0
             for item in items {
                 texts.append(item.sku)
-                if !(1...ContractLimits.maximumQuantity).contains(item.quantity) { return "quantity \(item.quantity) accepted" }
+                if !(1...ContractLimits.maximumQuantity).contains(item.quantity) {
+                    return "quantity \(item.quantity) accepted"
+                }
                 amounts.append(item.unitPriceCents)
                 let (line, o1) = item.quantity.multipliedReportingOverflow(by: item.unitPriceCents)
                 let (next, o2) = sum.addingReportingOverflow(line)
@@ -117,8 +121,12 @@ public enum ValidatorInvariant {
             texts.append(facts.currency)
             if let method = facts.method { texts.append(method) }
             if let failureCode = facts.failureCode { texts.append(failureCode) }
-            if (event.eventType == .paymentAuthorized) != (facts.method != nil) { return "method present iff payment.authorized broken" }
-            if (event.eventType == .paymentFailed) != (facts.failureCode != nil) { return "failure_code present iff payment.failed broken" }
+            if (event.eventType == .paymentAuthorized) != (facts.method != nil) {
+                return "method present iff payment.authorized broken"
+            }
+            if (event.eventType == .paymentFailed) != (facts.failureCode != nil) {
+                return "failure_code present iff payment.failed broken"
+            }
         }
         for id in ids where !(1...ContractLimits.maximumIdLength).contains(id.unicodeScalars.count) {
             return "an id of \(id.unicodeScalars.count) scalars accepted"

@@ -35,21 +35,25 @@ public enum AnalysisStore {
         return Record(
             id: try rows.int64(0, "id"), epoch: try rows.int64(0, "epoch"), kind: try rows.string(0, "kind"),
             fromColor: try rows.string(0, "from_color"), toColor: try rows.string(0, "to_color"),
-            partitions: list.isEmpty ? [] : list.split(separator: ",").map { $0.replacingOccurrences(of: "\"", with: "") },
+            partitions: list.isEmpty
+                ? [] : list.split(separator: ",").map { $0.replacingOccurrences(of: "\"", with: "") },
             startedAt: try rows.string(0, "started"),
             endsAt: Date(timeIntervalSince1970: try rows.double(0, "ends")),
             limits: CanaryAnalysis.Limits(
                 maxDeadLetterRate: try rows.decodeIfPresent(Double.self, row: 0, column: "max_dlq_rate"),
                 maxP99Seconds: try rows.decodeIfPresent(Double.self, row: 0, column: "max_p99_seconds"),
                 maxLagSeconds: try rows.decodeIfPresent(Double.self, row: 0, column: "max_lag_seconds")),
-            baselineConsumed: try rows.int64(0, "baseline_consumed"), baselineRejected: try rows.int64(0, "baseline_rejected"))
+            baselineConsumed: try rows.int64(0, "baseline_consumed"),
+            baselineRejected: try rows.int64(0, "baseline_rejected"))
     }
 
     /// Starts the analysis of a step that gave `partitions` to `toColor`, with the baseline as
     /// of now. The unique index refuses a second running analysis of the group.
-    public static func start(group: String, epoch: Int64, kind: String, fromColor: String, toColor: String,
-                             partitions: [String], window: Double, limits: CanaryAnalysis.Limits,
-                             on connection: PGConnection) throws(PGError) -> Record {
+    public static func start(
+        group: String, epoch: Int64, kind: String, fromColor: String, toColor: String,
+        partitions: [String], window: Double, limits: CanaryAnalysis.Limits,
+        on connection: PGConnection
+    ) throws(PGError) -> Record {
         let baseline = try ledger(group: group, partitions: partitions, on: connection)
         _ = try connection.execute(
             """
@@ -57,8 +61,11 @@ public enum AnalysisStore {
                                   max_p99_seconds, max_lag_seconds, baseline_consumed, baseline_rejected)
             VALUES ($1, $2, $3, $4, $5, $6::text[], now() + make_interval(secs => $7), $8, $9, $10, $11, $12)
             """,
-            [group, epoch, kind, fromColor, toColor, partitions, window, limits.maxDeadLetterRate, limits.maxP99Seconds,
-             limits.maxLagSeconds, baseline.consumed, baseline.rejected])
+            [
+                group, epoch, kind, fromColor, toColor, partitions, window, limits.maxDeadLetterRate,
+                limits.maxP99Seconds,
+                limits.maxLagSeconds, baseline.consumed, baseline.rejected,
+            ])
         guard let record = try running(group: group, on: connection) else {
             throw PGError(kind: .other, message: "the analysis of group \(group) vanished after it was recorded")
         }
@@ -66,7 +73,9 @@ public enum AnalysisStore {
     }
 
     /// Events consumed (positions less operator moves) and dead-lettered on `partitions`.
-    public static func ledger(group: String, partitions: [String], on connection: PGConnection) throws(PGError)
+    public static func ledger(
+        group: String, partitions: [String], on connection: PGConnection
+    ) throws(PGError)
         -> (consumed: Int64, rejected: Int64)
     {
         let row = try connection.query(

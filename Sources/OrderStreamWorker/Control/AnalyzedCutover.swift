@@ -48,21 +48,28 @@ public struct AnalyzedCutover: Sendable {
 
     /// Runs the step (or resumes) and the watch. `lagSeconds` answers the age of the oldest
     /// unapplied event of a partition at a position (nil when unknown); `say` prints progress.
-    public func run(on connection: PGConnection, highWatermark: (TopicPartition) -> Int64?,
-                    lagSeconds: (TopicPartition, Int64) -> Double?, say: (String) -> Void) throws(Failure) -> (AnalysisStore.Record?, Outcome) {
+    public func run(
+        on connection: PGConnection, highWatermark: (TopicPartition) -> Int64?,
+        lagSeconds: (TopicPartition, Int64) -> Double?, say: (String) -> Void
+    ) throws(Failure) -> (AnalysisStore.Record?, Outcome) {
         let group = step.group
         try Self.mapped {
-            let locked = try connection.query("SELECT pg_try_advisory_lock(hashtext($1)) AS locked", ["orderstream-analysis:" + group])
+            let locked = try connection.query(
+                "SELECT pg_try_advisory_lock(hashtext($1)) AS locked", ["orderstream-analysis:" + group])
             guard try locked.bool(0, "locked") else { throw Failure.busy(group) }
         }
         let record: AnalysisStore.Record
         do {
             if let running = try AnalysisStore.running(group: group, on: connection) {
-                say("resuming analysis #\(running.id) (\(running.kind) to \(running.toColor), started \(running.startedAt))")
+                say(
+                    "resuming analysis #\(running.id) (\(running.kind) to \(running.toColor), started \(running.startedAt))"
+                )
                 record = running
             } else {
                 let report: Cutover.Report
-                do { report = try step.run(on: connection, highWatermark: highWatermark) } catch { throw Failure.step(error) }
+                do { report = try step.run(on: connection, highWatermark: highWatermark) } catch {
+                    throw Failure.step(error)
+                }
                 if report.alreadyActive { return (nil, .nothingToDo(report)) }
                 say(Cutover.describe(report))
                 record = try AnalysisStore.start(
@@ -73,30 +80,38 @@ public struct AnalyzedCutover: Sendable {
         } catch {
             throw Self.failure(error)
         }
-        say("analysis #\(record.id): watching \(record.partitions.count) partition(s) of \(record.toColor) until "
-            + "\(ISO8601DateFormatter().string(from: record.endsAt)): " + Self.describe(record.limits))
-        return (record, try watch(record, on: connection, highWatermark: highWatermark, lagSeconds: lagSeconds, say: say))
+        say(
+            "analysis #\(record.id): watching \(record.partitions.count) partition(s) of \(record.toColor) until "
+                + "\(ISO8601DateFormatter().string(from: record.endsAt)): " + Self.describe(record.limits))
+        return (
+            record, try watch(record, on: connection, highWatermark: highWatermark, lagSeconds: lagSeconds, say: say)
+        )
     }
 
-    private func watch(_ record: AnalysisStore.Record, on connection: PGConnection, highWatermark: (TopicPartition) -> Int64?,
-                       lagSeconds: (TopicPartition, Int64) -> Double?, say: (String) -> Void) throws(Failure) -> Outcome {
+    private func watch(
+        _ record: AnalysisStore.Record, on connection: PGConnection, highWatermark: (TopicPartition) -> Int64?,
+        lagSeconds: (TopicPartition, Int64) -> Double?, say: (String) -> Void
+    ) throws(Failure) -> Outcome {
         let group = step.group
         do {
             while Date() < record.endsAt {
                 let reading = try read(record, on: connection, lagSeconds: lagSeconds)
                 if let reason = CanaryAnalysis.breach(reading, limits: record.limits) {
                     say("breach: \(reason); rolling back")
-                    var back = Cutover(group: group, toColor: record.fromColor, timeout: step.timeout, logger: step.logger)
+                    var back = Cutover(
+                        group: group, toColor: record.fromColor, timeout: step.timeout, logger: step.logger)
                     back.restorePoint = step.restorePoint
                     back.scope = record.kind == "canary" ? .abort : .all
-                    let report = try decide(record, by: back, status: "rolled_back", reason: reason, on: connection,
-                                            highWatermark: highWatermark)
+                    let report = try decide(
+                        record, by: back, status: "rolled_back", reason: reason, on: connection,
+                        highWatermark: highWatermark)
                     return .rolledBack(reason: reason, report)
                 }
                 Thread.sleep(forTimeInterval: interval)
             }
             let reading = try read(record, on: connection, lagSeconds: lagSeconds)
-            let summary = "no breach in the window (dead-letter rate \(CanaryAnalysis.percent(reading.deadLetterRate)) of "
+            let summary =
+                "no breach in the window (dead-letter rate \(CanaryAnalysis.percent(reading.deadLetterRate)) of "
                 + "\(reading.consumed) events)"
             guard record.kind == "canary" else {
                 try AnalysisStore.finish(id: record.id, status: "passed", reason: summary, on: connection)
@@ -104,8 +119,10 @@ public struct AnalyzedCutover: Sendable {
             }
             var promote = Cutover(group: group, toColor: record.toColor, timeout: step.timeout, logger: step.logger)
             promote.restorePoint = step.restorePoint
-            return .promoted(try decide(record, by: promote, status: "promoted", reason: summary, on: connection,
-                                        highWatermark: highWatermark))
+            return .promoted(
+                try decide(
+                    record, by: promote, status: "promoted", reason: summary, on: connection,
+                    highWatermark: highWatermark))
         } catch {
             throw Self.failure(error)
         }
@@ -126,20 +143,25 @@ public struct AnalyzedCutover: Sendable {
 
     /// Runs the deciding step and records the decision; a step that fails marks the analysis
     /// failed (an operator decides then) and throws.
-    private func decide(_ record: AnalysisStore.Record, by cutover: Cutover, status: String, reason: String,
-                        on connection: PGConnection, highWatermark: (TopicPartition) -> Int64?) throws -> Cutover.Report {
+    private func decide(
+        _ record: AnalysisStore.Record, by cutover: Cutover, status: String, reason: String,
+        on connection: PGConnection, highWatermark: (TopicPartition) -> Int64?
+    ) throws -> Cutover.Report {
         do {
             let report = try cutover.run(on: connection, highWatermark: highWatermark)
             try AnalysisStore.finish(id: record.id, status: status, reason: reason, on: connection)
             return report
         } catch let failure as Cutover.Failure {
-            try? AnalysisStore.finish(id: record.id, status: "failed", reason: "\(reason); then: \(failure)", on: connection)
+            try? AnalysisStore.finish(
+                id: record.id, status: "failed", reason: "\(reason); then: \(failure)", on: connection)
             throw Failure.step(failure)
         }
     }
 
-    private func read(_ record: AnalysisStore.Record, on connection: PGConnection,
-                      lagSeconds: (TopicPartition, Int64) -> Double?) throws -> CanaryAnalysis.Reading {
+    private func read(
+        _ record: AnalysisStore.Record, on connection: PGConnection,
+        lagSeconds: (TopicPartition, Int64) -> Double?
+    ) throws -> CanaryAnalysis.Reading {
         let now = try AnalysisStore.ledger(group: step.group, partitions: record.partitions, on: connection)
         var reading = CanaryAnalysis.Reading(
             consumed: now.consumed - record.baselineConsumed, deadLettered: now.rejected - record.baselineRejected,
@@ -148,7 +170,9 @@ public struct AnalyzedCutover: Sendable {
             let watched = Set(record.partitions)
             for row in try OperatorPositions.rows(group: step.group, on: connection)
             where watched.contains(row.partition.description) && !row.paused {
-                if let lag = lagSeconds(row.partition, row.nextOffset) { reading.lagSeconds = max(reading.lagSeconds ?? 0, lag) }
+                if let lag = lagSeconds(row.partition, row.nextOffset) {
+                    reading.lagSeconds = max(reading.lagSeconds ?? 0, lag)
+                }
             }
         }
         return reading

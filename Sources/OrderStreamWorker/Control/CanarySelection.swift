@@ -17,10 +17,12 @@ public enum CanarySelection {
         public var description: String {
             switch self {
             case .invalidList(let why): "--partitions: \(why) (expected e.g. orders:0,3,payments:0,3)"
-            case .invalidShare(let given): "--share must be a percentage above 0 and below 100, e.g. 25%, not '\(given)'"
+            case .invalidShare(let given):
+                "--share must be a percentage above 0 and below 100, e.g. 25%, not '\(given)'"
             case .unknownPartitions(let partitions):
                 "the group has no position for \(partitions.map(\.description).joined(separator: ", ")) (no worker consumed it)"
-            case .everything: "a canary must leave some partitions to the active color: use a full cutover (no --share/--partitions)"
+            case .everything:
+                "a canary must leave some partitions to the active color: use a full cutover (no --share/--partitions)"
             }
         }
     }
@@ -29,7 +31,9 @@ public enum CanarySelection {
     public static func parse(_ text: String) -> Result<[TopicPartition], Failure> {
         var topic: String?
         var chosen: [TopicPartition] = []
-        for token in text.split(separator: ",", omittingEmptySubsequences: false).map({ $0.trimmingCharacters(in: .whitespaces) }) {
+        for token in text.split(separator: ",", omittingEmptySubsequences: false).map({
+            $0.trimmingCharacters(in: .whitespaces)
+        }) {
             var number = Substring(token)
             if let colon = token.firstIndex(of: ":") {
                 let name = String(token[..<colon])
@@ -68,7 +72,9 @@ public enum CanarySelection {
     }
 
     /// Refuses partitions the group has no position for, and a selection of every partition.
-    public static func check(_ chosen: [TopicPartition], existing: [TopicPartition]) -> Result<[TopicPartition], Failure> {
+    public static func check(
+        _ chosen: [TopicPartition], existing: [TopicPartition]
+    ) -> Result<[TopicPartition], Failure> {
         let unknown = chosen.filter { !existing.contains($0) }
         if !unknown.isEmpty { return .failure(.unknownPartitions(unknown)) }
         if Set(chosen) == Set(existing) { return .failure(.everything) }

@@ -84,7 +84,8 @@ public struct Cutover: Sendable {
                     + " (are its workers running and ready? `orderstream cutover --to <old color>` rolls back)"
             case .incompatibleColor(let color, let workers):
                 return "\(color) cannot take over: its binary cannot run against the schema: "
-                    + workers.joined(separator: "; ") + " (deploy a release that knows these migrations to \(color) first)"
+                    + workers.joined(separator: "; ")
+                    + " (deploy a release that knows these migrations to \(color) first)"
             case .restorePointRefused(let reason):
                 return "cannot create a restore point before the fence (\(reason)); nothing was changed. Grant "
                     + "EXECUTE ON FUNCTION pg_create_restore_point(text) to this role, or pass --no-restore-point "
@@ -152,21 +153,25 @@ public struct Cutover: Sendable {
         do {
             elsewhere = try connection.query(
                 "SELECT count(*)::bigint AS n FROM partition_positions WHERE consumer_group = $1 AND owner_color <> $2",
-                [group, step.toColor]).int64(0, "n")
+                [group, step.toColor]
+            ).int64(0, "n")
         } catch {
             throw .database(error)
         }
         // Nothing to move: the target color is active and owns every partition (no canary out).
         if scope.kind != "canary" && control.activeColor == step.toColor && elsewhere == 0 {
-            return Report(group: group, fromColor: step.toColor, toColor: step.toColor, epoch: control.epoch, alreadyActive: true,
-                          kind: scope.kind, terminatedSessions: 0, completionSeconds: 0)
+            return Report(
+                group: group, fromColor: step.toColor, toColor: step.toColor, epoch: control.epoch, alreadyActive: true,
+                kind: scope.kind, terminatedSessions: 0, completionSeconds: 0)
         }
         return try step.hand(over: control, on: connection, started: started, highWatermark: highWatermark)
     }
 
     /// The step itself, with `toColor` the color that receives the partitions.
-    private func hand(over control: PositionStore.Control, on connection: PGConnection, started: Date,
-                      highWatermark: (TopicPartition) -> Int64?) throws(Failure) -> Report {
+    private func hand(
+        over control: PositionStore.Control, on connection: PGConnection, started: Date,
+        highWatermark: (TopicPartition) -> Int64?
+    ) throws(Failure) -> Report {
         let fromColor = scope == .abort ? (toColor == "blue" ? "green" : "blue") : control.activeColor
         try refuseIncompatibleColor(on: connection)
         let marker = try markRestorePoint(epoch: control.epoch + 1, on: connection)
@@ -179,16 +184,19 @@ public struct Cutover: Sendable {
         } catch {
             throw .database(error)
         }
-        let newFirst = try waitForNewColor(epoch: fence.epoch, only: Set(fence.moved), on: connection, highWatermark: highWatermark)
+        let newFirst = try waitForNewColor(
+            epoch: fence.epoch, only: Set(fence.moved), on: connection, highWatermark: highWatermark)
         let completion = Date().timeIntervalSince(fencedAt)
         do {
             let verification = CutoverVerification(
-                notOwned: try CutoverVerification.notOwned(group: group, color: toColor, epoch: fence.epoch,
-                                                           among: fence.moved.map(\.description), on: connection),
+                notOwned: try CutoverVerification.notOwned(
+                    group: group, color: toColor, epoch: fence.epoch,
+                    among: fence.moved.map(\.description), on: connection),
                 atFence: fence.ledger, now: try CutoverVerification.Ledger.read(group: group, on: connection))
             let report = Report(
                 group: group, fromColor: fromColor, toColor: toColor, epoch: fence.epoch, alreadyActive: false,
-                kind: scope.kind, moved: fence.moved.map(\.description), terminatedSessions: fence.terminated, restorePoint: marker.name, walPosition: marker.lsn,
+                kind: scope.kind, moved: fence.moved.map(\.description), terminatedSessions: fence.terminated,
+                restorePoint: marker.name, walPosition: marker.lsn,
                 oldLastCommit: fence.oldLastCommit, newFirstCommit: newFirst, completionSeconds: completion,
                 verification: verification)
             _ = try connection.execute(
@@ -197,11 +205,16 @@ public struct Cutover: Sendable {
                                     verdict = $6
                 WHERE consumer_group = $1 AND epoch = $2
                 """,
-                [group, fence.epoch, newFirst.map(Self.timestampText), report.pauseSeconds, verification.verified,
-                 verification.verdict(color: toColor, epoch: fence.epoch)])
+                [
+                    group, fence.epoch, newFirst.map(Self.timestampText), report.pauseSeconds, verification.verified,
+                    verification.verdict(color: toColor, epoch: fence.epoch),
+                ])
             if !verification.verified {
-                logger.critical("cutover verification failed", metadata: [
-                    WorkerLogKey.verdict: "\(verification.verdict(color: toColor, epoch: fence.epoch))"])
+                logger.critical(
+                    "cutover verification failed",
+                    metadata: [
+                        WorkerLogKey.verdict: "\(verification.verdict(color: toColor, epoch: fence.epoch))"
+                    ])
             }
             return report
         } catch {
@@ -221,11 +234,14 @@ public struct Cutover: Sendable {
     private static func compactTimestamp(_ date: Date) -> String {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withYear, .withMonth, .withDay, .withTime, .withTimeZone]
-        return formatter.string(from: date).replacingOccurrences(of: ":", with: "").replacingOccurrences(of: "-", with: "")
+        return formatter.string(from: date).replacingOccurrences(of: ":", with: "").replacingOccurrences(
+            of: "-", with: "")
     }
 
     /// Creates the restore point (or, when not asked to, reads the WAL position only).
-    private func markRestorePoint(epoch: Int64, on connection: PGConnection) throws(Failure) -> (name: String?, lsn: String) {
+    private func markRestorePoint(
+        epoch: Int64, on connection: PGConnection
+    ) throws(Failure) -> (name: String?, lsn: String) {
         guard restorePoint else {
             do {
                 return (nil, try connection.query("SELECT pg_current_wal_lsn()::text AS lsn").string(0, "lsn"))
@@ -236,7 +252,9 @@ public struct Cutover: Sendable {
         let name = restorePointName(epoch: epoch, at: Date())
         do {
             let lsn = try connection.query("SELECT pg_create_restore_point($1)::text AS lsn", [name]).string(0, "lsn")
-            logger.notice("restore point created", metadata: [WorkerLogKey.restorePoint: "\(name)", WorkerLogKey.walLSN: "\(lsn)"])
+            logger.notice(
+                "restore point created",
+                metadata: [WorkerLogKey.restorePoint: "\(name)", WorkerLogKey.walLSN: "\(lsn)"])
             return (name, lsn)
         } catch {
             // 42501: the role may not; 55000: wal_level is minimal (no restore points possible).
@@ -257,7 +275,8 @@ public struct Cutover: Sendable {
                 let blockers = schema.blockers(for: worker)
                 guard !blockers.isEmpty else { return nil }
                 return "worker \(worker.instanceId) (release \(worker.release ?? "before 0.2.0"), migrations up to "
-                    + "\(worker.knownMigration)) cannot run against migration " + blockers.map(\.needs).joined(separator: ", ")
+                    + "\(worker.knownMigration)) cannot run against migration "
+                    + blockers.map(\.needs).joined(separator: ", ")
             }
             if !problems.isEmpty { throw Failure.incompatibleColor(color: toColor, workers: problems) }
         } catch let failure as Failure {
@@ -308,15 +327,24 @@ public struct Cutover: Sendable {
                         INSERT INTO cutovers (consumer_group, epoch, from_color, to_color, started_at, fenced_at,
                                               old_last_commit, terminated_sessions, kind, partitions)
                         VALUES ($1, $2, $3, $4, $5::timestamptz, clock_timestamp(), $6::timestamptz, $7, $8, $9::text[])
-                        """, [group, epoch, oldColor, toColor, Self.timestampText(started), oldLast, terminated, scope.kind,
-                              scope == .all ? nil : moved.map(\.description)])
+                        """,
+                        [
+                            group, epoch, oldColor, toColor, Self.timestampText(started), oldLast, terminated,
+                            scope.kind,
+                            scope == .all ? nil : moved.map(\.description),
+                        ])
                     _ = try connection.execute("SELECT pg_notify($1, $2)", [ControlWatcher.channel, group])
-                    return Fence(epoch: epoch, moved: moved, oldLastCommit: oldLast.flatMap(Self.parseTimestamp),
-                                 terminated: terminated, ledger: try CutoverVerification.Ledger.read(group: group, on: connection))
+                    return Fence(
+                        epoch: epoch, moved: moved, oldLastCommit: oldLast.flatMap(Self.parseTimestamp),
+                        terminated: terminated,
+                        ledger: try CutoverVerification.Ledger.read(group: group, on: connection))
                 }
-                logger.notice("cutover fenced in", metadata: [
-                    WorkerLogKey.group: "\(group)", WorkerLogKey.to: "\(toColor)", WorkerLogKey.epoch: "\(fence.epoch)", WorkerLogKey.attempt: "\(attempt)",
-                ])
+                logger.notice(
+                    "cutover fenced in",
+                    metadata: [
+                        WorkerLogKey.group: "\(group)", WorkerLogKey.to: "\(toColor)",
+                        WorkerLogKey.epoch: "\(fence.epoch)", WorkerLogKey.attempt: "\(attempt)",
+                    ])
                 return fence
             } catch let error as PGError where error.kind == .lockNotAvailable || error.kind == .deadlockDetected {
                 // A session holds the position rows: a frozen worker of the old color.
@@ -353,7 +381,8 @@ public struct Cutover: Sendable {
         }
         var moved: [TopicPartition] = []
         for row in 0..<result.rowCount {
-            moved.append(TopicPartition(topic: try result.string(row, "topic"), partition: try result.int32(row, "partition")))
+            moved.append(
+                TopicPartition(topic: try result.string(row, "topic"), partition: try result.int32(row, "partition")))
         }
         return moved.sorted()
     }
@@ -373,9 +402,11 @@ public struct Cutover: Sendable {
             for row in 0..<result.rowCount {
                 let pid = try result.int32(row, "pid")
                 let name = try result.string(row, "application_name")
-                logger.warning("ended a session of the old color that held the position rows", metadata: [
-                    WorkerLogKey.pid: "\(pid)", WorkerLogKey.applicationName: "\(name)",
-                ])
+                logger.warning(
+                    "ended a session of the old color that held the position rows",
+                    metadata: [
+                        WorkerLogKey.pid: "\(pid)", WorkerLogKey.applicationName: "\(name)",
+                    ])
             }
             return result.rowCount
         } catch {
@@ -387,8 +418,10 @@ public struct Cutover: Sendable {
 
     /// Waits until every partition either has a commit under `epoch` or nothing pending; returns
     /// the new color's first commit.
-    private func waitForNewColor(epoch: Int64, only moved: Set<TopicPartition>, on connection: PGConnection,
-                                 highWatermark: (TopicPartition) -> Int64?) throws(Failure) -> Date? {
+    private func waitForNewColor(
+        epoch: Int64, only moved: Set<TopicPartition>, on connection: PGConnection,
+        highWatermark: (TopicPartition) -> Int64?
+    ) throws(Failure) -> Date? {
         let deadline = Date().addingTimeInterval(timeout.seconds)
         while true {
             var waiting: [String] = []
@@ -401,12 +434,15 @@ public struct Cutover: Sendable {
                     FROM partition_positions WHERE consumer_group = $1
                     """, [group])
                 for row in 0..<rows.rowCount {
-                    let partition = TopicPartition(topic: try rows.string(row, "topic"), partition: try rows.int32(row, "partition"))
+                    let partition = TopicPartition(
+                        topic: try rows.string(row, "topic"), partition: try rows.int32(row, "partition"))
                     guard moved.contains(partition) else { continue }
-                    let committedUnderEpoch = try rows.decodeIfPresent(Int64.self, row: row, column: "last_commit_epoch") == epoch
+                    let committedUnderEpoch =
+                        try rows.decodeIfPresent(Int64.self, row: row, column: "last_commit_epoch") == epoch
                     if committedUnderEpoch {
                         if let text = try rows.decodeIfPresent(String.self, row: row, column: "first"),
-                           let date = Self.parseTimestamp(text) {
+                            let date = Self.parseTimestamp(text)
+                        {
                             first = min(first ?? date, date)
                         }
                         continue

@@ -35,8 +35,9 @@ public struct CutoverVerification: Sendable, Equatable {
                        (SELECT coalesce(sum(members), 0)::bigint FROM kpi_minutes WHERE kind = 'event') AS applied
                 FROM partition_positions WHERE consumer_group = $1
                 """, [group])
-            return Ledger(offsets: try row.int64(0, "offsets"), applied: try row.int64(0, "applied"),
-                          duplicates: try row.int64(0, "duplicates"), rejected: try row.int64(0, "rejected"))
+            return Ledger(
+                offsets: try row.int64(0, "offsets"), applied: try row.int64(0, "applied"),
+                duplicates: try row.int64(0, "duplicates"), rejected: try row.int64(0, "rejected"))
         }
     }
 
@@ -51,7 +52,8 @@ public struct CutoverVerification: Sendable, Equatable {
     /// partition owned by green at epoch 4`, or what failed.
     public func verdict(color: String, epoch: Int64) -> String {
         let offsets = now.offsets - atFence.offsets
-        let moved = "\(now.applied - atFence.applied) applied + \(now.duplicates - atFence.duplicates) duplicates + "
+        let moved =
+            "\(now.applied - atFence.applied) applied + \(now.duplicates - atFence.duplicates) duplicates + "
             + "\(now.rejected - atFence.rejected) rejected"
         var problems: [String] = []
         if !notOwned.isEmpty {
@@ -61,12 +63,15 @@ public struct CutoverVerification: Sendable, Equatable {
             problems.append("\(offsets) offsets since the fence but \(moved) = \(now.accounted - atFence.accounted)")
         }
         guard problems.isEmpty else { return "FAILED: " + problems.joined(separator: "; ") }
-        return "verified: \(offsets) offsets since the fence = \(moved); every partition owned by \(color) at epoch \(epoch)"
+        return
+            "verified: \(offsets) offsets since the fence = \(moved); every partition owned by \(color) at epoch \(epoch)"
     }
 
     /// Partitions of `group` (of `among`, `orders[3]`, when given) not owned by `color` at `epoch`.
-    static func notOwned(group: String, color: String, epoch: Int64, among: [String]? = nil,
-                         on connection: PGConnection) throws(PGError) -> [String] {
+    static func notOwned(
+        group: String, color: String, epoch: Int64, among: [String]? = nil,
+        on connection: PGConnection
+    ) throws(PGError) -> [String] {
         let rows = try connection.query(
             """
             SELECT topic || '[' || partition || ']' AS name FROM partition_positions

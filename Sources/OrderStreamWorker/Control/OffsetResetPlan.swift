@@ -80,7 +80,9 @@ public struct OffsetResetPlan: Sendable, Equatable {
             guard let marks = watermarks[partition] else { return .failure(.noWatermarks(partition)) }
             switch target {
             case .offset(let offset):
-                if offset < marks.low { return .failure(.belowLogStart(partition, offset: offset, logStart: marks.low)) }
+                if offset < marks.low {
+                    return .failure(.belowLogStart(partition, offset: offset, logStart: marks.low))
+                }
                 if offset > marks.high { return .failure(.beyondLogEnd(partition, offset: offset, logEnd: marks.high)) }
                 moves.append(Move(partition: partition, from: from, to: offset))
             case .shift(let by):
@@ -93,8 +95,10 @@ public struct OffsetResetPlan: Sendable, Equatable {
                 guard let resolved = timeOffsets[partition] else { return .failure(.noTimeOffset(partition)) }
                 // Kafka answers -1 (the end) when every event is older than the time.
                 let to = resolved < 0 ? marks.high : min(max(resolved, marks.low), marks.high)
-                moves.append(Move(partition: partition, from: from, to: to,
-                                  note: resolved < 0 ? "no event at or after the time: the log end" : nil))
+                moves.append(
+                    Move(
+                        partition: partition, from: from, to: to,
+                        note: resolved < 0 ? "no event at or after the time: the log end" : nil))
             }
         }
         return .success(OffsetResetPlan(moves: moves))

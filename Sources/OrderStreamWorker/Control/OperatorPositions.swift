@@ -79,8 +79,10 @@ public enum OperatorPositions {
 
     /// The group's rows of `topic` (every topic when nil) and `partition` (every one when nil);
     /// `lock` takes their row locks for the rest of the transaction.
-    public static func rows(group: String, topic: String? = nil, partition: Int32? = nil, lock: Bool = false,
-                            on connection: PGConnection) throws(PGError) -> [Row] {
+    public static func rows(
+        group: String, topic: String? = nil, partition: Int32? = nil, lock: Bool = false,
+        on connection: PGConnection
+    ) throws(PGError) -> [Row] {
         let result = try connection.query(
             """
             SELECT topic, partition, next_offset, owner_color, epoch, paused,
@@ -92,14 +94,16 @@ public enum OperatorPositions {
             """, [group, topic, partition])
         var rows: [Row] = []
         for row in 0..<result.rowCount {
-            rows.append(Row(
-                partition: TopicPartition(topic: try result.string(row, "topic"), partition: try result.int32(row, "partition")),
-                nextOffset: try result.int64(row, "next_offset"), ownerColor: try result.string(row, "owner_color"),
-                epoch: try result.int64(row, "epoch"), paused: try result.bool(row, "paused"),
-                pausedAt: try result.decodeIfPresent(String.self, row: row, column: "paused_at"),
-                pausedBy: try result.decodeIfPresent(String.self, row: row, column: "paused_by"),
-                lastCommitAt: try result.decodeIfPresent(String.self, row: row, column: "last_commit_at"),
-                lastCommitBy: try result.decodeIfPresent(String.self, row: row, column: "last_commit_by")))
+            rows.append(
+                Row(
+                    partition: TopicPartition(
+                        topic: try result.string(row, "topic"), partition: try result.int32(row, "partition")),
+                    nextOffset: try result.int64(row, "next_offset"), ownerColor: try result.string(row, "owner_color"),
+                    epoch: try result.int64(row, "epoch"), paused: try result.bool(row, "paused"),
+                    pausedAt: try result.decodeIfPresent(String.self, row: row, column: "paused_at"),
+                    pausedBy: try result.decodeIfPresent(String.self, row: row, column: "paused_by"),
+                    lastCommitAt: try result.decodeIfPresent(String.self, row: row, column: "last_commit_at"),
+                    lastCommitBy: try result.decodeIfPresent(String.self, row: row, column: "last_commit_by")))
         }
         return rows
     }
@@ -118,7 +122,8 @@ public enum OperatorPositions {
             let plan: OffsetResetPlan
             switch OffsetResetPlan.plan(
                 target, partitions: partitions, positions: locked.rows.mapValues(\.nextOffset),
-                watermarks: watermarks, timeOffsets: timeOffsets) {
+                watermarks: watermarks, timeOffsets: timeOffsets)
+            {
             case .success(let made): plan = made
             case .failure(let failure): throw .plan(failure)
             }
@@ -137,21 +142,27 @@ public enum OperatorPositions {
                     WHERE p.consumer_group = $1 AND p.topic = v.topic AND p.partition = v.part
                       AND p.next_offset = v.from_offset AND p.epoch = v.seen_epoch
                     """,
-                    [request.group, locked.newEpoch, moving.map(\.partition.topic), moving.map(\.partition.partition),
-                     moving.map(\.from), moving.map(\.to), moving.map { locked.rows[$0.partition]!.epoch }])
+                    [
+                        request.group, locked.newEpoch, moving.map(\.partition.topic),
+                        moving.map(\.partition.partition),
+                        moving.map(\.from), moving.map(\.to), moving.map { locked.rows[$0.partition]!.epoch },
+                    ])
             }
             guard updated == moving.count else { throw .raced("\(updated) of \(moving.count) rows matched") }
             let skipped = moving.map(\.delta).filter { $0 > 0 }.reduce(0, +)
             let reread = -moving.map(\.delta).filter { $0 < 0 }.reduce(0, +)
-            return Change(detail: plan, changed: moving.map(\.partition),
-                          result: "moved \(moving.count) partition(s): \(skipped) event(s) skipped, \(reread) to be read again",
-                          json: resetDetail(moving))
+            return Change(
+                detail: plan, changed: moving.map(\.partition),
+                result: "moved \(moving.count) partition(s): \(skipped) event(s) skipped, \(reread) to be read again",
+                json: resetDetail(moving))
         }
     }
 
     /// Pauses (or resumes) `partitions`. Returns the partitions whose state changed.
-    public static func setPaused(_ paused: Bool, _ partitions: [TopicPartition], request: Request,
-                                 on connection: PGConnection) throws(Failure) -> Outcome<[TopicPartition]> {
+    public static func setPaused(
+        _ paused: Bool, _ partitions: [TopicPartition], request: Request,
+        on connection: PGConnection
+    ) throws(Failure) -> Outcome<[TopicPartition]> {
         try change(request, on: connection) { (locked) throws(Failure) in
             let changing = partitions.sorted().filter { locked.rows[$0]?.paused != paused }
             if let missing = partitions.first(where: { locked.rows[$0] == nil }) {
@@ -159,7 +170,9 @@ public enum OperatorPositions {
             }
             let verb = paused ? "paused" : "resumed"
             guard !request.dryRun, !changing.isEmpty else {
-                return Change(detail: changing, changed: [], result: changing.isEmpty ? "nothing to do: already \(verb)" : "dry run")
+                return Change(
+                    detail: changing, changed: [],
+                    result: changing.isEmpty ? "nothing to do: already \(verb)" : "dry run")
             }
             let updated = try run(locked.connection) { (connection) throws(PGError) in
                 try connection.execute(
@@ -171,12 +184,16 @@ public enum OperatorPositions {
                     WHERE p.consumer_group = $1 AND p.topic = v.topic AND p.partition = v.part
                       AND p.epoch = v.seen_epoch AND p.paused <> $3
                     """,
-                    [request.group, locked.newEpoch, paused, request.actor, changing.map(\.topic), changing.map(\.partition),
-                     changing.map { locked.rows[$0]!.epoch }])
+                    [
+                        request.group, locked.newEpoch, paused, request.actor, changing.map(\.topic),
+                        changing.map(\.partition),
+                        changing.map { locked.rows[$0]!.epoch },
+                    ])
             }
             guard updated == changing.count else { throw .raced("\(updated) of \(changing.count) rows matched") }
-            return Change(detail: changing, changed: changing, result: "\(verb) \(changing.count) partition(s)",
-                          json: "{\"partitions\":[\(changing.map { "\"\($0)\"" }.joined(separator: ","))]}")
+            return Change(
+                detail: changing, changed: changing, result: "\(verb) \(changing.count) partition(s)",
+                json: "{\"partitions\":[\(changing.map { "\"\($0)\"" }.joined(separator: ","))]}")
         }
     }
 
@@ -228,9 +245,10 @@ public enum OperatorPositions {
                 // Every row of the group, in the order the apply statement locks them: what a
                 // lane has in flight commits first, and nothing moves until this commits.
                 let rows = try Self.rows(group: request.group, lock: true, on: connection)
-                let change = try body(Locked(
-                    connection: connection, rows: Dictionary(uniqueKeysWithValues: rows.map { ($0.partition, $0) }),
-                    newEpoch: newEpoch))
+                let change = try body(
+                    Locked(
+                        connection: connection, rows: Dictionary(uniqueKeysWithValues: rows.map { ($0.partition, $0) }),
+                        newEpoch: newEpoch))
                 guard !change.changed.isEmpty else {
                     return Outcome(detail: change.detail, epoch: nil, operationId: nil)
                 }
@@ -254,7 +272,9 @@ public enum OperatorPositions {
         }
     }
 
-    private static func run<T>(_ connection: PGConnection, _ body: (PGConnection) throws(PGError) -> T) throws(Failure) -> T {
+    private static func run<T>(
+        _ connection: PGConnection, _ body: (PGConnection) throws(PGError) -> T
+    ) throws(Failure) -> T {
         do { return try body(connection) } catch { throw .database(error) }
     }
 

@@ -38,9 +38,11 @@ public enum DesiredWorkers {
     ///   - applyEventsPerSecondPerWorker: one worker's apply rate while it had a backlog the
     ///     whole interval (its capacity, not its demand); nil until measured.
     ///   - currentWorkers: the workers of the active color running now (live heartbeats).
-    public static func compute(lags: [PartitionLag], incomingEventsPerSecond: Double?,
-                               applyEventsPerSecondPerWorker: Double?, currentWorkers: Int,
-                               policy: ScalingPolicy) -> Int? {
+    public static func compute(
+        lags: [PartitionLag], incomingEventsPerSecond: Double?,
+        applyEventsPerSecondPerWorker: Double?, currentWorkers: Int,
+        policy: ScalingPolicy
+    ) -> Int? {
         guard !lags.contains(where: { !$0.paused && $0.highWatermark == nil }) else { return nil }
         let lagging = lags.filter(\.isLagging).count
         guard lagging > 0 else { return 0 }

@@ -25,8 +25,10 @@ final class LagMonitor: Sendable {
     private let rates = Mutex(ScalingRates())
     private let started = ContinuousClock.now
 
-    init(settings: WorkerSettings, table: PartitionTable, connection: PGConnection, consumer: KafkaConsumer,
-         metrics: WorkerMetrics, state: WorkerState, logger: Logger) {
+    init(
+        settings: WorkerSettings, table: PartitionTable, connection: PGConnection, consumer: KafkaConsumer,
+        metrics: WorkerMetrics, state: WorkerState, logger: Logger
+    ) {
         self.settings = settings
         self.table = table
         self.connection = connection
@@ -65,10 +67,13 @@ final class LagMonitor: Sendable {
         let liveWorkers: Int
         do {
             rows = try connection.query(Self.positionsQuery, [settings.group])
-            liveWorkers = Int(try connection.query(
-                Self.liveWorkersQuery, [settings.group, settings.color, Self.liveWithinSeconds]).int64(0, "n"))
+            liveWorkers = Int(
+                try connection.query(
+                    Self.liveWorkersQuery, [settings.group, settings.color, Self.liveWithinSeconds]
+                ).int64(0, "n"))
         } catch {
-            logger.warning("lag not measured: positions or live workers unreadable", metadata: [WorkerLogKey.error: "\(error)"])
+            logger.warning(
+                "lag not measured: positions or live workers unreadable", metadata: [WorkerLogKey.error: "\(error)"])
             return
         }
         var lags: [PartitionLag] = []
@@ -80,7 +85,7 @@ final class LagMonitor: Sendable {
         var kafkaFailed = false
         for row in 0..<rows.rowCount {
             guard let topic = try? rows.string(row, "topic"), let partition = try? rows.int32(row, "partition"),
-                  let position = try? rows.int64(row, "next_offset"), let paused = try? rows.bool(row, "paused")
+                let position = try? rows.int64(row, "next_offset"), let paused = try? rows.bool(row, "paused")
             else { continue }
             var high: Int64?
             // After one watermark timeout the broker is taken as unreachable for this round: a
@@ -131,7 +136,8 @@ final class LagMonitor: Sendable {
         if let desired = DesiredWorkers.compute(
             lags: lags, incomingEventsPerSecond: rates.incomingEventsPerSecond,
             applyEventsPerSecondPerWorker: rates.applyEventsPerSecondPerWorker, currentWorkers: liveWorkers,
-            policy: settings.scaling) {
+            policy: settings.scaling)
+        {
             metrics.scaling.publishGroup(group: settings.group, desiredWorkers: desired, rates: rates)
         }
     }

@@ -18,8 +18,10 @@ public struct PartitionLag: Sendable, Equatable {
     /// message at the position, or the first buffered one at or above it. nil when unknown.
     public var oldestUnappliedTimestampMillis: Int64?
 
-    public init(partition: TopicPartition, position: Int64, highWatermark: Int64?, paused: Bool,
-                oldestUnappliedTimestampMillis: Int64? = nil) {
+    public init(
+        partition: TopicPartition, position: Int64, highWatermark: Int64?, paused: Bool,
+        oldestUnappliedTimestampMillis: Int64? = nil
+    ) {
         self.partition = partition
         self.position = position
         self.highWatermark = highWatermark
@@ -50,7 +52,9 @@ public struct PartitionLag: Sendable, Equatable {
 
     /// What `status` and the metrics say about the partition.
     public enum State: String, Sendable {
-        case paused, lagging, caughtUp = "caught_up", unknown
+        case paused, lagging
+        case caughtUp = "caught_up"
+        case unknown
     }
 
     public var state: State {

@@ -15,7 +15,9 @@ public final class ScalingMetrics: Sendable {
         self.registry = registry
         lagSeconds = PartitionGauges(
             registry: registry, name: "orderstream_partition_lag_seconds",
-            help: "Age of the oldest unapplied event (its Kafka timestamp) of a partition this worker owns; absent while unknown or paused.")
+            help:
+                "Age of the oldest unapplied event (its Kafka timestamp) of a partition this worker owns; absent while unknown or paused."
+        )
         paused = PartitionGauges(
             registry: registry, name: "orderstream_partition_paused",
             help: "1 when an operator paused the partition (partition_positions.paused): its backlog is not lag.")
@@ -42,15 +44,21 @@ public final class ScalingMetrics: Sendable {
     /// configurations label targets with their color already.
     func publishGroup(group: String, desiredWorkers: Int, rates: ScalingRates) {
         let labels = [("consumer_group", group)]
-        gauge("orderstream_desired_workers",
-              "Workers the group should run: lagging partitions, bounded by the measured rates and the PostgreSQL ceiling (docs/OPERATIONS.md).",
-              labels).set(to: Double(desiredWorkers))
-        gauge("orderstream_incoming_events_per_second",
-              "Growth of the high watermarks of the group's partitions that are not paused (smoothed).",
-              labels).set(to: rates.incomingEventsPerSecond ?? 0)
-        gauge("orderstream_worker_apply_capacity_events_per_second",
-              "This worker's apply rate while it had a backlog the whole interval (smoothed); 0 until measured.",
-              labels).set(to: rates.applyEventsPerSecondPerWorker ?? 0)
+        gauge(
+            "orderstream_desired_workers",
+            "Workers the group should run: lagging partitions, bounded by the measured rates and the PostgreSQL ceiling (docs/OPERATIONS.md).",
+            labels
+        ).set(to: Double(desiredWorkers))
+        gauge(
+            "orderstream_incoming_events_per_second",
+            "Growth of the high watermarks of the group's partitions that are not paused (smoothed).",
+            labels
+        ).set(to: rates.incomingEventsPerSecond ?? 0)
+        gauge(
+            "orderstream_worker_apply_capacity_events_per_second",
+            "This worker's apply rate while it had a backlog the whole interval (smoothed); 0 until measured.",
+            labels
+        ).set(to: rates.applyEventsPerSecondPerWorker ?? 0)
     }
 
     /// Removes the group-wide series (this worker became standby or was fenced out).

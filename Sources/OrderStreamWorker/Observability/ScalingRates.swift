@@ -40,7 +40,8 @@ public struct ScalingRates: Sendable {
                 if lag.isLagging { ownedBacklog = true }
             }
         }
-        let sample = Sample(atSeconds: atSeconds, highWatermarks: highs, ownedPositions: positions, ownedBacklog: ownedBacklog)
+        let sample = Sample(
+            atSeconds: atSeconds, highWatermarks: highs, ownedPositions: positions, ownedBacklog: ownedBacklog)
         defer { last = sample }
         guard let last, sample.atSeconds > last.atSeconds else { return }
         let elapsed = sample.atSeconds - last.atSeconds

@@ -57,30 +57,73 @@ public final class WorkerMetrics: Sendable {
     /// dashboards can tell which release each worker runs, e.g. blue and green during a release.
     /// `color` labels it too, so that any of the worker's series can be split by color with
     /// `* on(instance) group_left(color) orderstream_build_info` (a canary's colors side by side).
-    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
-                buildVersion: String = "dev", buildRevision: String = "unknown", color: String = "unknown") {
+    public init(
+        registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+        buildVersion: String = "dev", buildRevision: String = "unknown", color: String = "unknown"
+    ) {
         self.registry = registry
-        registry.makeGauge(descriptor: .named("orderstream_build_info", help: "The release and color this worker runs (always 1)."),
-                           labels: [("version", buildVersion), ("revision", buildRevision), ("color", color)]).set(1.0)
-        eventsApplied = registry.makeCounter(descriptor: .named("orderstream_events_applied_total", help: "Distinct events applied (committed) by this worker."))
-        batchesApplied = registry.makeCounter(descriptor: .named("orderstream_batches_applied_total", help: "Batches committed by this worker."))
-        batchesFenced = registry.makeCounter(descriptor: .named("orderstream_batches_fenced_total", help: "Batches refused by the position or epoch fence and dropped."))
-        batchRetries = registry.makeCounter(descriptor: .named("orderstream_batch_retries_total", help: "Batch attempts retried after a transient error."))
-        batchDuration = registry.makeDurationHistogram(descriptor: .named("orderstream_batch_apply_seconds", help: "Time to validate, dead-letter and commit one batch."), buckets: [.milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
-                      .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5)])
-        batchSize = registry.makeValueHistogram(descriptor: .named("orderstream_batch_messages", help: "Messages per committed batch."), buckets: [1, 10, 100, 500, 1_000, 2_500, 5_000, 10_000])
-        publishToCommit = registry.makeDurationHistogram(descriptor: .named("orderstream_publish_to_commit_seconds", help: "From the message's Kafka timestamp to the commit of its effects."), buckets: Self.publishToCommitBuckets)
-        publishToCommitMax = registry.makeGauge(descriptor: .named("orderstream_publish_to_commit_max_seconds", help: "Largest publish-to-commit time since this worker started."))
-        rebalancesAssigned = registry.makeCounter(descriptor: .named("orderstream_rebalances_total", help: "Rebalance callbacks by kind."), labels: [("kind", "assigned")])
-        rebalancesRevoked = registry.makeCounter(descriptor: .named("orderstream_rebalances_total", help: "Rebalance callbacks by kind."), labels: [("kind", "revoked")])
-        rebalancesLost = registry.makeCounter(descriptor: .named("orderstream_rebalances_total", help: "Rebalance callbacks by kind."), labels: [("kind", "lost")])
-        drains = registry.makeCounter(descriptor: .named("orderstream_drains_total", help: "Drains started (SIGTERM/SIGINT)."))
-        drainOverruns = registry.makeCounter(descriptor: .named("orderstream_drain_overruns_total", help: "Drains that reached their deadline and rolled back in-flight work."))
-        cutoversObserved = registry.makeCounter(descriptor: .named("orderstream_cutovers_observed_total", help: "Epoch changes (cutovers) this worker observed."))
+        registry.makeGauge(
+            descriptor: .named("orderstream_build_info", help: "The release and color this worker runs (always 1)."),
+            labels: [("version", buildVersion), ("revision", buildRevision), ("color", color)]
+        ).set(1.0)
+        eventsApplied = registry.makeCounter(
+            descriptor: .named(
+                "orderstream_events_applied_total", help: "Distinct events applied (committed) by this worker."))
+        batchesApplied = registry.makeCounter(
+            descriptor: .named("orderstream_batches_applied_total", help: "Batches committed by this worker."))
+        batchesFenced = registry.makeCounter(
+            descriptor: .named(
+                "orderstream_batches_fenced_total", help: "Batches refused by the position or epoch fence and dropped.")
+        )
+        batchRetries = registry.makeCounter(
+            descriptor: .named(
+                "orderstream_batch_retries_total", help: "Batch attempts retried after a transient error."))
+        batchDuration = registry.makeDurationHistogram(
+            descriptor: .named(
+                "orderstream_batch_apply_seconds", help: "Time to validate, dead-letter and commit one batch."),
+            buckets: [
+                .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
+                .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5),
+            ])
+        batchSize = registry.makeValueHistogram(
+            descriptor: .named("orderstream_batch_messages", help: "Messages per committed batch."),
+            buckets: [1, 10, 100, 500, 1_000, 2_500, 5_000, 10_000])
+        publishToCommit = registry.makeDurationHistogram(
+            descriptor: .named(
+                "orderstream_publish_to_commit_seconds",
+                help: "From the message's Kafka timestamp to the commit of its effects."),
+            buckets: Self.publishToCommitBuckets)
+        publishToCommitMax = registry.makeGauge(
+            descriptor: .named(
+                "orderstream_publish_to_commit_max_seconds",
+                help: "Largest publish-to-commit time since this worker started."))
+        rebalancesAssigned = registry.makeCounter(
+            descriptor: .named("orderstream_rebalances_total", help: "Rebalance callbacks by kind."),
+            labels: [("kind", "assigned")])
+        rebalancesRevoked = registry.makeCounter(
+            descriptor: .named("orderstream_rebalances_total", help: "Rebalance callbacks by kind."),
+            labels: [("kind", "revoked")])
+        rebalancesLost = registry.makeCounter(
+            descriptor: .named("orderstream_rebalances_total", help: "Rebalance callbacks by kind."),
+            labels: [("kind", "lost")])
+        drains = registry.makeCounter(
+            descriptor: .named("orderstream_drains_total", help: "Drains started (SIGTERM/SIGINT)."))
+        drainOverruns = registry.makeCounter(
+            descriptor: .named(
+                "orderstream_drain_overruns_total",
+                help: "Drains that reached their deadline and rolled back in-flight work."))
+        cutoversObserved = registry.makeCounter(
+            descriptor: .named(
+                "orderstream_cutovers_observed_total", help: "Epoch changes (cutovers) this worker observed."))
         ready = registry.makeGauge(descriptor: .named("orderstream_ready", help: "1 when /health/ready answers 200."))
-        databaseUp = registry.makeGauge(descriptor: .named("orderstream_database_up", help: "1 when the last PostgreSQL call succeeded."))
-        kafkaUp = registry.makeGauge(descriptor: .named("orderstream_kafka_up", help: "0 after a broker-wide Kafka error until messages flow again."))
-        ownedPartitions = registry.makeGauge(descriptor: .named("orderstream_owned_partitions", help: "Partitions this worker holds and applies (active color)."))
+        databaseUp = registry.makeGauge(
+            descriptor: .named("orderstream_database_up", help: "1 when the last PostgreSQL call succeeded."))
+        kafkaUp = registry.makeGauge(
+            descriptor: .named(
+                "orderstream_kafka_up", help: "0 after a broker-wide Kafka error until messages flow again."))
+        ownedPartitions = registry.makeGauge(
+            descriptor: .named(
+                "orderstream_owned_partitions", help: "Partitions this worker holds and applies (active color)."))
         scaling = ScalingMetrics(registry: registry)
         byTopic = Mutex([:])
         rejectionsByReason = Mutex([:])
@@ -97,8 +140,9 @@ public final class WorkerMetrics: Sendable {
             let gauge = stalledGauges.withLock { gauges in
                 if let gauge = gauges[partition] { return gauge }
                 let gauge = registry.makeGauge(
-                    descriptor: .named("orderstream_partition_stalled",
-                                       help: "1 while the partition's batch keeps failing and is retried (see /health/ready)."),
+                    descriptor: .named(
+                        "orderstream_partition_stalled",
+                        help: "1 while the partition's batch keeps failing and is retried (see /health/ready)."),
                     labels: [("topic", partition.topic), ("partition", "\(partition.partition)")])
                 gauges[partition] = gauge
                 return gauge
@@ -121,8 +165,9 @@ public final class WorkerMetrics: Sendable {
         let counter = applyFailedByTopic.withLock { counters in
             if let counter = counters[topic] { return counter }
             let counter = registry.makeCounter(
-                descriptor: .named("orderstream_apply_failed_total",
-                                   help: "Events PostgreSQL refused for good, isolated from their batch and dead-lettered."),
+                descriptor: .named(
+                    "orderstream_apply_failed_total",
+                    help: "Events PostgreSQL refused for good, isolated from their batch and dead-lettered."),
                 labels: [("topic", topic)])
             counters[topic] = counter
             return counter
@@ -155,7 +200,10 @@ public final class WorkerMetrics: Sendable {
         sinceStart.withLock { $0.deadLettered += 1 }
         let counter = rejectionsByReason.withLock { counters in
             if let counter = counters[reason] { return counter }
-            let counter = registry.makeCounter(descriptor: .named("orderstream_events_rejected_total", help: "Messages dead-lettered, by reason code."), labels: [("reason", reason)])
+            let counter = registry.makeCounter(
+                descriptor: .named(
+                    "orderstream_events_rejected_total", help: "Messages dead-lettered, by reason code."),
+                labels: [("reason", reason)])
             counters[reason] = counter
             return counter
         }
@@ -168,7 +216,9 @@ public final class WorkerMetrics: Sendable {
             guard let name = Self.kpiMetricNames[delta.kind] else { continue }
             kpiCounter(name: name, currency: nil).increment(by: delta.count)
             if delta.kind == "payment_captured" || delta.kind == "payment_refunded" {
-                let name = delta.kind == "payment_captured" ? "orderstream_captured_cents_total" : "orderstream_refunded_cents_total"
+                let name =
+                    delta.kind == "payment_captured"
+                    ? "orderstream_captured_cents_total" : "orderstream_refunded_cents_total"
                 kpiCounter(name: name, currency: delta.currency).increment(by: delta.amountCents)
             }
         }
@@ -187,8 +237,9 @@ public final class WorkerMetrics: Sendable {
         let gauge = cutoverPauses.withLock { gauges in
             if let gauge = gauges[color] { return gauge }
             let gauge = registry.makeGauge(
-                descriptor: .named("orderstream_cutover_pause_seconds",
-                                   help: "Processing pause of the last cutover: old color's last commit to new color's first."),
+                descriptor: .named(
+                    "orderstream_cutover_pause_seconds",
+                    help: "Processing pause of the last cutover: old color's last commit to new color's first."),
                 labels: [("color", color)])
             gauges[color] = gauge
             return gauge
@@ -212,7 +263,12 @@ public final class WorkerMetrics: Sendable {
     func setLag(_ partition: TopicPartition, lag: Int64) {
         let gauge = lagGauges.withLock { gauges in
             if let gauge = gauges[partition] { return gauge }
-            let gauge = registry.makeGauge(descriptor: .named("orderstream_partition_lag", help: "High watermark minus the position in PostgreSQL, for partitions this worker owns and that are not paused."), labels: [("topic", partition.topic), ("partition", String(partition.partition))])
+            let gauge = registry.makeGauge(
+                descriptor: .named(
+                    "orderstream_partition_lag",
+                    help:
+                        "High watermark minus the position in PostgreSQL, for partitions this worker owns and that are not paused."
+                ), labels: [("topic", partition.topic), ("partition", String(partition.partition))])
             gauges[partition] = gauge
             return gauge
         }
@@ -233,8 +289,15 @@ public final class WorkerMetrics: Sendable {
         byTopic.withLock { counters in
             if let pair = counters[topic] { return pair }
             let pair = (
-                registry.makeCounter(descriptor: .named("orderstream_events_duplicate_total", help: "Messages skipped because their event_id was already applied."), labels: [("topic", topic)]),
-                registry.makeCounter(descriptor: .named("orderstream_topic_events_applied_total", help: "Distinct events applied, by source topic."), labels: [("topic", topic)])
+                registry.makeCounter(
+                    descriptor: .named(
+                        "orderstream_events_duplicate_total",
+                        help: "Messages skipped because their event_id was already applied."),
+                    labels: [("topic", topic)]),
+                registry.makeCounter(
+                    descriptor: .named(
+                        "orderstream_topic_events_applied_total", help: "Distinct events applied, by source topic."),
+                    labels: [("topic", topic)])
             )
             counters[topic] = pair
             return pair
@@ -256,9 +319,12 @@ public final class WorkerMetrics: Sendable {
         let key = name + "|" + (currency ?? "")
         return kpiCounters.withLock { counters in
             if let counter = counters[key] { return counter }
-            let counter = currency.map {
-                registry.makeCounter(descriptor: .named(name, help: "KPI counter (see the event contract)."), labels: [("currency", $0)])
-            } ?? registry.makeCounter(descriptor: .named(name, help: "KPI counter (see the event contract)."))
+            let counter =
+                currency.map {
+                    registry.makeCounter(
+                        descriptor: .named(name, help: "KPI counter (see the event contract)."),
+                        labels: [("currency", $0)])
+                } ?? registry.makeCounter(descriptor: .named(name, help: "KPI counter (see the event contract)."))
             counters[key] = counter
             return counter
         }

@@ -25,8 +25,10 @@ final class ApplyLane: Sendable {
     /// Set by `cancel()` (another thread) before it cancels the running statement.
     private let cancelRequested = Atomic<Bool>(false)
 
-    init(index: Int, settings: WorkerSettings, table: PartitionTable, deadLetters: DeadLetterPublisher,
-         connection: PGConnection, metrics: WorkerMetrics, state: WorkerState, logger: Logger) {
+    init(
+        index: Int, settings: WorkerSettings, table: PartitionTable, deadLetters: DeadLetterPublisher,
+        connection: PGConnection, metrics: WorkerMetrics, state: WorkerState, logger: Logger
+    ) {
         self.index = index
         self.settings = settings
         self.table = table
@@ -65,7 +67,8 @@ final class ApplyLane: Sendable {
 
     /// Every message set aside as not applied (`WorkerSettings.deadLetterEverything`).
     private static func injectedFault(_ messages: [ConsumedMessage]) -> [MessageCoordinates: Rejection] {
-        let fault = Rejection(.applyFailed, "fault injection (ORDERSTREAM_FAULT_INJECTION=dead-letter-all): not applied")
+        let fault = Rejection(
+            .applyFailed, "fault injection (ORDERSTREAM_FAULT_INJECTION=dead-letter-all): not applied")
         return Dictionary(messages.map { (MessageCoordinates($0), fault) }) { first, _ in first }
     }
 
@@ -80,7 +83,8 @@ final class ApplyLane: Sendable {
                 let rows = try PositionStore.claim(partitions, group: settings.group, on: connection)
                 var adopted: [TopicPartition: PartitionStates.PositionRow] = [:]
                 for (key, row) in rows {
-                    adopted[key] = .init(nextOffset: row.nextOffset, epoch: row.epoch, active: row.isActive(for: settings.color))
+                    adopted[key] = .init(
+                        nextOffset: row.nextOffset, epoch: row.epoch, active: row.isActive(for: settings.color))
                 }
                 table.refreshed(adopted)
                 state.update { $0.databaseUp = true }
@@ -101,8 +105,10 @@ final class ApplyLane: Sendable {
 
     private func apply(_ work: PartitionTable.Work) {
         let started = ContinuousClock.now
-        let batch = settings.deadLetterEverything
-            ? ValidatedBatch(messages: work.messages, expected: work.expected, setAside: Self.injectedFault(work.messages))
+        let batch =
+            settings.deadLetterEverything
+            ? ValidatedBatch(
+                messages: work.messages, expected: work.expected, setAside: Self.injectedFault(work.messages))
             : ValidatedBatch(messages: work.messages, expected: work.expected)
         let partitions = Array(batch.partitions.keys)
         let fence = BatchApplier.Fence(
@@ -141,26 +147,32 @@ final class ApplyLane: Sendable {
                     $0.kafkaUp = false
                     $0.lastKafkaError = "\(error)"
                 }
-                logger.warning("dead-letter write failed; the batch waits and retries", metadata: [WorkerLogKey.error: "\(error)"])
+                logger.warning(
+                    "dead-letter write failed; the batch waits and retries", metadata: [WorkerLogKey.error: "\(error)"])
             } catch PoisonIsolation.Failure.deadLetter(let error) {
                 state.update {
                     $0.kafkaUp = false
                     $0.lastKafkaError = "\(error)"
                 }
-                logger.warning("writing a poison's dead letter failed; retrying", metadata: [WorkerLogKey.error: "\(error)"])
+                logger.warning(
+                    "writing a poison's dead letter failed; retrying", metadata: [WorkerLogKey.error: "\(error)"])
             } catch PoisonIsolation.Failure.fenced {
                 metrics.batchesFenced.increment()
-                logger.notice("batch fenced: another owner or epoch; re-reading positions",
-                              metadata: [WorkerLogKey.partitions: "\(partitions.sorted())"])
+                logger.notice(
+                    "batch fenced: another owner or epoch; re-reading positions",
+                    metadata: [WorkerLogKey.partitions: "\(partitions.sorted())"])
                 table.fenced(partitions)
                 return
             } catch PoisonIsolation.Failure.notIsolatable(let error) {
                 let pending = pendingPartitions(isolation)
-                reportStalled(pending, reason: "a database error not tied to one event: \(PoisonIsolation.detail(of: error))")
-                logger.error("applying a batch failed with a data error that no single event causes; retrying",
-                             metadata: [WorkerLogKey.error: "\(error)", WorkerLogKey.partitions: "\(pending.sorted())"])
+                reportStalled(
+                    pending, reason: "a database error not tied to one event: \(PoisonIsolation.detail(of: error))")
+                logger.error(
+                    "applying a batch failed with a data error that no single event causes; retrying",
+                    metadata: [WorkerLogKey.error: "\(error)", WorkerLogKey.partitions: "\(pending.sorted())"])
                 // The server's DETAIL line (it can quote row data): debug logs only.
-                logger.debug("the batch's data error in full", metadata: [WorkerLogKey.error: "\(String(reflecting: error))"])
+                logger.debug(
+                    "the batch's data error in full", metadata: [WorkerLogKey.error: "\(String(reflecting: error))"])
             } catch PoisonIsolation.Failure.database(let error) {
                 let ownCancel = error.kind == .queryCanceled && cancelRequested.load(ordering: .relaxed)
                 if ownCancel || !table.holdsAny(partitions) {
@@ -168,14 +180,20 @@ final class ApplyLane: Sendable {
                     table.release(partitions)
                     return
                 }
-                state.update { $0.databaseUp = !(error.kind == .connectionLost || error.kind == .connectionFailed || error.kind == .adminShutdown) }
+                state.update {
+                    $0.databaseUp =
+                        !(error.kind == .connectionLost || error.kind == .connectionFailed
+                        || error.kind == .adminShutdown)
+                }
                 // A statement timeout, a lock held on a position row, an unknown error: the
                 // partitions wait, and /health/ready says why.
                 reportStalled(pendingPartitions(isolation), reason: PoisonIsolation.detail(of: error))
                 let level: Logger.Level = error.isTransient ? .warning : .error
-                logger.log(level: level, "applying a batch failed; retrying the same batch",
-                           metadata: [WorkerLogKey.error: "\(error)", WorkerLogKey.partitions: "\(partitions.sorted())"])
-                logger.debug("the batch's error in full", metadata: [WorkerLogKey.error: "\(String(reflecting: error))"])
+                logger.log(
+                    level: level, "applying a batch failed; retrying the same batch",
+                    metadata: [WorkerLogKey.error: "\(error)", WorkerLogKey.partitions: "\(partitions.sorted())"])
+                logger.debug(
+                    "the batch's error in full", metadata: [WorkerLogKey.error: "\(String(reflecting: error))"])
             } catch {
                 logger.error("unexpected error applying a batch", metadata: [WorkerLogKey.error: "\(error)"])
             }
@@ -190,36 +208,41 @@ final class ApplyLane: Sendable {
 
     /// Applies what `isolation` has not committed yet: one statement when nothing in it is
     /// poison, the bisection when something is (see `PoisonIsolation`).
-    private func runIsolating(_ isolation: inout PoisonIsolation, fence: BatchApplier.Fence,
-                              started: ContinuousClock.Instant) throws(PoisonIsolation.Failure) {
+    private func runIsolating(
+        _ isolation: inout PoisonIsolation, fence: BatchApplier.Fence,
+        started: ContinuousClock.Instant
+    ) throws(PoisonIsolation.Failure) {
         let statementsBefore = isolation.statements
         let isolatedBefore = isolation.setAside.count
         defer {
             if isolation.statements - statementsBefore > 1 {
-                logger.notice("isolated poison events from a batch", metadata: [
-                    WorkerLogKey.statements: "\(isolation.statements - statementsBefore)",
-                    WorkerLogKey.poisons: "\(isolation.setAside.count - isolatedBefore)",
-                    WorkerLogKey.messages: "\(isolation.messages.count)",
-                    WorkerLogKey.elapsed: "\(ContinuousClock.now - started)",
-                ])
+                logger.notice(
+                    "isolated poison events from a batch",
+                    metadata: [
+                        WorkerLogKey.statements: "\(isolation.statements - statementsBefore)",
+                        WorkerLogKey.poisons: "\(isolation.setAside.count - isolatedBefore)",
+                        WorkerLogKey.messages: "\(isolation.messages.count)",
+                        WorkerLogKey.elapsed: "\(ContinuousClock.now - started)",
+                    ])
             }
         }
-        try isolation.run(PoisonIsolation.Steps(
-            apply: { [connection] (part) throws(BatchApplier.Failure) -> BatchApplier.Outcome in
-                try BatchApplier.apply(part, fence: fence, on: connection)
-            },
-            probe: { [connection] (part) throws(BatchApplier.Failure) in
-                try BatchApplier.probe(part, fence: fence, on: connection)
-            },
-            deadLetter: { [self] (poison) throws(KafkaError) in
-                try deadLetters.publishAll([poison])
-                logDeadLetters([poison])
-                metrics.recordApplyFailed(topic: poison.message.partition.topic)
-            },
-            committed: { [self] part, outcome in
-                table.progressed(part.partitions.mapValues(\.nextOffset))
-                record(part, outcome: outcome, started: started)
-            }))
+        try isolation.run(
+            PoisonIsolation.Steps(
+                apply: { [connection] (part) throws(BatchApplier.Failure) -> BatchApplier.Outcome in
+                    try BatchApplier.apply(part, fence: fence, on: connection)
+                },
+                probe: { [connection] (part) throws(BatchApplier.Failure) in
+                    try BatchApplier.probe(part, fence: fence, on: connection)
+                },
+                deadLetter: { [self] (poison) throws(KafkaError) in
+                    try deadLetters.publishAll([poison])
+                    logDeadLetters([poison])
+                    metrics.recordApplyFailed(topic: poison.message.partition.topic)
+                },
+                committed: { [self] part, outcome in
+                    table.progressed(part.partitions.mapValues(\.nextOffset))
+                    record(part, outcome: outcome, started: started)
+                }))
     }
 
     /// The partitions of the batch that still have uncommitted messages.
@@ -239,11 +262,14 @@ final class ApplyLane: Sendable {
     private func logDeadLetters(_ rejected: [ValidatedBatch.Rejected]) {
         for item in rejected {
             var metadata: Logger.Metadata = [
-                WorkerLogKey.topic: "\(item.message.partition.topic)", WorkerLogKey.partition: "\(item.message.partition.partition)",
+                WorkerLogKey.topic: "\(item.message.partition.topic)",
+                WorkerLogKey.partition: "\(item.message.partition.partition)",
                 WorkerLogKey.offset: "\(item.message.offset)", WorkerLogKey.reason: "\(item.rejection.reason.rawValue)",
                 WorkerLogKey.detail: "\(item.rejection.detail)",
             ]
-            if let eventId = DeadLetterPublisher.eventId(of: item.message.value) { metadata[WorkerLogKey.eventId] = "\(eventId)" }
+            if let eventId = DeadLetterPublisher.eventId(of: item.message.value) {
+                metadata[WorkerLogKey.eventId] = "\(eventId)"
+            }
             logger.info("dead-lettered", metadata: metadata)
         }
     }

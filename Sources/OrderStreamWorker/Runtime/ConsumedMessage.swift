@@ -1,4 +1,5 @@
 import Kafka
+
 /// A message as the runtime needs it: where it came from and its bytes. Decoupled from the
 /// Kafka layer's type so that batches can be built and tested without a broker.
 public struct ConsumedMessage: Sendable {
@@ -14,8 +15,10 @@ public struct ConsumedMessage: Sendable {
     /// replayed message's provenance (`replay_of`, `replay_count`) from here.
     public let headers: [KafkaHeader]
 
-    public init(partition: TopicPartition, offset: Int64, key: [UInt8]?, value: [UInt8], timestampMillis: Int64?,
-                headers: [KafkaHeader] = []) {
+    public init(
+        partition: TopicPartition, offset: Int64, key: [UInt8]?, value: [UInt8], timestampMillis: Int64?,
+        headers: [KafkaHeader] = []
+    ) {
         self.partition = partition
         self.offset = offset
         self.key = key

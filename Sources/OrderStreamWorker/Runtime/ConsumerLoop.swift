@@ -73,7 +73,9 @@ final class ConsumerLoop: Sendable {
         do {
             try consumer.seek(seeks, timeout: .seconds(5))
             table.seeked(seeks)
-            logger.info("fetch positions moved to PostgreSQL's positions", metadata: [WorkerLogKey.partitions: "\(seeks.count)"])
+            logger.info(
+                "fetch positions moved to PostgreSQL's positions", metadata: [WorkerLogKey.partitions: "\(seeks.count)"]
+            )
         } catch {
             logger.warning("seek failed; retrying", metadata: [WorkerLogKey.error: "\(error)"])
         }

@@ -21,8 +21,10 @@ final class ControlWatcher: Sendable {
     private let stopSignal = StopSignal()
     private let lagMonitor: LagMonitor
 
-    init(settings: WorkerSettings, table: PartitionTable, connection: PGConnection, consumer: KafkaConsumer,
-         metrics: WorkerMetrics, state: WorkerState, logger: Logger) {
+    init(
+        settings: WorkerSettings, table: PartitionTable, connection: PGConnection, consumer: KafkaConsumer,
+        metrics: WorkerMetrics, state: WorkerState, logger: Logger
+    ) {
         self.settings = settings
         self.table = table
         self.connection = connection
@@ -30,8 +32,9 @@ final class ControlWatcher: Sendable {
         self.metrics = metrics
         self.state = state
         self.logger = logger
-        lagMonitor = LagMonitor(settings: settings, table: table, connection: connection, consumer: consumer,
-                                metrics: metrics, state: state, logger: logger)
+        lagMonitor = LagMonitor(
+            settings: settings, table: table, connection: connection, consumer: consumer,
+            metrics: metrics, state: state, logger: logger)
     }
 
     func requestStop() { stopSignal.raise() }
@@ -49,13 +52,17 @@ final class ControlWatcher: Sendable {
                     listening = true
                 }
                 _ = try connection.waitForNotifications(timeout: settings.controlPollInterval)
-                if let control = try PositionStore.readControl(group: settings.group, on: connection), control.epoch != epoch {
+                if let control = try PositionStore.readControl(group: settings.group, on: connection),
+                    control.epoch != epoch
+                {
                     // A cutover moves the active color; an operator's offset reset, pause or
                     // resume bumps the epoch under the same color. Either way the positions
                     // changed under this worker's feet: every lane re-reads them.
-                    logger.notice("epoch changed: re-reading positions", metadata: [
-                        WorkerLogKey.epoch: "\(control.epoch)", WorkerLogKey.activeColor: "\(control.activeColor)",
-                    ])
+                    logger.notice(
+                        "epoch changed: re-reading positions",
+                        metadata: [
+                            WorkerLogKey.epoch: "\(control.epoch)", WorkerLogKey.activeColor: "\(control.activeColor)",
+                        ])
                     epoch = control.epoch
                     if control.activeColor != activeColor { metrics.cutoversObserved.increment() }
                     activeColor = control.activeColor
@@ -91,18 +98,22 @@ final class ControlWatcher: Sendable {
                                events_dead_lettered = $5, batch_retries = $6, apply_failed = $7
             WHERE instance_id = $1
             """,
-            [settings.instanceId, phase, metrics.recentApplyP99(at: Date().timeIntervalSince1970), totals.eventsApplied,
-             totals.deadLettered, totals.batchRetries, totals.applyFailed])
+            [
+                settings.instanceId, phase, metrics.recentApplyP99(at: Date().timeIntervalSince1970),
+                totals.eventsApplied,
+                totals.deadLettered, totals.batchRetries, totals.applyFailed,
+            ])
     }
 
     /// The pause of the group's last completed cutover, for dashboards (`orderstream cutover`
     /// measures it and records it in the `cutovers` table).
     private func reportLastCutover() {
-        guard let result = try? connection.query(
-            """
-            SELECT to_color, pause_seconds FROM cutovers
-            WHERE consumer_group = $1 AND pause_seconds IS NOT NULL ORDER BY epoch DESC LIMIT 1
-            """, [settings.group]), result.rowCount == 1,
+        guard
+            let result = try? connection.query(
+                """
+                SELECT to_color, pause_seconds FROM cutovers
+                WHERE consumer_group = $1 AND pause_seconds IS NOT NULL ORDER BY epoch DESC LIMIT 1
+                """, [settings.group]), result.rowCount == 1,
             let color = try? result.string(0, "to_color"), let pause = try? result.double(0, "pause_seconds")
         else { return }
         metrics.setCutoverPause(toColor: color, seconds: pause)

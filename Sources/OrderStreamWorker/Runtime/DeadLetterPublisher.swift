@@ -13,7 +13,8 @@ struct DeadLetterPublisher: Sendable {
     /// The dead-letter message of a rejection (pure, so the headers are testable).
     static func message(for rejected: ValidatedBatch.Rejected) -> KafkaOutgoingMessage {
         let source = rejected.message
-        let deadLetterTopic = Topic(rawValue: source.partition.topic)?.deadLetterTopic ?? source.partition.topic + ".dlq"
+        let deadLetterTopic =
+            Topic(rawValue: source.partition.topic)?.deadLetterTopic ?? source.partition.topic + ".dlq"
         return KafkaOutgoingMessage(
             topic: deadLetterTopic,
             key: source.key,
@@ -31,7 +32,7 @@ struct DeadLetterPublisher: Sendable {
     /// for log lines; nil for a value that is not a JSON object with a string `event_id`.
     static func eventId(of value: [UInt8]) -> String? {
         guard value.count <= EventValidator.maximumValueBytes,
-              let id = (try? JSONParser.parse(value))?.objectValue?["event_id"]?.stringValue
+            let id = (try? JSONParser.parse(value))?.objectValue?["event_id"]?.stringValue
         else { return nil }
         return String(id.prefix(64))
     }

@@ -209,7 +209,7 @@ struct PartitionStates: Sendable {
         if !work.refresh.isEmpty { return work }
         for key in entries.keys.sorted() {
             guard let entry = entries[key], entry.lane == lane, entry.active, !entry.inFlight,
-                  entry.buffered > 0, work.messages.count < maxMessages
+                entry.buffered > 0, work.messages.count < maxMessages
             else { continue }
             let take = min(entry.buffered, maxMessages - work.messages.count)
             work.messages.append(contentsOf: entry.buffer[entry.head..<(entry.head + take)])
@@ -307,7 +307,8 @@ struct PartitionStates: Sendable {
         var heads: [TopicPartition: UnappliedHead] = [:]
         for (key, entry) in entries where entry.active {
             heads[key] = UnappliedHead(
-                expected: entry.expected, oldestTimestampMillis: entry.buffered > 0 ? entry.buffer[entry.head].timestampMillis : nil)
+                expected: entry.expected,
+                oldestTimestampMillis: entry.buffered > 0 ? entry.buffer[entry.head].timestampMillis : nil)
         }
         return heads
     }

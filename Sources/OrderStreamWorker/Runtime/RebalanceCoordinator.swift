@@ -17,8 +17,10 @@ final class RebalanceCoordinator: KafkaRebalanceHandler {
     private let state: WorkerState
     private let logger: Logger
 
-    init(settings: WorkerSettings, table: PartitionTable, control: PGConnection, lanes: [ApplyLane],
-         metrics: WorkerMetrics, state: WorkerState, logger: Logger) {
+    init(
+        settings: WorkerSettings, table: PartitionTable, control: PGConnection, lanes: [ApplyLane],
+        metrics: WorkerMetrics, state: WorkerState, logger: Logger
+    ) {
         self.settings = settings
         self.table = table
         self.control = control
@@ -30,11 +32,14 @@ final class RebalanceCoordinator: KafkaRebalanceHandler {
 
     func partitionsRevoked(_ partitions: [TopicPartition], lost: Bool) {
         (lost ? metrics.rebalancesLost : metrics.rebalancesRevoked).increment()
-        logger.info("partitions revoked", metadata: [WorkerLogKey.partitions: "\(partitions.sorted())", WorkerLogKey.lost: "\(lost)"])
+        logger.info(
+            "partitions revoked",
+            metadata: [WorkerLogKey.partitions: "\(partitions.sorted())", WorkerLogKey.lost: "\(lost)"])
         let late = table.revoke(partitions, timeout: settings.revokeTimeout)
         for lane in late {
-            logger.warning("revoked partition still in flight past the bound; cancelling its statement",
-                           metadata: [WorkerLogKey.lane: "\(lane)"])
+            logger.warning(
+                "revoked partition still in flight past the bound; cancelling its statement",
+                metadata: [WorkerLogKey.lane: "\(lane)"])
             lanes[lane].cancel()
         }
         metrics.ownedPartitions.set(to: Double(table.activeCount))
@@ -52,7 +57,9 @@ final class RebalanceCoordinator: KafkaRebalanceHandler {
                 break
             } catch {
                 state.update { $0.databaseUp = false }
-                logger.warning("reading positions at assignment failed", metadata: [WorkerLogKey.error: "\(error)", WorkerLogKey.attempt: "\(attempt)"])
+                logger.warning(
+                    "reading positions at assignment failed",
+                    metadata: [WorkerLogKey.error: "\(error)", WorkerLogKey.attempt: "\(attempt)"])
                 if attempt < 3 { delay.sleep() }
             }
         }
@@ -60,7 +67,9 @@ final class RebalanceCoordinator: KafkaRebalanceHandler {
         var offsets: [TopicPartition: Int64] = [:]
         for key in partitions {
             if let row = claimed[key] {
-                entries[key] = .init(expected: row.nextOffset, epoch: row.epoch, active: row.isActive(for: settings.color), needsRefresh: false)
+                entries[key] = .init(
+                    expected: row.nextOffset, epoch: row.epoch, active: row.isActive(for: settings.color),
+                    needsRefresh: false)
                 offsets[key] = row.nextOffset == 0 ? KafkaOffset.beginning : row.nextOffset
             } else {
                 // PostgreSQL is unreachable: fetch from Kafka's committed offset (never ahead of
@@ -72,10 +81,12 @@ final class RebalanceCoordinator: KafkaRebalanceHandler {
         let active = entries.filter { $0.value.active }.count
         metrics.ownedPartitions.set(to: Double(table.activeCount))
         state.update { $0.active = $0.active || active > 0 }
-        logger.info("partitions assigned", metadata: [
-            WorkerLogKey.partitions: "\(partitions.sorted())", WorkerLogKey.active: "\(active)",
-            WorkerLogKey.offsets: "\(offsets.sorted { $0.key < $1.key }.map { "\($0.key)@\($0.value)" })",
-        ])
+        logger.info(
+            "partitions assigned",
+            metadata: [
+                WorkerLogKey.partitions: "\(partitions.sorted())", WorkerLogKey.active: "\(active)",
+                WorkerLogKey.offsets: "\(offsets.sorted { $0.key < $1.key }.map { "\($0.key)@\($0.value)" })",
+            ])
         return offsets
     }
 }

@@ -26,7 +26,7 @@ public enum ReplayProvenance {
     /// (a letter that was never replayed).
     public static func count(in headers: [KafkaHeader]) -> Int {
         guard let header = headers.last(where: { $0.key == replayCountHeader }), let value = header.value,
-              let count = Int(String(decoding: value, as: UTF8.self)), count >= 0
+            let count = Int(String(decoding: value, as: UTF8.self)), count >= 0
         else { return 0 }
         return count
     }

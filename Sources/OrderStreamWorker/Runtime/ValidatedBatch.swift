@@ -51,10 +51,12 @@ struct ValidatedBatch: Sendable {
         events.reserveCapacity(messages.count)
         for message in messages {
             let key = message.partition
-            var slice = partitions[key]
+            var slice =
+                partitions[key]
                 ?? PartitionSlice(expectedOffset: expected[key] ?? 0, nextOffset: expected[key] ?? 0)
             slice.nextOffset = max(slice.nextOffset, message.offset + 1)
-            let outcome = setAside[MessageCoordinates(message)].map(ValidationOutcome.rejected)
+            let outcome =
+                setAside[MessageCoordinates(message)].map(ValidationOutcome.rejected)
                 ?? EventValidator.validate(topic: key.topic, key: message.key, value: message.value)
             switch outcome {
             case .valid(let event):

@@ -23,10 +23,12 @@ final class WorkerRuntime: Sendable {
     private let state: WorkerState
     private let logger: Logger
 
-    private init(settings: WorkerSettings, table: PartitionTable, consumer: KafkaConsumer, producer: KafkaProducer,
-                 lanes: [ApplyLane], loop: ConsumerLoop, watcher: ControlWatcher, control: PGConnection,
-                 threads: [DedicatedThread], loopThread: DedicatedThread, watcherThread: DedicatedThread,
-                 metrics: WorkerMetrics, state: WorkerState, logger: Logger) {
+    private init(
+        settings: WorkerSettings, table: PartitionTable, consumer: KafkaConsumer, producer: KafkaProducer,
+        lanes: [ApplyLane], loop: ConsumerLoop, watcher: ControlWatcher, control: PGConnection,
+        threads: [DedicatedThread], loopThread: DedicatedThread, watcherThread: DedicatedThread,
+        metrics: WorkerMetrics, state: WorkerState, logger: Logger
+    ) {
         self.settings = settings
         self.table = table
         self.consumer = consumer
@@ -44,7 +46,9 @@ final class WorkerRuntime: Sendable {
     }
 
     /// Connects, registers, joins the group and starts every thread.
-    static func start(settings: WorkerSettings, metrics: WorkerMetrics, state: WorkerState, logger: Logger) throws -> WorkerRuntime {
+    static func start(
+        settings: WorkerSettings, metrics: WorkerMetrics, state: WorkerState, logger: Logger
+    ) throws -> WorkerRuntime {
         let database = try PGConnectionConfiguration(settings.databaseURL).withApplicationName(settings.applicationName)
         let control = try PGConnection.connect(database, logger: logger)
         state.update { $0.databaseUp = true }
@@ -61,8 +65,10 @@ final class WorkerRuntime: Sendable {
                 http_port = $5, started_at = now(), heartbeat_at = now(), state = 'starting', release = $6,
                 known_migration = $7
             """,
-            [settings.instanceId, settings.group, settings.color, settings.applicationName, settings.httpPort,
-             settings.release, SchemaMigrations.knownUpTo])
+            [
+                settings.instanceId, settings.group, settings.color, settings.applicationName, settings.httpPort,
+                settings.release, SchemaMigrations.knownUpTo,
+            ])
         state.update {
             $0.active = controlRow.activeColor == settings.color
             $0.fencedAtEpoch = nil
@@ -92,8 +98,10 @@ final class WorkerRuntime: Sendable {
         var lanes: [ApplyLane] = []
         for index in 0..<table.laneCount {
             let connection = try PGConnection.connect(database, logger: logger)
-            lanes.append(ApplyLane(index: index, settings: settings, table: table, deadLetters: deadLetters,
-                                   connection: connection, metrics: metrics, state: state, logger: logger))
+            lanes.append(
+                ApplyLane(
+                    index: index, settings: settings, table: table, deadLetters: deadLetters,
+                    connection: connection, metrics: metrics, state: state, logger: logger))
         }
 
         var consumerConfiguration = kafka.setting("group.id", settings.kafkaGroupId)
@@ -101,8 +109,10 @@ final class WorkerRuntime: Sendable {
         // Defaults for low latency and bounded memory, unless the configuration says otherwise:
         // a fetch waits at most 10 ms for more data (librdkafka's 500 ms default set the median
         // publish-to-commit latency), and librdkafka prefetches at most 16 MiB (default 64 MiB).
-        for (property, value) in [("fetch.wait.max.ms", "10"), ("queued.max.messages.kbytes", "16384"),
-                                  ("queued.min.messages", "20000")] where consumerConfiguration[property] == nil {
+        for (property, value) in [
+            ("fetch.wait.max.ms", "10"), ("queued.max.messages.kbytes", "16384"),
+            ("queued.min.messages", "20000"),
+        ] where consumerConfiguration[property] == nil {
             consumerConfiguration = consumerConfiguration.setting(property, value)
         }
         if settings.eagerRebalance {
@@ -111,24 +121,28 @@ final class WorkerRuntime: Sendable {
         if settings.staticMembership {
             consumerConfiguration = consumerConfiguration.setting("group.instance.id", settings.instanceId)
         }
-        let coordinator = RebalanceCoordinator(settings: settings, table: table, control: control, lanes: lanes,
-                                               metrics: metrics, state: state, logger: logger)
-        let consumer = try KafkaConsumer(configuration: consumerConfiguration, rebalanceHandler: coordinator,
-                                         logger: logger, onError: onKafkaError)
+        let coordinator = RebalanceCoordinator(
+            settings: settings, table: table, control: control, lanes: lanes,
+            metrics: metrics, state: state, logger: logger)
+        let consumer = try KafkaConsumer(
+            configuration: consumerConfiguration, rebalanceHandler: coordinator,
+            logger: logger, onError: onKafkaError)
         try consumer.subscribe(topics: WorkerSettings.topics)
 
         let watcherConnection = try PGConnection.connect(database, logger: logger)
-        let watcher = ControlWatcher(settings: settings, table: table, connection: watcherConnection, consumer: consumer,
-                                     metrics: metrics, state: state, logger: logger)
+        let watcher = ControlWatcher(
+            settings: settings, table: table, connection: watcherConnection, consumer: consumer,
+            metrics: metrics, state: state, logger: logger)
         let loop = ConsumerLoop(consumer: consumer, table: table, settings: settings, state: state, logger: logger)
 
         let threads = lanes.map { lane in DedicatedThread(name: "orderstream-lane-\(lane.index)") { lane.run() } }
         let loopThread = DedicatedThread(name: "orderstream-poll") { loop.run() }
         let watcherThread = DedicatedThread(name: "orderstream-control") { watcher.run(initial: controlRow) }
         state.update { $0.phase = .running }
-        return WorkerRuntime(settings: settings, table: table, consumer: consumer, producer: producer, lanes: lanes,
-                             loop: loop, watcher: watcher, control: control, threads: threads, loopThread: loopThread,
-                             watcherThread: watcherThread, metrics: metrics, state: state, logger: logger)
+        return WorkerRuntime(
+            settings: settings, table: table, consumer: consumer, producer: producer, lanes: lanes,
+            loop: loop, watcher: watcher, control: control, threads: threads, loopThread: loopThread,
+            watcherThread: watcherThread, metrics: metrics, state: state, logger: logger)
     }
 
     /// The drain: not ready at once, stop fetching, finish in-flight batches (or roll them back
@@ -174,13 +188,15 @@ final class WorkerRuntime: Sendable {
             producer.close()
         }
         if !closing.join(until: .now() + max(2, until.timeIntervalSinceNow)) {
-            logger.warning("leaving the consumer group did not finish in time (brokers unreachable?); exiting without it")
+            logger.warning(
+                "leaving the consumer group did not finish in time (brokers unreachable?); exiting without it")
         }
         watcher.requestStop()
         watcherThread.join(until: .now() + 3)
         _ = try? control.execute("DELETE FROM workers WHERE instance_id = $1", [settings.instanceId])
         control.close()
         state.update { $0.phase = .stopped }
-        logger.notice("drained", metadata: [WorkerLogKey.seconds: "\(String(format: "%.3f", Date().timeIntervalSince(started)))"])
+        logger.notice(
+            "drained", metadata: [WorkerLogKey.seconds: "\(String(format: "%.3f", Date().timeIntervalSince(started)))"])
     }
 }

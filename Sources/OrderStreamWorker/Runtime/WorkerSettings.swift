@@ -33,7 +33,9 @@ public struct WorkerSettings: Sendable {
     /// Never set in production; the worker logs a critical line at start when it is.
     public var deadLetterEverything = false
 
-    public init(kafkaProperties: [String: String], databaseURL: String, group: String, color: String, instanceId: String) {
+    public init(
+        kafkaProperties: [String: String], databaseURL: String, group: String, color: String, instanceId: String
+    ) {
         self.kafkaProperties = kafkaProperties
         self.databaseURL = databaseURL
         self.group = group

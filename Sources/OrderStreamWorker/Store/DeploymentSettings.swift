@@ -11,10 +11,13 @@ public enum DeploymentSettings {
     /// becomes the active color of groups that never ran (the database's setting) and of this
     /// one. When the group runs with the other color, nothing changes (only a cutover changes
     /// it) and the other color is returned, so the caller can refuse.
-    public static func prepareGroup(_ group: String, initialActiveColor color: String?,
-                                    on connection: PGConnection) throws(PGError) -> String {
+    public static func prepareGroup(
+        _ group: String, initialActiveColor color: String?,
+        on connection: PGConnection
+    ) throws(PGError) -> String {
         if let color {
-            if let existing = try PositionStore.readControl(group: group, on: connection), existing.activeColor != color {
+            if let existing = try PositionStore.readControl(group: group, on: connection), existing.activeColor != color
+            {
                 return existing.activeColor
             }
             _ = try connection.execute(

@@ -24,7 +24,8 @@ enum KPIQueries {
                 """)
         }
         for row in 0..<buckets.rowCount {
-            add(kind: try buckets.string(row, "kind"), currency: try buckets.string(row, "currency"),
+            add(
+                kind: try buckets.string(row, "kind"), currency: try buckets.string(row, "currency"),
                 members: try buckets.int64(row, "members"), amount: try buckets.int64(row, "amount"), to: &snapshot)
         }
         if let window {

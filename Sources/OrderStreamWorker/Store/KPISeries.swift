@@ -18,7 +18,9 @@ public enum KPISeries {
     public static func minutes(window: KPIWindow, on connection: PGConnection) throws(PGError) -> [Minute] {
         let minuteMicros: Int64 = 60_000_000
         let count = Int((window.toMicros - window.fromMicros) / minuteMicros)
-        var series = (0..<count).map { Minute(minuteMicros: window.fromMicros + Int64($0) * minuteMicros, kpis: KPISnapshot()) }
+        var series = (0..<count).map {
+            Minute(minuteMicros: window.fromMicros + Int64($0) * minuteMicros, kpis: KPISnapshot())
+        }
         func index(_ micros: Int64) -> Int? {
             let position = Int((micros - window.fromMicros) / minuteMicros)
             return series.indices.contains(position) ? position : nil
@@ -32,9 +34,10 @@ public enum KPISeries {
             """, [window.fromMicros, window.toMicros])
         for row in 0..<buckets.rowCount {
             guard let at = index(try buckets.int64(row, "micros")) else { continue }
-            KPIQueries.add(kind: try buckets.string(row, "kind"), currency: try buckets.string(row, "currency"),
-                           members: try buckets.int64(row, "members"), amount: try buckets.int64(row, "amount_cents"),
-                           to: &series[at].kpis)
+            KPIQueries.add(
+                kind: try buckets.string(row, "kind"), currency: try buckets.string(row, "currency"),
+                members: try buckets.int64(row, "members"), amount: try buckets.int64(row, "amount_cents"),
+                to: &series[at].kpis)
         }
         // Active customers are distinct per minute (the buckets' `customer` kind counts only a
         // customer's first minute ever).

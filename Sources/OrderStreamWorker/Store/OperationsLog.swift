@@ -19,8 +19,10 @@ public enum OperationsLog {
     /// Records a command; `detail` is a JSON object (per-partition before and after, letters).
     /// Runs on `connection` as it is, so that inside a transaction it commits with the change.
     @discardableResult
-    public static func record(group: String, actor: String, command: String, arguments: String, epoch: Int64?,
-                              result: String, detail: String = "{}", on connection: PGConnection) throws(PGError) -> Int64 {
+    public static func record(
+        group: String, actor: String, command: String, arguments: String, epoch: Int64?,
+        result: String, detail: String = "{}", on connection: PGConnection
+    ) throws(PGError) -> Int64 {
         let inserted = try connection.query(
             """
             INSERT INTO operations (consumer_group, actor, command, arguments, epoch, result, detail)
@@ -39,25 +41,31 @@ public enum OperationsLog {
             """, [group, limit])
         var entries: [Entry] = []
         for row in 0..<rows.rowCount {
-            entries.append(Entry(
-                id: try rows.int64(row, "id"), at: try rows.string(row, "at_text"), actor: try rows.string(row, "actor"),
-                command: try rows.string(row, "command"), arguments: try rows.string(row, "arguments"),
-                epoch: try rows.decodeIfPresent(Int64.self, row: row, column: "epoch"),
-                result: try rows.string(row, "result")))
+            entries.append(
+                Entry(
+                    id: try rows.int64(row, "id"), at: try rows.string(row, "at_text"),
+                    actor: try rows.string(row, "actor"),
+                    command: try rows.string(row, "command"), arguments: try rows.string(row, "arguments"),
+                    epoch: try rows.decodeIfPresent(Int64.self, row: row, column: "epoch"),
+                    result: try rows.string(row, "result")))
         }
         return entries
     }
 
     /// Who runs an operator command: `--actor` when given (must be non-empty printable text of
     /// at most 200 characters), else `$USER@host` (`unknown@host` without `$USER`).
-    public static func actor(given: String?, environment: [String: String] = ProcessInfo.processInfo.environment)
+    public static func actor(
+        given: String?, environment: [String: String] = ProcessInfo.processInfo.environment
+    )
         -> Result<String, ActorError>
     {
         if let given {
             let trimmed = given.trimmingCharacters(in: .whitespaces)
-            guard !trimmed.isEmpty, trimmed.count <= 200, !trimmed.unicodeScalars.contains(where: {
-                $0.properties.generalCategory == .control
-            }) else {
+            guard !trimmed.isEmpty, trimmed.count <= 200,
+                !trimmed.unicodeScalars.contains(where: {
+                    $0.properties.generalCategory == .control
+                })
+            else {
                 return .failure(ActorError(given: given))
             }
             return .success(trimmed)

@@ -27,10 +27,12 @@ public enum OrderTimeline {
         var entries: [Entry] = []
         entries.reserveCapacity(rows.rowCount)
         for row in 0..<rows.rowCount {
-            entries.append(Entry(
-                eventId: try rows.string(row, "event_id"), eventType: try rows.string(row, "event_type"),
-                occurredAt: try rows.string(row, "occurred"), sourceTopic: try rows.string(row, "source_topic"),
-                sourcePartition: try rows.int32(row, "source_partition"), sourceOffset: try rows.int64(row, "source_offset")))
+            entries.append(
+                Entry(
+                    eventId: try rows.string(row, "event_id"), eventType: try rows.string(row, "event_type"),
+                    occurredAt: try rows.string(row, "occurred"), sourceTopic: try rows.string(row, "source_topic"),
+                    sourcePartition: try rows.int32(row, "source_partition"),
+                    sourceOffset: try rows.int64(row, "source_offset")))
         }
         return entries
     }

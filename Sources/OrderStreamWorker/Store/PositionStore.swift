@@ -25,7 +25,9 @@ enum PositionStore {
     /// Creates the group's control row if it has none, with the database's initial active color
     /// (`deployment_settings`, set by `orderstream migrate --active-color`, blue by default), or
     /// `initialColor` when given; never the color of whichever worker starts first.
-    static func ensureControl(group: String, initialColor: String? = nil, on connection: PGConnection) throws(PGError) -> Control {
+    static func ensureControl(
+        group: String, initialColor: String? = nil, on connection: PGConnection
+    ) throws(PGError) -> Control {
         _ = try connection.execute(
             """
             INSERT INTO consumer_control (consumer_group, active_color, epoch)
@@ -47,7 +49,9 @@ enum PositionStore {
 
     /// Creates the missing position rows of `partitions` (owned by the group's active color at
     /// its epoch, starting at offset 0 = the beginning of the log) and returns every row.
-    static func claim(_ partitions: [TopicPartition], group: String, on connection: PGConnection) throws(PGError) -> [TopicPartition: Position] {
+    static func claim(
+        _ partitions: [TopicPartition], group: String, on connection: PGConnection
+    ) throws(PGError) -> [TopicPartition: Position] {
         guard !partitions.isEmpty else { return [:] }
         let sorted = partitions.sorted()
         let topics = sorted.map(\.topic)
@@ -65,7 +69,9 @@ enum PositionStore {
     }
 
     /// The rows of `partitions` that exist.
-    static func read(_ partitions: [TopicPartition], group: String, on connection: PGConnection) throws(PGError) -> [TopicPartition: Position] {
+    static func read(
+        _ partitions: [TopicPartition], group: String, on connection: PGConnection
+    ) throws(PGError) -> [TopicPartition: Position] {
         let result = try connection.query(
             """
             SELECT p.topic, p.partition, p.next_offset, p.owner_color, p.epoch, p.paused
@@ -75,7 +81,8 @@ enum PositionStore {
             """, [group, partitions.map(\.topic), partitions.map(\.partition)])
         var rows: [TopicPartition: Position] = [:]
         for row in 0..<result.rowCount {
-            let key = TopicPartition(topic: try result.string(row, "topic"), partition: try result.int32(row, "partition"))
+            let key = TopicPartition(
+                topic: try result.string(row, "topic"), partition: try result.int32(row, "partition"))
             rows[key] = Position(
                 nextOffset: try result.int64(row, "next_offset"),
                 ownerColor: try result.string(row, "owner_color"),

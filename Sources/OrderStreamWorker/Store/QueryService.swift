@@ -43,7 +43,9 @@ public final class QueryService: Sendable {
     /// Borrows a session (an idle one, or a new one while fewer than `maxConnections` are open,
     /// else waits for one), runs `body` off the cooperative pool, and gives the session back.
     /// Throws once the service is closed.
-    public func withConnection<T: Sendable>(_ body: @escaping @Sendable (PGConnection) throws(PGError) -> T) async throws -> T {
+    public func withConnection<T: Sendable>(
+        _ body: @escaping @Sendable (PGConnection) throws(PGError) -> T
+    ) async throws -> T {
         let borrowed = try await acquire()
         let configuration = self.configuration
         let logger = self.logger
@@ -85,7 +87,10 @@ public final class QueryService: Sendable {
 
     /// An idle session, or nil with the right to open one; waits while all are busy.
     private func acquire() async throws -> PGConnection? {
-        enum Turn { case idle(PGConnection), open, wait, closed }
+        enum Turn {
+            case idle(PGConnection)
+            case open, wait, closed
+        }
         let turn: Turn = pool.withLock { pool in
             if pool.closed { return .closed }
             if let connection = pool.idle.popLast() { return .idle(connection) }

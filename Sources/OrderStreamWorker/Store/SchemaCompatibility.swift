@@ -20,8 +20,9 @@ public struct SchemaCompatibility: Sendable, Equatable {
         }
 
         init(_ migration: Migration) {
-            self.init(version: migration.version, name: migration.name, release: migration.release,
-                      compatibleWithOlder: migration.compatibleWithOlderReleases)
+            self.init(
+                version: migration.version, name: migration.name, release: migration.release,
+                compatibleWithOlder: migration.compatibleWithOlderReleases)
         }
 
         /// `5 (drop_amount, needs release 0.3.0 or later)`.
@@ -76,23 +77,27 @@ public struct SchemaCompatibility: Sendable, Equatable {
               AND column_name IN ('release', 'compatible_with_older')
             """)
         // Recorded by a release before 0.2.0: no compatibility columns, and no newer migrations.
-        let sql = try columns.int(0, "n") == 2
+        let sql =
+            try columns.int(0, "n") == 2
             ? "SELECT version, name, release, compatible_with_older FROM schema_migrations ORDER BY version"
             : "SELECT version, name, NULL::text AS release, false AS compatible_with_older FROM schema_migrations ORDER BY version"
         let rows = try connection.query(sql)
         var migrations: [MigrationInfo] = []
         for row in 0..<rows.rowCount {
-            migrations.append(MigrationInfo(
-                version: try rows.int(row, "version"), name: try rows.string(row, "name"),
-                release: try rows.decodeIfPresent(String.self, row: row, column: "release"),
-                compatibleWithOlder: try rows.bool(row, "compatible_with_older")))
+            migrations.append(
+                MigrationInfo(
+                    version: try rows.int(row, "version"), name: try rows.string(row, "name"),
+                    release: try rows.decodeIfPresent(String.self, row: row, column: "release"),
+                    compatibleWithOlder: try rows.bool(row, "compatible_with_older")))
         }
         return SchemaCompatibility(migrations: migrations)
     }
 
     /// The workers of `group` (of `color`, when given) whose heartbeat is recent.
-    public static func runningWorkers(group: String, color: String? = nil, liveWithinSeconds: Double = 15,
-                                      on connection: PGConnection) throws(PGError) -> [RunningWorker] {
+    public static func runningWorkers(
+        group: String, color: String? = nil, liveWithinSeconds: Double = 15,
+        on connection: PGConnection
+    ) throws(PGError) -> [RunningWorker] {
         let present = try connection.query("SELECT to_regclass('workers') IS NOT NULL AS present")
         guard try present.bool(0, "present") else { return [] }
         let rows = try connection.query(
@@ -104,10 +109,11 @@ public struct SchemaCompatibility: Sendable, Equatable {
             """, [group, color, knownByUnrecordedReleases, liveWithinSeconds])
         var workers: [RunningWorker] = []
         for row in 0..<rows.rowCount {
-            workers.append(RunningWorker(
-                instanceId: try rows.string(row, "instance_id"), color: try rows.string(row, "color"),
-                release: try rows.decodeIfPresent(String.self, row: row, column: "release"),
-                knownMigration: try rows.int(row, "known_migration")))
+            workers.append(
+                RunningWorker(
+                    instanceId: try rows.string(row, "instance_id"), color: try rows.string(row, "color"),
+                    release: try rows.decodeIfPresent(String.self, row: row, column: "release"),
+                    knownMigration: try rows.int(row, "known_migration")))
         }
         return workers
     }

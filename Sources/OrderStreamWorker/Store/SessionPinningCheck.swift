@@ -32,7 +32,9 @@ public enum SessionPinningCheck {
         do {
             try second.execute("BEGIN")
         } catch {
-            if error.kind == .connectionLost || error.kind == .connectionFailed || error.kind == .adminShutdown { throw error }
+            if error.kind == .connectionLost || error.kind == .connectionFailed || error.kind == .adminShutdown {
+                throw error
+            }
             // PgBouncer's statement mode refuses transaction blocks.
             throw PGError(kind: .invalidConfiguration, message: problem + " (BEGIN was refused: \(error.message))")
         }
@@ -42,7 +44,8 @@ public enum SessionPinningCheck {
         guard before == after, other != before else {
             throw PGError(
                 kind: .invalidConfiguration,
-                message: problem + " (one session's transactions ran in server backends \(before.pid) and \(after.pid), "
+                message: problem
+                    + " (one session's transactions ran in server backends \(before.pid) and \(after.pid), "
                     + "another session's in \(other.pid))")
         }
         logger.debug("database sessions are pinned", metadata: [WorkerLogKey.backendPID: "\(before.pid)"])
