@@ -2,7 +2,8 @@
 // OrderStream: a Kafka -> PostgreSQL event worker.
 //
 // The target graph is the architecture, lowest layer first:
-//   OrderStreamCommon       helpers every layer shares: secret masking, Duration, retry backoff
+//   OrderStreamCommon       helpers every layer shares: secret masking, Duration, retry backoff,
+//                           the one blocking bridge (Blocking) and DedicatedThread
 //   CRdKafka, CLibPQ        C shims (system libraries from Debian's -dev packages)
 //   Kafka, PostgreSQL       thin wrappers, the only code that imports C
 //   OrderStreamDomain       events, validation, order state, KPIs: pure, no I/O
@@ -51,7 +52,8 @@ let package = Package(
         ),
 
         // Helpers every layer shares (secret masking, connection-string passwords, Duration
-        // conversions, retry backoff): pure Swift, no dependencies, below the wrappers.
+        // conversions, retry backoff, the one blocking bridge and its lock): pure Swift, no
+        // dependencies, below the wrappers.
         .target(
             name: "OrderStreamCommon",
             swiftSettings: swiftSettings
@@ -223,7 +225,7 @@ let package = Package(
             name: "OrderStreamWorkerTests",
             dependencies: [
                 "OrderStreamWorker", "OrderStreamDomain", "Kafka", "PostgreSQL", "OrderStreamTestSupport",
-                "OrderStreamLoadGen",
+                "OrderStreamLoadGen", "OrderStreamCommon",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ],

@@ -66,8 +66,11 @@ public final class KafkaConsumer: Sendable {
         self.logger = logger
     }
 
+    /// A consumer dropped without `close()` is closed in the background (`Blocking.detach`):
+    /// never on whichever thread dropped the last reference, since leaving the group blocks.
+    /// Close it explicitly where the moment matters (every caller in this project does).
     deinit {
-        close()
+        Self.close(handle: handle, state: state, context: unmanagedContext, logger: logger, inBackground: true)
     }
 
     // MARK: polling thread
@@ -94,7 +97,7 @@ public final class KafkaConsumer: Sendable {
             state.activeCalls += 1
         }
         defer {
-            state.withLock { state in
+            state.withLockNotifying { state in
                 state.polling = false
                 state.activeCalls -= 1
             }
@@ -232,7 +235,7 @@ public final class KafkaConsumer: Sendable {
 
     /// Synchronous commit run off the cooperative pool.
     public func commit(offsets: [TopicPartitionOffset]) async throws(KafkaError) {
-        try await BlockingExecutor.run { () throws(KafkaError) in try self.commit(offsets: offsets, async: false) }
+        try await Blocking.run { () throws(KafkaError) in try self.commit(offsets: offsets, async: false) }
     }
 
     /// The group's committed offsets (next offset to read; `KafkaOffset.invalid` when
@@ -253,7 +256,7 @@ public final class KafkaConsumer: Sendable {
     public func committed(
         _ partitions: [TopicPartition], timeout: Duration
     ) async throws(KafkaError) -> [TopicPartitionOffset] {
-        try await BlockingExecutor.run { () throws(KafkaError) in try self.committed(partitions, timeout: timeout) }
+        try await Blocking.run { () throws(KafkaError) in try self.committed(partitions, timeout: timeout) }
     }
 
     /// Low and high watermarks from the partition leader. Blocking, up to `timeout`.
@@ -292,7 +295,7 @@ public final class KafkaConsumer: Sendable {
     public func watermarks(
         topic: String, partition: Int32, timeout: Duration
     ) async throws(KafkaError) -> KafkaWatermarks {
-        try await BlockingExecutor.run { () throws(KafkaError) in
+        try await Blocking.run { () throws(KafkaError) in
             try self.watermarks(topic: topic, partition: partition, timeout: timeout)
         }
     }
@@ -328,31 +331,37 @@ public final class KafkaConsumer: Sendable {
     /// on this thread) and destroys the client. Call it from the polling thread after
     /// the last poll (never from inside the rebalance handler). Blocking; idempotent.
     public func close() {
+        Self.close(handle: handle, state: state, context: unmanagedContext, logger: logger, inBackground: false)
+    }
+
+    /// Closes the client (once, whoever asks first); with `inBackground`, on a `Blocking` thread.
+    /// Static so that `deinit` can hand it what it needs without `self`.
+    private static func close(
+        handle: RDKafkaHandle, state: LockedValue<State>, context: Unmanaged<RDKafkaClientContext>, logger: Logger,
+        inBackground: Bool
+    ) {
         let first = state.withLock { state -> Bool in
             guard state.phase == .open else { return false }
             state.phase = .closing
             return true
         }
         guard first else { return }
-        waitForActiveCalls()  // a poll in progress ends within its timeout
-        let rk = handle.pointer
-        let err = rd_kafka_consumer_close(rk)
-        if err != RD_KAFKA_RESP_ERR_NO_ERROR {
-            logger.warning("Kafka consumer close: \(KafkaErrorCode(err))")
+        let finish: @Sendable () -> Void = {
+            state.wait { $0.activeCalls == 0 }  // a poll in progress ends within its timeout
+            let rk = handle.pointer
+            let err = rd_kafka_consumer_close(rk)
+            if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                logger.warning("Kafka consumer close: \(KafkaErrorCode(err))")
+            }
+            state.withLock { $0.phase = .closed }
+            state.wait { $0.activeCalls == 0 }
+            rd_kafka_destroy(rk)
+            context.release()
         }
-        state.withLock { $0.phase = .closed }
-        waitForActiveCalls()
-        rd_kafka_destroy(rk)
-        unmanagedContext.release()
+        if inBackground { Blocking.detach(finish) } else { finish() }
     }
 
     // MARK: helpers
-
-    private func waitForActiveCalls() {
-        while state.withLock({ $0.activeCalls }) > 0 {
-            usleep(1000)
-        }
-    }
 
     /// Runs `body` with the handle, which stays alive until it returns. Allowed while
     /// closing so that the final revoke's handler can still query the consumer.
@@ -361,7 +370,7 @@ public final class KafkaConsumer: Sendable {
             guard state.phase != .closed else { throw .closed }
             state.activeCalls += 1
         }
-        defer { state.withLock { $0.activeCalls -= 1 } }
+        defer { state.withLockNotifying { $0.activeCalls -= 1 } }
         return try body(handle.pointer)
     }
 

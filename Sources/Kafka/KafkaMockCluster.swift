@@ -1,5 +1,6 @@
 import CRdKafka
 import Logging
+import OrderStreamCommon
 
 /// librdkafka's in-process mock Kafka cluster, listening on real TCP ports on
 /// 127.0.0.1: the embedded development broker and the test broker (no real Kafka can
@@ -45,6 +46,8 @@ public final class KafkaMockCluster: Sendable {
         self.bootstrapServers = String(cString: rd_kafka_mock_cluster_bootstraps(mcluster))
     }
 
+    /// Destroying the mock stops its broker threads (quick: nothing to flush or leave); tests
+    /// and `orderstream broker` close it explicitly anyway.
     deinit {
         close()
     }

@@ -46,26 +46,34 @@ public final class KafkaProducer: Sendable {
         core.startPoller()
     }
 
+    /// A producer dropped without `close()` is closed in the background (`Blocking.detach`):
+    /// never on whichever thread dropped the last reference, since closing flushes for up to
+    /// `closeTimeout`. Close it explicitly where delivery matters (every caller here does).
     deinit {
-        closeCore()
+        let core = self.core
+        let timeout = closeTimeout
+        Blocking.detach { core.close(timeout: timeout) }
     }
 
     /// Enqueues `message`; `completion` runs on the producer's poll thread once the
     /// broker acknowledged it or it failed for good, so keep it short.
-    /// While the local queue is full this call blocks the calling thread (sleeping in
-    /// 1 ms steps, at most `queueFullTimeout`): call it from a publishing thread, not
-    /// from Swift's cooperative pool in a tight loop (use `send(_:) async` there).
+    /// While the local queue is full this call blocks the calling thread (waiting for the poll
+    /// thread to hand out delivery reports, at most `queueFullTimeout`): call it from a
+    /// publishing thread, not from Swift's cooperative pool (use `send(_:) async` there).
     public func send(_ message: KafkaOutgoingMessage, completion: @escaping Completion) throws(KafkaError) {
         let id = try core.register(completion)
         let deadline = ContinuousClock.now + queueFullTimeout
         while true {
+            let mark = core.deliveryMark
             let err = core.enqueue(message, id: id)
             if err == RD_KAFKA_RESP_ERR_NO_ERROR {
                 core.finish(id: id, enqueued: true)
                 return
             }
             if err == RD_KAFKA_RESP_ERR__QUEUE_FULL, ContinuousClock.now < deadline, !core.isClosing {
-                usleep(1000)  // the poll thread drains delivery reports meanwhile
+                // At most 100 ms per wait: librdkafka may free room without a report of ours
+                // (its own requests), and the next attempt costs nothing.
+                core.waitForDeliveries(after: mark, until: min(deadline, .now + .milliseconds(100)))
                 continue
             }
             core.finish(id: id, enqueued: false)
@@ -103,17 +111,19 @@ public final class KafkaProducer: Sendable {
         }
     }
 
-    /// Waits until every enqueued message is delivered or failed (`rd_kafka_flush`, on a
-    /// thread outside the cooperative pool). Throws `.timedOut` if messages remain.
+    /// Waits until every enqueued message is delivered or failed (`rd_kafka_flush`, through
+    /// `Blocking`, off the cooperative pool). Throws `.timedOut` if messages remain.
     public func flush(timeout: Duration) async throws(KafkaError) {
-        let core = self.core
-        try await BlockingExecutor.run { () throws(KafkaError) in
-            try core.withActiveCall { (rk) throws(KafkaError) in
-                let err = rd_kafka_flush(rk, timeout.clampedMilliseconds)
-                let remaining = rd_kafka_outq_len(rk)
-                if err != RD_KAFKA_RESP_ERR_NO_ERROR || remaining > 0 {
-                    throw .timedOut(operation: "flush (\(remaining) messages remain)")
-                }
+        try await Blocking.run { () throws(KafkaError) in try self.flushBlocking(timeout: timeout) }
+    }
+
+    /// `flush(timeout:)` for a caller already on a blocking thread (a drain). Blocks.
+    public func flushBlocking(timeout: Duration) throws(KafkaError) {
+        try core.withActiveCall { (rk) throws(KafkaError) in
+            let err = rd_kafka_flush(rk, timeout.clampedMilliseconds)
+            let remaining = rd_kafka_outq_len(rk)
+            if err != RD_KAFKA_RESP_ERR_NO_ERROR || remaining > 0 {
+                throw .timedOut(operation: "flush (\(remaining) messages remain)")
             }
         }
     }
@@ -147,16 +157,12 @@ public final class KafkaProducer: Sendable {
     /// with `.delivery(_PURGE_*)`, stops the poll thread and destroys the client.
     /// Blocking; idempotent; later sends throw `.closed`.
     public func close() {
-        closeCore()
-    }
-
-    private func closeCore() {
         let core = self.core
         let timeout = closeTimeout
         if core.isPollerThread {
-            // Closing (or the last reference dropping) inside a completion: the poll
-            // thread cannot wait for itself, so a helper thread finishes the job.
-            Thread.detachNewThread { core.close(timeout: timeout) }
+            // Closing inside a completion: the poll thread cannot wait for itself, so the
+            // close finishes in the background.
+            Blocking.detach { core.close(timeout: timeout) }
         } else {
             core.close(timeout: timeout)
         }

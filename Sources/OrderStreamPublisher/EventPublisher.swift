@@ -126,7 +126,7 @@ public final class EventPublisher: Sendable {
     /// the first events are not held back by the lookup; fails when no broker answers in time.
     public func prepare(timeout: Duration = .seconds(10)) async throws(PublishError) {
         let producer = self.producer
-        let result: Result<Void, KafkaError> = await OffPool.run {
+        let result: Result<Void, KafkaError> = await Blocking.run {
             Result { () throws(KafkaError) in
                 try producer.prepare(topics: Topic.allCases.map(\.rawValue), timeout: timeout)
             }
@@ -188,16 +188,6 @@ public final class EventPublisher: Sendable {
             if state.withLock({ $0.active }) > 0 { try? await Task.sleep(for: .milliseconds(1)) }
         }
         let producer = self.producer
-        await OffPool.run { producer.close() }
-    }
-}
-
-/// Runs a blocking call (librdkafka metadata, close) on a thread of its own, never on Swift's
-/// cooperative pool.
-enum OffPool {
-    static func run<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
-        await withCheckedContinuation { continuation in
-            Thread.detachNewThread { continuation.resume(returning: body()) }
-        }
+        await Blocking.run { producer.close() }
     }
 }

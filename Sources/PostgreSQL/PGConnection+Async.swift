@@ -1,23 +1,18 @@
-import Dispatch
 import Logging
+import OrderStreamCommon
 
-/// Async wrappers: each runs the blocking call on the connection's serial queue (never on
-/// Swift's cooperative pool) and resumes the caller when it is done. Cancelling the calling
+/// Async wrappers: each runs the blocking call through `Blocking` (never on Swift's cooperative
+/// pool; the connection's lock keeps calls to one session serial) and resumes the caller when
+/// it is done. Cancelling the calling
 /// task sends a cancel request for the running statement (it then fails `.queryCanceled`).
 extension PGConnection {
     public static func connect(
         _ configuration: PGConnectionConfiguration,
         logger: Logger = Logger(label: "PostgreSQL")
     ) async throws(PGError) -> PGConnection {
-        let result: Result<PGConnection, PGError> = await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(
-                    returning: Result { () throws(PGError) -> PGConnection in
-                        try PGConnection.connect(configuration, logger: logger)
-                    })
-            }
+        try await Blocking.run { () throws(PGError) -> PGConnection in
+            try PGConnection.connect(configuration, logger: logger)
         }
-        return try result.get()
     }
 
     @discardableResult
@@ -49,11 +44,7 @@ extension PGConnection {
         _ work: @escaping @Sendable () throws(PGError) -> T
     ) async throws(PGError) -> T {
         let result: Result<T, PGError> = await withTaskCancellationHandler {
-            await withCheckedContinuation { continuation in
-                queue.async {
-                    continuation.resume(returning: Result(catching: work))
-                }
-            }
+            await Blocking.run { Result(catching: work) }
         } onCancel: {
             self.cancelRunningQuery()
         }

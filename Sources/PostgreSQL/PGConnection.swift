@@ -1,11 +1,10 @@
 import CLibPQ
-import Dispatch
 import Logging
 import OrderStreamCommon
 import Synchronization
 
 /// One PostgreSQL session over libpq, with a blocking API meant for a dedicated thread and
-/// async wrappers that run the blocking calls on a per-connection serial `DispatchQueue`.
+/// async wrappers that run the blocking calls through `Blocking`, off the cooperative pool.
 ///
 /// Why it looks like this:
 /// - libpq is blocking and a `PGconn` must not be used by two threads at once. Every use of
@@ -49,14 +48,11 @@ public final class PGConnection: Sendable {
     struct CancelHandle: @unchecked Sendable {
         let pointer: OpaquePointer
     }
-    /// Serial queue the async wrappers run on, keeping blocking calls off the cooperative pool.
-    let queue: DispatchQueue
 
     private init(configuration: PGConnectionConfiguration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
         self.state = Mutex(State())
-        self.queue = DispatchQueue(label: "PGConnection")
     }
 
     /// Opens a session (blocking). Throws `.connectionFailed` with libpq's message, which
@@ -72,6 +68,8 @@ public final class PGConnection: Sendable {
         return connection
     }
 
+    /// Frees the session if nobody called `close()`. Unlike the Kafka clients' closes this does
+    /// not wait on anything: `PQfinish` writes a Terminate message and closes the socket.
     deinit {
         state.withLock { state in
             if let handle = state.handle { PQfinish(handle) }

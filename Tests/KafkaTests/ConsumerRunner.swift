@@ -1,4 +1,5 @@
 import Foundation
+import OrderStreamCommon
 import OrderStreamTestSupport
 import Synchronization
 

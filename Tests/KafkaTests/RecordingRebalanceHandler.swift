@@ -1,3 +1,4 @@
+import OrderStreamCommon
 import Synchronization
 
 @testable import Kafka

@@ -1,5 +1,6 @@
 import Foundation
 import Kafka
+import OrderStreamCommon
 import OrderStreamDomain
 import OrderStreamLoadGen
 import OrderStreamTestSupport

@@ -17,13 +17,16 @@ final class RDKafkaProducerCore: Sendable {
         /// In-flight messages by the id stored in their opaque. Every entry is removed
         /// exactly once: by its delivery report, by a failed enqueue, or at close.
         var pending: [Int: Completion] = [:]
+        /// Delivery-report batches handled so far: a sender waiting for room in a full queue
+        /// waits for this to move (only a delivery report, or a purge, empties the queue).
+        var deliveredBatches = 0
     }
 
     let handle: RDKafkaHandle
     private let mainQueue: RDKafkaHandle
     private let state = LockedValue(State())
     private let stopPolling = Atomic<Bool>(false)
-    private let pollerExited = DispatchSemaphore(value: 0)
+    private let poller = LockedValue<DedicatedThread?>(nil)
     private let pollerThread = LockedValue<pthread_t?>(nil)
     let logger: Logger
     private let onError: (@Sendable (KafkaError) -> Void)?
@@ -40,13 +43,11 @@ final class RDKafkaProducerCore: Sendable {
     // MARK: poll thread
 
     func startPoller() {
-        let thread = Thread { [self] in
+        let thread = DedicatedThread(name: "kafka-producer-poll") { [self] in
             self.pollerThread.withLock { $0 = pthread_self() }
             self.pollLoop()
-            self.pollerExited.signal()
         }
-        thread.name = "kafka-producer-poll"
-        thread.start()
+        poller.withLock { $0 = thread }
     }
 
     var isPollerThread: Bool {
@@ -116,8 +117,10 @@ final class RDKafkaProducerCore: Sendable {
                 reports.append((id, .failure(.delivery(code: KafkaErrorCode(m.err), message: text))))
             }
         }
-        let completions: [(Completion?, Result<KafkaDeliveryReport, KafkaError>, Int)] = state.withLock { state in
-            reports.map { (state.pending.removeValue(forKey: $0.id), $0.result, $0.id) }
+        let completions: [(Completion?, Result<KafkaDeliveryReport, KafkaError>, Int)] = state.withLockNotifying {
+            state in
+            state.deliveredBatches &+= 1
+            return reports.map { (state.pending.removeValue(forKey: $0.id), $0.result, $0.id) }
         }
         for (completion, result, id) in completions {
             if let completion {
@@ -146,13 +149,22 @@ final class RDKafkaProducerCore: Sendable {
 
     /// Ends an active call; on failure removes the registration (its completion is not called).
     func finish(id: Int, enqueued: Bool) {
-        state.withLock { state in
+        state.withLockNotifying { state in
             state.activeCalls -= 1
             if !enqueued { state.pending.removeValue(forKey: id) }
         }
     }
 
     var isClosing: Bool { state.withLock { $0.closing } }
+
+    /// A marker of the delivery reports handled so far, for `waitForDeliveries(after:until:)`.
+    var deliveryMark: Int { state.withLock { $0.deliveredBatches } }
+
+    /// Blocks until a delivery report batch after `mark` was handled (room may have been made
+    /// in librdkafka's queue), the producer starts closing, or `deadline`.
+    func waitForDeliveries(after mark: Int, until deadline: ContinuousClock.Instant) {
+        state.wait(until: deadline) { $0.deliveredBatches != mark || $0.closing }
+    }
 
     /// One `producev` attempt; the message is copied by librdkafka.
     func enqueue(_ message: KafkaOutgoingMessage, id: Int) -> rd_kafka_resp_err_t {
@@ -196,7 +208,7 @@ final class RDKafkaProducerCore: Sendable {
             guard !state.closing else { throw .closed }
             state.activeCalls += 1
         }
-        defer { state.withLock { $0.activeCalls -= 1 } }
+        defer { state.withLockNotifying { $0.activeCalls -= 1 } }
         return try body(handle.pointer)
     }
 
@@ -205,14 +217,12 @@ final class RDKafkaProducerCore: Sendable {
     /// Flushes for up to `timeout`, fails whatever is left, stops the poll thread and
     /// destroys the handle. Idempotent. Must not run on the poll thread.
     func close(timeout: Duration) {
-        let first = state.withLock { state -> Bool in
+        let first = state.withLockNotifying { state -> Bool in
             defer { state.closing = true }
             return !state.closing
         }
         guard first else { return }
-        while state.withLock({ $0.activeCalls }) > 0 {
-            usleep(1000)
-        }
+        state.wait { $0.activeCalls == 0 }
         let rk = handle.pointer
         if rd_kafka_flush(rk, timeout.clampedMilliseconds) != RD_KAFKA_RESP_ERR_NO_ERROR {
             logger.warning(
@@ -224,7 +234,7 @@ final class RDKafkaProducerCore: Sendable {
             _ = rd_kafka_flush(rk, 1000)
         }
         stopPolling.store(true, ordering: .releasing)
-        pollerExited.wait()
+        poller.withLock { $0 }?.join()
         let leftovers = state.withLock { state -> [Completion] in
             defer { state.pending.removeAll() }
             return Array(state.pending.values)

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Kafka
 import Logging
+import OrderStreamCommon
 import OrderStreamWorker
 import PostgreSQL
 
@@ -133,7 +134,7 @@ struct CutoverCommand: AsyncParsableCommand {
         _ cutover: Cutover, listed: [TopicPartition]?, shared: Double?,
         configuration: OrderStreamConfiguration, logger: Logger
     ) async throws -> Cutover.Report {
-        try await Blocking.run(name: "orderstream-cutover") {
+        try await Blocking.run {
             let connection = try PGConnection.connect(
                 try PGConnectionConfiguration(configuration.databaseURL).withApplicationName("orderstream:cutover"),
                 logger: logger)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Kafka
+import OrderStreamCommon
 import OrderStreamDomain
 import OrderStreamLoadGen
 import OrderStreamWorker
@@ -63,7 +64,7 @@ struct LoadgenCommand: AsyncParsableCommand {
         let generator = LoadGenerator(
             orders: orders, duplicates: duplicates, invalid: invalid, seed: seed, startMicros: startMicros)
         if let path = dumpValid {
-            let summary = try await Blocking.run(name: "orderstream-loadgen-dump") {
+            let summary = try await Blocking.run {
                 try ValidEventDump.dump(generator, toFile: path)
             }
             print(
@@ -107,7 +108,7 @@ struct LoadgenCommand: AsyncParsableCommand {
             }
         }
         let rest = messages
-        try await Blocking.run(name: "orderstream-loadgen") {
+        try await Blocking.run {
             var messages = rest
             let began = Date()
             var lastReport = began

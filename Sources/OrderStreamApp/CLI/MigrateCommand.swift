@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import OrderStreamCommon
 import OrderStreamWorker
 import PostgreSQL
 

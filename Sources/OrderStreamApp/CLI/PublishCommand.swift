@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Kafka
+import OrderStreamCommon
 import OrderStreamDomain
 import OrderStreamWorker
 import Synchronization
@@ -56,7 +57,7 @@ struct PublishCommand: AsyncParsableCommand {
                 group.leave()
             }
         }
-        try await Blocking.run { group.wait() }
+        await Blocking.run { group.wait() }
         producer.close()
         let delivered = counts.withLock { $0 }
         print(

@@ -1,6 +1,7 @@
 import Foundation
 import Kafka
 import Logging
+import OrderStreamCommon
 import OrderStreamDomain
 import OrderStreamWorker
 import PostgreSQL
@@ -241,7 +242,7 @@ final class ConsoleActions: Sendable {
         _ configuration: OrderStreamConfiguration, logger: Logger,
         _ body: @escaping @Sendable (PGConnection) throws -> T
     ) async throws -> T {
-        try await Blocking.run(name: "orderstream-console") {
+        try await Blocking.run {
             let connection = try PGConnection.connect(
                 try PGConnectionConfiguration(configuration.databaseURL).withApplicationName("orderstream:console"),
                 logger: logger)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import OrderStreamCommon
 import OrderStreamWorker
 import PostgreSQL
 

@@ -1,5 +1,6 @@
 import Kafka
 import Logging
+import OrderStreamCommon
 import OrderStreamWorker
 
 /// The commands' way into the dead-letter topics: a short-lived reader client (group id
@@ -10,7 +11,7 @@ enum DeadLetterInbox {
         matching filter: DeadLetterFilter, configuration: OrderStreamConfiguration,
         logger: Logger
     ) async throws -> [DeadLetter] {
-        try await Blocking.run(name: "orderstream-dlq") {
+        try await Blocking.run {
             let consumer = try configuration.watermarkClient(for: "dlq", logger: logger)
             defer { consumer.close() }
             return try DeadLetterReader(consumer: consumer).readAll(topics: filter.topics).filter(filter.matches)
@@ -22,7 +23,7 @@ enum DeadLetterInbox {
         at coordinates: LetterCoordinates, configuration: OrderStreamConfiguration,
         logger: Logger
     ) async throws -> DeadLetter? {
-        try await Blocking.run(name: "orderstream-dlq") {
+        try await Blocking.run {
             let consumer = try configuration.watermarkClient(for: "dlq", logger: logger)
             defer { consumer.close() }
             return try DeadLetterReader(consumer: consumer).readOne(coordinates)

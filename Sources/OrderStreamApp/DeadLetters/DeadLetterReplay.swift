@@ -1,5 +1,6 @@
 import Kafka
 import Logging
+import OrderStreamCommon
 import OrderStreamDomain
 import OrderStreamWorker
 import PostgreSQL
@@ -61,7 +62,7 @@ enum DeadLetterReplay {
         defer { connection.close() }
         let producer = try KafkaProducer(configuration: configuration.kafkaConfiguration, logger: logger)
         let publisher = ReplayPublisher(producer: producer, rate: rate)
-        let outcomes = try await Blocking.run(name: "orderstream-replay") { publisher.publish(plan.items) }
+        let outcomes = await Blocking.run { publisher.publish(plan.items) }
         producer.close()
 
         let delivered = outcomes.filter { $0.target != nil }.count

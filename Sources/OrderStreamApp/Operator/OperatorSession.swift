@@ -1,6 +1,7 @@
 import Foundation
 import Kafka
 import Logging
+import OrderStreamCommon
 import OrderStreamWorker
 import PostgreSQL
 
@@ -14,7 +15,7 @@ struct OperatorSession {
         _ configuration: OrderStreamConfiguration, command: String, logger: Logger,
         _ body: @escaping @Sendable (OperatorSession) throws -> T
     ) async throws -> T {
-        try await Blocking.run(name: "orderstream-\(command)") {
+        try await Blocking.run {
             let connection = try PGConnection.connect(
                 try PGConnectionConfiguration(configuration.databaseURL).withApplicationName("orderstream:\(command)"),
                 logger: logger)

@@ -1,6 +1,7 @@
 import Foundation
 import Kafka
 import Logging
+import OrderStreamCommon
 import OrderStreamWorker
 import PostgreSQL
 
@@ -12,7 +13,7 @@ extension StatusReport {
     static func measure(
         _ configuration: OrderStreamConfiguration, applicationName: String, logger: Logger
     ) async throws -> StatusReport {
-        try await Blocking.run(name: "orderstream-status") {
+        try await Blocking.run {
             let connection = try PGConnection.connect(
                 try PGConnectionConfiguration(configuration.databaseURL).withApplicationName(applicationName),
                 logger: logger)

@@ -32,7 +32,7 @@ public final class Worker: Service, Sendable {
         var retry = RetryBackoff.constant(.seconds(2))
         while runtime == nil {
             do {
-                runtime = try await DedicatedThread.run(name: "orderstream-start") { [self] in
+                runtime = try await Blocking.run { [self] in
                     try WorkerRuntime.start(settings: settings, metrics: metrics, state: state, logger: logger)
                 }
             } catch {
@@ -50,7 +50,7 @@ public final class Worker: Service, Sendable {
         // Runs until SIGTERM/SIGINT (graceful shutdown) or cancellation.
         try? await gracefulShutdown()
         metrics.ready.set(to: 0)
-        try await DedicatedThread.run(name: "orderstream-drain") { [self] in
+        await Blocking.run { [self] in
             runtime.drain(deadline: settings.drainDeadline)
         }
     }

@@ -162,37 +162,32 @@ final class WorkerRuntime: Sendable {
             logger.warning("drain deadline reached: rolling back in-flight batches")
             for lane in lanes { lane.cancel() }
         }
-        for thread in threads { thread.join(until: .now() + 5) }
+        for thread in threads { thread.join(until: .now + .seconds(5)) }
 
+        // Already on a blocking thread (Worker.run hands the drain to `Blocking`): flush here.
         let flushBudget = max(1, until.timeIntervalSinceNow)
-        let flushed = DispatchSemaphore(value: 0)
-        let producer = self.producer
-        let logger = self.logger
-        Task {
-            do {
-                try await producer.flush(timeout: .milliseconds(Int64(flushBudget * 1000)))
-            } catch {
-                logger.warning("dead-letter producer flush incomplete", metadata: [WorkerLogKey.error: "\(error)"])
-            }
-            flushed.signal()
+        do {
+            try producer.flushBlocking(timeout: .milliseconds(Int64(flushBudget * 1000)))
+        } catch {
+            logger.warning("dead-letter producer flush incomplete", metadata: [WorkerLogKey.error: "\(error)"])
         }
-        flushed.wait()
 
         // Leave the group (the revoke callback runs here, with nothing in flight). With every
         // broker unreachable librdkafka can wait for the coordinator indefinitely, so the wait is
         // bounded: nothing is lost by exiting without a LeaveGroup, the partitions only move
         // after the session timeout instead of at once.
         let consumer = self.consumer
+        let producer = self.producer
         let closing = DedicatedThread(name: "orderstream-close") {
             consumer.close()
             producer.close()
         }
-        if !closing.join(until: .now() + max(2, until.timeIntervalSinceNow)) {
+        if !closing.join(until: .now + .seconds(max(2, until.timeIntervalSinceNow))) {
             logger.warning(
                 "leaving the consumer group did not finish in time (brokers unreachable?); exiting without it")
         }
         watcher.requestStop()
-        watcherThread.join(until: .now() + 3)
+        watcherThread.join(until: .now + .seconds(3))
         _ = try? control.execute("DELETE FROM workers WHERE instance_id = $1", [settings.instanceId])
         control.close()
         state.update { $0.phase = .stopped }

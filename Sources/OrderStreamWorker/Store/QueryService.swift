@@ -1,4 +1,5 @@
 import Logging
+import OrderStreamCommon
 import OrderStreamDomain
 import PostgreSQL
 import Synchronization
@@ -50,7 +51,7 @@ public final class QueryService: Sendable {
         let configuration = self.configuration
         let logger = self.logger
         // The session comes back whatever happens (nil: it could not be opened, its slot comes back).
-        let (outcome, used): (Result<T, any Error>, PGConnection?) = try await Blocking.run(name: "orderstream-query") {
+        let (outcome, used): (Result<T, any Error>, PGConnection?) = await Blocking.run {
             let connection: PGConnection
             if let borrowed {
                 connection = borrowed
