@@ -9,7 +9,8 @@
 # instrumented loadgen cannot keep those tests' publishing rates. Known blind spot:
 # Synchronization.Mutex on Linux is invisible to the sanitizer (its lock lives in the
 # uninstrumented runtime; a Mutex-guarded array appended to by four threads is reported as a
-# race), so state guarded by Mutex is not checked; the Kafka producer core and the Kafka test helpers use LockedValue (an NSLock) instead.
+# race), so state guarded by Mutex is not checked; the Kafka clients, DedicatedThread and the
+# Kafka test helpers use LockedValue (OrderStreamCommon: an NSCondition, a pthread mutex) instead.
 #
 #   bash scripts/tsan.sh [--filter REGEX]
 #
@@ -24,7 +25,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-FILTER='PartitionTableTests|PoisonIsolationTests|RebalanceTests|ConsumerOperationsTests|ProducerFailureTests|PostgreSQLTests|CutoverTests|FencingTests'
+FILTER='PartitionTableTests|PoisonIsolationTests|RebalanceTests|ConsumerOperationsTests|ProducerFailureTests|PostgreSQLTests|CutoverTests|FencingTests|BlockingTests|ProducerQueueFullTests'
 if [[ "${1:-}" == "--filter" ]]; then
     FILTER=$2
 fi

@@ -110,7 +110,7 @@ public struct MigrationRunner: Sendable {
         var applied: [Int] = []
         for migration in migrations.sorted(by: { $0.version < $1.version }) where !done.contains(migration.version) {
             do {
-                try connection.transaction { connection in
+                try connection.transaction { (connection) throws(PGError) in
                     try connection.executeScript(migration.sql)
                     try connection.execute(
                         """
@@ -123,7 +123,7 @@ public struct MigrationRunner: Sendable {
                         ])
                 }
             } catch {
-                throw .migrationFailed(version: migration.version, PGError(wrapping: error))
+                throw .migrationFailed(version: migration.version, error)
             }
             logger.info(
                 "applied migration",

@@ -9,16 +9,29 @@ extension PGConnection {
     /// - If a statement failed inside `body` but `body` swallowed the error, PostgreSQL turns
     ///   COMMIT into ROLLBACK; that is reported as an error, not as success.
     /// - Nested calls are refused (use SAVEPOINT yourself).
-    public func transaction<T>(
+    ///
+    /// Typed: `body` throws one error type, which `transaction` throws too; a failure of BEGIN
+    /// or COMMIT arrives as that type's `.database(PGError)`. Annotate the closure, e.g.
+    /// `{ (connection) throws(PGError) -> Int in ... }` (Swift does not infer a closure's
+    /// thrown type from its body).
+    public func transaction<T, Failure: PGTransactionFailure>(
         isolation: PGIsolationLevel? = nil,
-        _ body: (PGConnection) throws -> T
-    ) throws -> T {
-        try enterTransactionBlock()
+        _ body: (PGConnection) throws(Failure) -> T
+    ) throws(Failure) -> T {
+        do {
+            try enterTransactionBlock()
+        } catch {
+            throw .database(error)
+        }
         defer { leaveTransactionBlock() }
-        if let isolation {
-            try execute("BEGIN ISOLATION LEVEL \(isolation.rawValue)")
-        } else {
-            try execute("BEGIN")
+        do {
+            if let isolation {
+                try execute("BEGIN ISOLATION LEVEL \(isolation.rawValue)")
+            } else {
+                try execute("BEGIN")
+            }
+        } catch {
+            throw .database(error)
         }
         let value: T
         do {
@@ -27,11 +40,17 @@ extension PGConnection {
             rollbackIfConnected()
             throw error
         }
-        let commit = try query("COMMIT")
+        let commit: PGResult
+        do {
+            commit = try query("COMMIT")
+        } catch {
+            throw .database(error)
+        }
         if commit.commandTag == "ROLLBACK" {
-            throw PGError(
-                kind: .other,
-                message: "transaction was rolled back at COMMIT because a statement in it had failed")
+            throw .database(
+                PGError(
+                    kind: .other,
+                    message: "transaction was rolled back at COMMIT because a statement in it had failed"))
         }
         return value
     }

@@ -47,8 +47,8 @@ public struct PGError: Error, Sendable, Equatable, CustomStringConvertible, Cust
         self.detail = detail
     }
 
-    /// `error` itself when it is a `PGError`, else an `.other` error describing it: for the
-    /// untyped `throws` of `PGConnection.transaction` bodies, whose errors are ours or this layer's.
+    /// `error` itself when it is a `PGError`, else an `.other` error describing it: for an
+    /// untyped `throws` whose errors are ours or this layer's.
     public init(wrapping error: any Error) {
         if let error = error as? PGError {
             self = error

@@ -20,7 +20,7 @@ struct SchemaRollbackTests {
         let connection = try PGConnection.connect(
             try PGConnectionConfiguration(database), logger: TestEnvironment.logger())
         defer { connection.close() }
-        try connection.transaction { connection in
+        try connection.transaction { (connection) throws(PGError) in
             _ = try connection.executeScript(sql)
             _ = try connection.execute(
                 """

@@ -54,13 +54,13 @@ extension ServerTests {
             try first.query("SELECT sum(value) FROM \(table) WHERE class = 1")
             var caught: PGError?
             do {
-                try second.transaction(isolation: .serializable) { second in
+                try second.transaction(isolation: .serializable) { (second) throws(PGError) in
                     try second.query("SELECT sum(value) FROM \(table) WHERE class = 2")
                     try first.execute("INSERT INTO \(table) VALUES (2, 1)")
                     try second.execute("INSERT INTO \(table) VALUES (1, 2)")
                     try first.execute("COMMIT")
                 }
-            } catch let error as PGError {
+            } catch {
                 caught = error
             }
             let error = try #require(caught)
@@ -89,7 +89,7 @@ extension ServerTests {
                 let (mine, theirs) = index == 0 ? (1, 2) : (2, 1)
                 do {
                     try connection.execute("SET deadlock_timeout = '100ms'")
-                    try connection.transaction { connection in
+                    try connection.transaction { (connection) throws(PGError) in
                         try connection.execute("UPDATE \(table) SET value = value + 1 WHERE id = $1", [mine])
                         firstLocksTaken.leave()
                         firstLocksTaken.wait()
@@ -125,11 +125,11 @@ extension ServerTests {
             try holder.query("SELECT * FROM \(table) WHERE id = 1 FOR UPDATE")
             var caught: PGError?
             do {
-                try waiter.transaction { waiter in
+                try waiter.transaction { (waiter) throws(PGError) in
                     try waiter.execute("SET LOCAL lock_timeout = '100ms'")
                     try waiter.query("SELECT * FROM \(table) WHERE id = 1 FOR UPDATE")
                 }
-            } catch let error as PGError {
+            } catch {
                 caught = error
             }
             try holder.execute("ROLLBACK")

@@ -50,19 +50,19 @@ extension ServerTests {
             var secondError: PGError?
             var bodyRuns = 0
             do {
-                try victim.transaction { connection in
+                try victim.transaction { (connection) throws(PGError) in
                     bodyRuns += 1
                     try connection.execute("INSERT INTO \(table) VALUES (1)")
                     try killer.query("SELECT pg_terminate_backend($1::int)", [connection.backendPID])
-                    do {
+                    do throws(PGError) {
                         try connection.execute("INSERT INTO \(table) VALUES (2)")
-                    } catch let error as PGError {
+                    } catch {
                         firstError = error
                     }
                     // A careless body that goes on must not land in a fresh autocommit session.
-                    do {
+                    do throws(PGError) {
                         try connection.execute("INSERT INTO \(table) VALUES (3)")
-                    } catch let error as PGError {
+                    } catch {
                         secondError = error
                         throw error
                     }

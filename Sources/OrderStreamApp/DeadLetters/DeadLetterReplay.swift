@@ -73,7 +73,7 @@ enum DeadLetterReplay {
         let group = configuration.group
         let detail = auditDetail(outcomes, fixFile: fixFile, rate: rate)
         let operationId = try await Blocking.run {
-            try connection.transaction { connection in
+            try connection.transaction { (connection) throws(PGError) -> Int64 in
                 let id = try OperationsLog.record(
                     group: group, actor: actor, command: "dlq replay", arguments: arguments,
                     epoch: nil, result: summary, detail: detail, on: connection)

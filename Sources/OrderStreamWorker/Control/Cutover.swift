@@ -304,7 +304,7 @@ public struct Cutover: Sendable {
         while true {
             attempt += 1
             do {
-                let fence = try connection.transaction { connection in
+                let fence = try connection.transaction { (connection) throws(PGError) -> Fence in
                     _ = try connection.execute("SET LOCAL lock_timeout = '\(Int(lockTimeout.seconds * 1000))ms'")
                     // A full cutover changes the active color; a canary and an abort keep it.
                     let bumped = try connection.query(
@@ -346,12 +346,12 @@ public struct Cutover: Sendable {
                         WorkerLogKey.epoch: "\(fence.epoch)", WorkerLogKey.attempt: "\(attempt)",
                     ])
                 return fence
-            } catch let error as PGError where error.kind == .lockNotAvailable || error.kind == .deadlockDetected {
+            } catch  where error.kind == .lockNotAvailable || error.kind == .deadlockDetected {
                 // A session holds the position rows: a frozen worker of the old color.
                 terminated += try terminateLockHolders(color: oldColor, on: connection)
                 if attempt >= 10 { throw .database(error) }
             } catch {
-                throw .database(PGError(wrapping: error))
+                throw .database(error)
             }
         }
     }

@@ -49,7 +49,7 @@ public enum OperatorPositions {
         public var operationId: Int64?
     }
 
-    public enum Failure: Error, CustomStringConvertible {
+    public enum Failure: PGTransactionFailure, CustomStringConvertible {
         case unknownGroup(String)
         case noPartitions(group: String, topic: String, partition: Int32?)
         case plan(OffsetResetPlan.Failure)
@@ -235,40 +235,44 @@ public enum OperatorPositions {
         _ request: Request, on connection: PGConnection, _ body: (Locked) throws(Failure) -> Change<Detail>
     ) throws(Failure) -> Outcome<Detail> {
         do {
-            return try connection.transaction { (connection) throws -> Outcome<Detail> in
+            return try connection.transaction { (connection) throws(Failure) -> Outcome<Detail> in
                 // Bounded: a frozen worker that holds the rows must not hang an operator's command.
-                _ = try connection.execute("SET LOCAL lock_timeout = '5s'")
-                let control = try connection.query(
-                    "SELECT epoch FROM consumer_control WHERE consumer_group = $1 FOR UPDATE", [request.group])
-                guard control.rowCount == 1 else { throw Failure.unknownGroup(request.group) }
-                let newEpoch = try control.int64(0, "epoch") + 1
-                // Every row of the group, in the order the apply statement locks them: what a
-                // lane has in flight commits first, and nothing moves until this commits.
-                let rows = try Self.rows(group: request.group, lock: true, on: connection)
+                let locked = try run(connection) { (connection) throws(PGError) -> (epoch: Int64, rows: [Row])? in
+                    _ = try connection.execute("SET LOCAL lock_timeout = '5s'")
+                    let control = try connection.query(
+                        "SELECT epoch FROM consumer_control WHERE consumer_group = $1 FOR UPDATE", [request.group])
+                    guard control.rowCount == 1 else { return nil }
+                    // Every row of the group, in the order the apply statement locks them: what a
+                    // lane has in flight commits first, and nothing moves until this commits.
+                    return (
+                        try control.int64(0, "epoch"), try Self.rows(group: request.group, lock: true, on: connection)
+                    )
+                }
+                guard let locked else { throw .unknownGroup(request.group) }
+                let newEpoch = locked.epoch + 1
                 let change = try body(
                     Locked(
-                        connection: connection, rows: Dictionary(uniqueKeysWithValues: rows.map { ($0.partition, $0) }),
+                        connection: connection,
+                        rows: Dictionary(uniqueKeysWithValues: locked.rows.map { ($0.partition, $0) }),
                         newEpoch: newEpoch))
                 guard !change.changed.isEmpty else {
                     return Outcome(detail: change.detail, epoch: nil, operationId: nil)
                 }
-                _ = try connection.execute(
-                    "UPDATE consumer_control SET epoch = $2, changed_at = now() WHERE consumer_group = $1",
-                    [request.group, newEpoch])
-                let id = try OperationsLog.record(
-                    group: request.group, actor: request.actor, command: request.command, arguments: request.arguments,
-                    epoch: newEpoch, result: change.result, detail: change.json, on: connection)
-                _ = try connection.execute("SELECT pg_notify($1, $2)", [ControlWatcher.channel, request.group])
+                let id = try run(connection) { (connection) throws(PGError) -> Int64 in
+                    _ = try connection.execute(
+                        "UPDATE consumer_control SET epoch = $2, changed_at = now() WHERE consumer_group = $1",
+                        [request.group, newEpoch])
+                    let id = try OperationsLog.record(
+                        group: request.group, actor: request.actor, command: request.command,
+                        arguments: request.arguments, epoch: newEpoch, result: change.result, detail: change.json,
+                        on: connection)
+                    _ = try connection.execute("SELECT pg_notify($1, $2)", [ControlWatcher.channel, request.group])
+                    return id
+                }
                 return Outcome(detail: change.detail, epoch: newEpoch, operationId: id)
             }
-        } catch let failure as Failure {
-            throw failure
-        } catch let error as PGError where error.kind == .lockNotAvailable {
+        } catch .database(let error) where error.kind == .lockNotAvailable {
             throw .locked
-        } catch let error as PGError {
-            throw .database(error)
-        } catch {
-            throw .database(PGError(kind: .other, message: "\(error)"))
         }
     }
 

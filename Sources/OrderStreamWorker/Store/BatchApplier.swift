@@ -28,7 +28,7 @@ struct BatchApplier: Sendable {
     }
 
     /// Why a batch was not applied.
-    enum Failure: Error, Sendable {
+    enum Failure: PGTransactionFailure, Sendable {
         /// The compare-and-set of a position failed: someone else owns these offsets now.
         case fenced
         /// A database error; `isTransient` says whether retrying the same batch may succeed.
@@ -42,18 +42,26 @@ struct BatchApplier: Sendable {
     /// batch would commit, without committing it (poison isolation asks this before it blames
     /// an event). Throws as `apply` does.
     static func probe(_ batch: ValidatedBatch, fence: Fence, on connection: PGConnection) throws(Failure) {
-        struct RolledBack: Error {}
-        do {
-            _ = try connection.transaction { connection in
-                _ = try apply(batch, fence: fence, on: connection)
-                throw RolledBack()
+        /// The probe's body always ends by throwing: `.rolledBack` when the batch went through.
+        enum Probe: PGTransactionFailure {
+            case rolledBack
+            case failed(Failure)
+            static func database(_ error: PGError) -> Probe { .failed(.database(error)) }
+        }
+        do throws(Probe) {
+            try connection.transaction { (connection) throws(Probe) in
+                do throws(Failure) {
+                    _ = try apply(batch, fence: fence, on: connection)
+                } catch {
+                    throw .failed(error)
+                }
+                throw .rolledBack
             }
-        } catch is RolledBack {
-            return
-        } catch let failure as Failure {
-            throw failure
         } catch {
-            throw .database(PGError(wrapping: error))
+            switch error {
+            case .rolledBack: return
+            case .failed(let failure): throw failure
+            }
         }
     }
 
