@@ -1,4 +1,5 @@
 import OrderStreamCommon
+import OrderStreamDomain
 
 /// Every setting of OrderStream, with its default.
 ///
@@ -54,15 +55,11 @@ public struct OrderStreamConfiguration: Sendable, Equatable {
 
     public init() {}
 
-    /// Deployment color of a worker.
-    public enum DeploymentColor: String, Sendable, CaseIterable {
-        case blue, green
-    }
+    /// Deployment color of a worker (the domain's, which the worker receives as is).
+    public typealias DeploymentColor = OrderStreamDomain.DeploymentColor
 
-    /// Rebalance protocol of the consumer group.
-    public enum RebalanceProtocol: String, Sendable, CaseIterable {
-        case cooperative, eager
-    }
+    /// Rebalance protocol of the consumer group (the domain's, which the worker receives as is).
+    public typealias RebalanceProtocol = OrderStreamDomain.RebalanceProtocol
 
     /// Log output format.
     public enum LogFormat: String, Sendable, CaseIterable {
