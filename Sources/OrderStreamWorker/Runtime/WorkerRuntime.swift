@@ -66,7 +66,8 @@ final class WorkerRuntime: Sendable {
                 known_migration = $7
             """,
             [
-                settings.instanceId, settings.group, settings.color, settings.applicationName, settings.httpPort,
+                settings.instanceId, settings.group, settings.color.rawValue, settings.applicationName,
+                settings.httpPort,
                 settings.release, SchemaMigrations.knownUpTo,
             ])
         state.update {
@@ -115,8 +116,9 @@ final class WorkerRuntime: Sendable {
         ] where consumerConfiguration[property] == nil {
             consumerConfiguration = consumerConfiguration.setting(property, value)
         }
-        if settings.eagerRebalance {
-            consumerConfiguration = consumerConfiguration.setting("partition.assignment.strategy", "range")
+        switch settings.rebalanceProtocol {
+        case .cooperative: break  // KafkaConsumer's default: cooperative-sticky (unless the properties say otherwise)
+        case .eager: consumerConfiguration = consumerConfiguration.setting("partition.assignment.strategy", "range")
         }
         if settings.staticMembership {
             consumerConfiguration = consumerConfiguration.setting("group.instance.id", settings.instanceId)
@@ -127,7 +129,7 @@ final class WorkerRuntime: Sendable {
         let consumer = try KafkaConsumer(
             configuration: consumerConfiguration, rebalanceHandler: coordinator,
             logger: logger, onError: onKafkaError)
-        try consumer.subscribe(topics: WorkerSettings.topics)
+        try consumer.subscribe(topics: WorkerSettings.topics.map(\.rawValue))
 
         let watcherConnection = try PGConnection.connect(database, logger: logger)
         let watcher = ControlWatcher(
