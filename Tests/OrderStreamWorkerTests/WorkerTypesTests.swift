@@ -1,3 +1,4 @@
+import Kafka
 import OrderStreamDomain
 import Testing
 
@@ -7,7 +8,7 @@ import Testing
 /// as the values PostgreSQL, librdkafka and the metrics always had.
 struct WorkerTypesTests {
     static func settings(
-        _ properties: [String: String] = ["bootstrap.servers": "b:1"], color: DeploymentColor = .green
+        _ properties: KafkaConfiguration = ["bootstrap.servers": "b:1"], color: DeploymentColor = .green
     ) -> WorkerSettings {
         WorkerSettings(
             kafkaProperties: properties, databaseURL: "postgresql://db/x", group: "shop", color: color,
@@ -20,6 +21,41 @@ struct WorkerTypesTests {
         #expect(settings.applicationName == "orderstream:shop:green:pod-7")
         #expect(Self.settings(color: .blue).kafkaGroupId == "shop-blue")
         #expect(WorkerSettings.topics.map(\.rawValue) == ["orders", "payments"])
+    }
+
+    @Test func theConsumerKeepsTheGivenOrderThenAddsTheGroupAndDefaults() {
+        let given: KafkaConfiguration = [
+            "security.protocol": "SASL_SSL", "fetch.wait.max.ms": "50", "bootstrap.servers": "b:1",
+            "acks": "all",
+        ]
+        let consumer = Self.settings(given).consumerConfiguration
+        #expect(
+            consumer.properties.map(\.property) == [
+                "security.protocol", "fetch.wait.max.ms", "bootstrap.servers", "acks", "group.id", "auto.offset.reset",
+                "queued.max.messages.kbytes", "queued.min.messages",
+            ])
+        // A property the configuration set is not overridden by the worker's default.
+        #expect(consumer["fetch.wait.max.ms"] == "50" && consumer["group.id"] == "shop-green")
+        #expect(consumer["partition.assignment.strategy"] == nil && consumer["group.instance.id"] == nil)
+        // The producer: the same order, without the consumer-only `fetch.wait.max.ms`.
+        #expect(
+            Self.settings(given).producerConfiguration.properties.map(\.property) == [
+                "security.protocol", "bootstrap.servers", "acks",
+            ])
+    }
+
+    @Test func theRebalanceProtocolAndStaticMembershipReachTheConsumer() {
+        var settings = Self.settings()
+        settings.rebalanceProtocol = .eager
+        settings.staticMembership = true
+        let consumer = settings.consumerConfiguration
+        #expect(consumer["partition.assignment.strategy"] == "range")
+        #expect(consumer["group.instance.id"] == "pod-7")
+        #expect(
+            consumer.properties.map(\.property).suffix(2) == ["partition.assignment.strategy", "group.instance.id"])
+        settings.rebalanceProtocol = .cooperative
+        // Cooperative is KafkaConsumer's own default (cooperative-sticky): nothing set here.
+        #expect(settings.consumerConfiguration["partition.assignment.strategy"] == nil)
     }
 
     @Test func theApplyStatementWritesEachEventTypesKind() {

@@ -1,3 +1,4 @@
+import Kafka
 import OrderStreamCommon
 import OrderStreamDomain
 
@@ -10,7 +11,9 @@ public struct OrderStreamConfiguration: Sendable, Equatable {
     /// Kafka bootstrap servers. Default `127.0.0.1:9092`.
     public var kafkaBrokers: String = "127.0.0.1:9092"
     /// Any other librdkafka property (`session.timeout.ms`, `security.protocol`, ...). Default none.
-    public var kafkaProperties: [String: String] = [:]
+    /// Kept in the order given (the file's, then the environment's), which is the order they are
+    /// set on librdkafka: a later property may override an earlier one there.
+    public var kafkaProperties = KafkaConfiguration()
     /// PostgreSQL URL in libpq form. Default `postgresql://localhost/orderstream`.
     public var databaseURL: String = "postgresql://localhost/orderstream"
     /// Logical consumer name; the Kafka group id is `<group>-<color>`. Default `orderstream`.
@@ -75,9 +78,8 @@ public struct OrderStreamConfiguration: Sendable, Equatable {
             "color: \(color.rawValue)",
             "http: \(httpHost):\(httpPort)",
         ]
-        for key in kafkaProperties.keys.sorted() {
-            let value = Secrets.masked(property: key, value: kafkaProperties[key] ?? "")
-            lines.append("kafka.properties.\(key): \(value)")
+        for (key, value) in kafkaProperties.properties.sorted(by: { $0.property < $1.property }) {
+            lines.append("kafka.properties.\(key): \(Secrets.masked(property: key, value: value))")
         }
         return lines.joined(separator: "\n")
     }

@@ -1,10 +1,11 @@
+import Kafka
 import OrderStreamDomain
 
 /// What a worker needs to run; the executable fills it from the configuration.
 public struct WorkerSettings: Sendable {
     /// Librdkafka properties shared by the consumer and the dead-letter producer
-    /// (`bootstrap.servers`, security, timeouts, ...).
-    public var kafkaProperties: [String: String]
+    /// (`bootstrap.servers`, security, timeouts, ...), in the order they are set on librdkafka.
+    public var kafkaProperties: KafkaConfiguration
     public var databaseURL: String
     /// The logical consumer group; the Kafka group id is `<group>-<color>`.
     public var group: String
@@ -36,7 +37,7 @@ public struct WorkerSettings: Sendable {
     public var deadLetterEverything = false
 
     public init(
-        kafkaProperties: [String: String], databaseURL: String, group: String, color: DeploymentColor,
+        kafkaProperties: KafkaConfiguration, databaseURL: String, group: String, color: DeploymentColor,
         instanceId: String
     ) {
         self.kafkaProperties = kafkaProperties
