@@ -23,8 +23,10 @@ public struct PublisherConfiguration: Sendable {
     public var brokers: String
     /// Any further librdkafka producer property (security, `linger.ms`, ...). Wins over the
     /// publisher's defaults except `bootstrap.servers`, `message.timeout.ms` (from
-    /// ``deliveryTimeout``) and `enable.idempotence`, which is always `true`.
-    public var kafkaProperties: [String: String]
+    /// ``deliveryTimeout``) and `enable.idempotence`, which is always `true`. Set on librdkafka
+    /// in the order given (a dictionary literal keeps its order), since a later property may
+    /// override an earlier one there.
+    public var kafkaProperties: KafkaConfiguration
     /// How long one event may wait for the broker's acknowledgement before
     /// ``EventPublisher/send(_:)`` throws ``PublishError/notDelivered(_:)``
     /// (librdkafka's `message.timeout.ms`). Default 30 s.
@@ -37,7 +39,7 @@ public struct PublisherConfiguration: Sendable {
     public var closeTimeout: Duration
 
     public init(
-        brokers: String, kafkaProperties: [String: String] = [:], deliveryTimeout: Duration = .seconds(30),
+        brokers: String, kafkaProperties: KafkaConfiguration = [:], deliveryTimeout: Duration = .seconds(30),
         maxInFlight: Int = 10_000, closeTimeout: Duration = .seconds(30)
     ) {
         self.brokers = brokers
@@ -45,6 +47,17 @@ public struct PublisherConfiguration: Sendable {
         self.deliveryTimeout = deliveryTimeout
         self.maxInFlight = max(1, maxInFlight)
         self.closeTimeout = closeTimeout
+    }
+
+    /// What the producer sets on librdkafka, in this order: ``kafkaProperties`` as given, then
+    /// the brokers, idempotence and the delivery timeout (in a given property's place when it
+    /// was given: these win).
+    public var librdkafkaProperties: KafkaConfiguration {
+        var kafka = kafkaProperties
+        kafka["bootstrap.servers"] = brokers
+        kafka["enable.idempotence"] = "true"
+        kafka["message.timeout.ms"] = String(max(1, deliveryTimeout.milliseconds))
+        return kafka
     }
 }
 
@@ -97,13 +110,7 @@ public final class EventPublisher: Sendable {
     public init(
         configuration: PublisherConfiguration, logger: Logger = Logger(label: "orderstream.publisher")
     ) throws(KafkaError) {
-        var kafka = KafkaConfiguration()
-        for (property, value) in configuration.kafkaProperties.sorted(by: { $0.key < $1.key }) {
-            kafka[property] = value
-        }
-        kafka["bootstrap.servers"] = configuration.brokers
-        kafka["enable.idempotence"] = "true"
-        kafka["message.timeout.ms"] = String(max(1, configuration.deliveryTimeout.milliseconds))
+        let kafka = configuration.librdkafkaProperties
         self.configuration = configuration
         self.limit = InFlightLimit(limit: configuration.maxInFlight)
         self.logger = logger

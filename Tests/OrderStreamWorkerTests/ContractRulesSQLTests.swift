@@ -38,10 +38,10 @@ struct ContractRulesSQLTests {
         let url = try TestEnvironment.freshDatabase()
         let connection = try PGConnection.connect(try PGConnectionConfiguration(url), logger: TestEnvironment.logger())
         defer { connection.close() }
-        _ = try PositionStore.ensureControl(group: "g", initialColor: "blue", on: connection)
+        _ = try PositionStore.ensureControl(group: "g", initialColor: .blue, on: connection)
         let keys = [TopicPartition(topic: "orders", partition: 0), TopicPartition(topic: "payments", partition: 0)]
         let rows = try PositionStore.claim(keys, group: "g", on: connection)
-        let fence = BatchApplier.Fence(group: "g", color: "blue", instanceId: "t", epochs: rows.mapValues(\.epoch))
+        let fence = BatchApplier.Fence(group: "g", color: .blue, instanceId: "t", epochs: rows.mapValues(\.epoch))
         var reference = ReferenceModel()
         var offsets: [String: Int64] = [:]
         var expected = rows.mapValues(\.nextOffset)

@@ -15,7 +15,7 @@ struct CutoverTests {
         let url = try TestEnvironment.freshDatabase()
         let setup = try PGConnection.connect(try PGConnectionConfiguration(url), logger: TestEnvironment.logger())
         defer { setup.close() }
-        _ = try PositionStore.ensureControl(group: "g", initialColor: "blue", on: setup)
+        _ = try PositionStore.ensureControl(group: "g", initialColor: .blue, on: setup)
         let partitions = (0..<3).map { TopicPartition(topic: "orders", partition: $0) }
         _ = try PositionStore.claim(partitions, group: "g", on: setup)
 
@@ -28,25 +28,25 @@ struct CutoverTests {
         _ = try frozen.execute(
             "UPDATE partition_positions SET next_offset = next_offset + 100 WHERE consumer_group = 'g'")
 
-        let cutover = Cutover(group: "g", toColor: "green", timeout: .seconds(5), logger: TestEnvironment.logger())
+        let cutover = Cutover(group: "g", toColor: .green, timeout: .seconds(5), logger: TestEnvironment.logger())
         let started = ContinuousClock.now
         let report = try cutover.run(on: setup) { _ in 0 }  // nothing pending anywhere
         #expect(ContinuousClock.now - started < .seconds(5))
         #expect(report.terminatedSessions == 1)
         #expect(report.epoch == 2)
-        #expect(report.fromColor == "blue" && report.toColor == "green")
+        #expect(report.fromColor == .blue && report.toColor == .green)
 
         // The frozen transaction wakes up: its commit fails, its update never happened.
         #expect(throws: PGError.self) { try frozen.execute("COMMIT") }
         let rows = try PositionStore.read(partitions, group: "g", on: setup)
-        #expect(rows.values.allSatisfy { $0.nextOffset == 0 && $0.ownerColor == "green" && $0.epoch == 2 })
+        #expect(rows.values.allSatisfy { $0.nextOffset == 0 && $0.ownerColor == .green && $0.epoch == 2 })
         #expect(
             try PositionStore.readControl(group: "g", on: setup)
-                == PositionStore.Control(activeColor: "green", epoch: 2))
+                == PositionStore.Control(activeColor: .green, epoch: 2))
 
         // Cutting over to the active color changes nothing; cutting back is the rollback.
         #expect(try cutover.run(on: setup) { _ in 0 }.alreadyActive)
-        let back = try Cutover(group: "g", toColor: "blue", timeout: .seconds(5), logger: TestEnvironment.logger()).run(
+        let back = try Cutover(group: "g", toColor: .blue, timeout: .seconds(5), logger: TestEnvironment.logger()).run(
             on: setup
         ) { _ in 0 }
         #expect(back.epoch == 3 && back.terminatedSessions == 0)
@@ -56,10 +56,10 @@ struct CutoverTests {
         let url = try TestEnvironment.freshDatabase()
         let connection = try PGConnection.connect(try PGConnectionConfiguration(url), logger: TestEnvironment.logger())
         defer { connection.close() }
-        _ = try PositionStore.ensureControl(group: "g", initialColor: "blue", on: connection)
+        _ = try PositionStore.ensureControl(group: "g", initialColor: .blue, on: connection)
         _ = try PositionStore.claim([TopicPartition(topic: "orders", partition: 0)], group: "g", on: connection)
         let cutover = Cutover(
-            group: "g", toColor: "green", timeout: .milliseconds(300), logger: TestEnvironment.logger())
+            group: "g", toColor: .green, timeout: .milliseconds(300), logger: TestEnvironment.logger())
         do {
             _ = try cutover.run(on: connection) { _ in 10 }  // 10 events pending, no green worker
             Issue.record("the cutover did not time out")
@@ -72,7 +72,7 @@ struct CutoverTests {
         }
         // Exactly this failure, not any failure of the type (a database error would also be one).
         do {
-            _ = try Cutover(group: "nobody", toColor: "green", timeout: .seconds(1), logger: TestEnvironment.logger())
+            _ = try Cutover(group: "nobody", toColor: .green, timeout: .seconds(1), logger: TestEnvironment.logger())
                 .run(on: connection) { _ in 0 }
             Issue.record("a cutover of a group that never started succeeded")
         } catch {
@@ -90,11 +90,11 @@ struct CutoverTests {
         let url = try TestEnvironment.freshDatabase()
         let admin = try PGConnection.connect(try PGConnectionConfiguration(url), logger: TestEnvironment.logger())
         defer { admin.close() }
-        _ = try PositionStore.ensureControl(group: "g", initialColor: "blue", on: admin)
+        _ = try PositionStore.ensureControl(group: "g", initialColor: .blue, on: admin)
         _ = try PositionStore.claim([TopicPartition(topic: "orders", partition: 0)], group: "g", on: admin)
 
         // The test server's role is a superuser: it may.
-        let report = try Cutover(group: "g", toColor: "green", timeout: .seconds(5), logger: TestEnvironment.logger())
+        let report = try Cutover(group: "g", toColor: .green, timeout: .seconds(5), logger: TestEnvironment.logger())
             .run(on: admin) { _ in 0 }
         let name = try #require(report.restorePoint)
         #expect(name.hasPrefix("orderstream-g-epoch-2-"), "\(name)")
@@ -116,7 +116,7 @@ struct CutoverTests {
             try PGConnectionConfiguration(try #require(components.string)),
             logger: TestEnvironment.logger())
         defer { limited.close() }
-        var back = Cutover(group: "g", toColor: "blue", timeout: .seconds(5), logger: TestEnvironment.logger())
+        var back = Cutover(group: "g", toColor: .blue, timeout: .seconds(5), logger: TestEnvironment.logger())
         do {
             _ = try back.run(on: limited) { _ in 0 }
             Issue.record("a role that may not create a restore point cut over")
@@ -130,7 +130,7 @@ struct CutoverTests {
         }
         #expect(
             try PositionStore.readControl(group: "g", on: admin)
-                == PositionStore.Control(activeColor: "green", epoch: 2),
+                == PositionStore.Control(activeColor: .green, epoch: 2),
             "a refused cutover changes nothing")
         back.restorePoint = false
         let without = try back.run(on: limited) { _ in 0 }
@@ -148,17 +148,17 @@ struct CutoverTests {
         defer { connection.close() }
         let other = try PGConnection.connect(try PGConnectionConfiguration(url), logger: TestEnvironment.logger())
         defer { other.close() }
-        _ = try PositionStore.ensureControl(group: "g", initialColor: "blue", on: connection)
+        _ = try PositionStore.ensureControl(group: "g", initialColor: .blue, on: connection)
         _ = try PositionStore.claim(
             [TopicPartition(topic: "orders", partition: 0), TopicPartition(topic: "payments", partition: 1)],
             group: "g", on: connection)
 
-        let balanced = try Cutover(group: "g", toColor: "green", timeout: .seconds(5), logger: TestEnvironment.logger())
+        let balanced = try Cutover(group: "g", toColor: .green, timeout: .seconds(5), logger: TestEnvironment.logger())
             .run(on: connection) { _ in 0 }
         let verification = try #require(balanced.verification)
         #expect(verification.verified)
         #expect(
-            verification.verdict(color: "green", epoch: 2)
+            verification.verdict(color: .green, epoch: 2)
                 == "verified: 0 offsets since the fence = 0 applied + 0 duplicates + 0 rejected; every partition owned by green at epoch 2"
         )
         let stored = try connection.query("SELECT verified, verdict FROM cutovers WHERE epoch = 2")
@@ -167,7 +167,7 @@ struct CutoverTests {
 
         // While the cutover back waits, an applied event appears that no position moved for.
         let unbalanced = try Cutover(
-            group: "g", toColor: "blue", timeout: .seconds(5), logger: TestEnvironment.logger()
+            group: "g", toColor: .blue, timeout: .seconds(5), logger: TestEnvironment.logger()
         )
         .run(on: connection) { _ in
             _ = try? other.execute(
@@ -178,7 +178,7 @@ struct CutoverTests {
         let failed = try #require(unbalanced.verification)
         #expect(!failed.verified)
         #expect(
-            failed.verdict(color: "blue", epoch: 3)
+            failed.verdict(color: .blue, epoch: 3)
                 == "FAILED: 0 offsets since the fence but 1 applied + 0 duplicates + 0 rejected = 1", "\(failed)")
         let recorded = try connection.query("SELECT verified, verdict FROM cutovers WHERE epoch = 3")
         #expect(try !recorded.bool(0, "verified"))
@@ -186,6 +186,6 @@ struct CutoverTests {
 
         // A partition the fence did not reach (written back behind its back) is named.
         let partial = CutoverVerification(notOwned: ["orders[0]"], atFence: failed.now, now: failed.now)
-        #expect(partial.verdict(color: "blue", epoch: 3) == "FAILED: not owned by blue at epoch 3: orders[0]")
+        #expect(partial.verdict(color: .blue, epoch: 3) == "FAILED: not owned by blue at epoch 3: orders[0]")
     }
 }

@@ -30,9 +30,9 @@ struct FencingTests {
     static func setUp() throws -> (PGConnection, BatchApplier.Fence, String) {
         let url = try TestEnvironment.freshDatabase()
         let connection = try PGConnection.connect(try PGConnectionConfiguration(url), logger: TestEnvironment.logger())
-        _ = try PositionStore.ensureControl(group: "g", initialColor: "blue", on: connection)
+        _ = try PositionStore.ensureControl(group: "g", initialColor: .blue, on: connection)
         let rows = try PositionStore.claim([partition], group: "g", on: connection)
-        let fence = BatchApplier.Fence(group: "g", color: "blue", instanceId: "a", epochs: rows.mapValues(\.epoch))
+        let fence = BatchApplier.Fence(group: "g", color: .blue, instanceId: "a", epochs: rows.mapValues(\.epoch))
         return (connection, fence, url)
     }
 
@@ -61,7 +61,7 @@ struct FencingTests {
         } catch BatchApplier.Failure.fenced {
         }
         var green = fence
-        green.color = "green"
+        green.color = .green
         do {
             _ = try BatchApplier.apply(Self.batch(offsets: 0..<5, expected: 0), fence: green, on: connection)
             Issue.record("a batch of the wrong color was applied")

@@ -20,7 +20,7 @@ struct InProcessDrainTests {
             kafkaProperties: [
                 "bootstrap.servers": cluster.bootstrap, "session.timeout.ms": "4000", "heartbeat.interval.ms": "300",
             ],
-            databaseURL: database, group: "inprocess", color: "blue", instanceId: instance)
+            databaseURL: database, group: "inprocess", color: .blue, instanceId: instance)
         settings.drainDeadline = .seconds(10)
         settings.batchSize = 200
         return settings
@@ -50,7 +50,7 @@ struct InProcessDrainTests {
 
         let first = Worker(
             settings: Self.settings(cluster, database, instance: "inprocess-1"),
-            metrics: WorkerMetrics(buildVersion: "test", buildRevision: "test", color: "blue"),
+            metrics: WorkerMetrics(buildVersion: "test", buildRevision: "test", color: .blue),
             logger: TestEnvironment.logger("inprocess-1"))
         var drainSeconds = 0.0
         try await testGracefulShutdown { trigger in
@@ -76,7 +76,7 @@ struct InProcessDrainTests {
         #expect(await publisher.wait(timeout: .seconds(120)) == 0)
         let second = Worker(
             settings: Self.settings(cluster, database, instance: "inprocess-2"),
-            metrics: WorkerMetrics(buildVersion: "test", buildRevision: "test", color: "blue"),
+            metrics: WorkerMetrics(buildVersion: "test", buildRevision: "test", color: .blue),
             logger: TestEnvironment.logger("inprocess-2"))
         try await testGracefulShutdown { trigger in
             try await withThrowingTaskGroup(of: Void.self) { group in

@@ -73,7 +73,7 @@ struct OperatorPositionsTests {
         #expect(try Self.row(connection).nextOffset == 10)
         // A worker of this release sees the flag and holds the partition.
         let seen = try #require(try PositionStore.read([Self.partition], group: "g", on: connection)[Self.partition])
-        #expect(!seen.isActive(for: "blue"))
+        #expect(!seen.isActive(for: .blue))
 
         let notes = try listener.waitForNotifications(timeout: .seconds(5))
         #expect(notes.contains { $0.channel == ControlWatcher.channel })

@@ -62,9 +62,9 @@ struct PoisonIsolationSQLTests {
         let connection = try PGConnection.connect(try PGConnectionConfiguration(url), logger: TestEnvironment.logger())
         defer { connection.close() }
         try Self.installPoisons(on: connection)
-        _ = try PositionStore.ensureControl(group: "g", initialColor: "blue", on: connection)
+        _ = try PositionStore.ensureControl(group: "g", initialColor: .blue, on: connection)
         let rows = try PositionStore.claim([Self.orders, Self.payments], group: "g", on: connection)
-        let fence = BatchApplier.Fence(group: "g", color: "blue", instanceId: "test", epochs: rows.mapValues(\.epoch))
+        let fence = BatchApplier.Fence(group: "g", color: .blue, instanceId: "test", epochs: rows.mapValues(\.epoch))
 
         var isolation = PoisonIsolation(messages: messages, expected: rows.mapValues(\.nextOffset))
         let letters = Letters()
@@ -111,9 +111,9 @@ struct PoisonIsolationSQLTests {
         let connection = try PGConnection.connect(try PGConnectionConfiguration(url), logger: TestEnvironment.logger())
         defer { connection.close() }
         try Self.installPoisons(on: connection)
-        _ = try PositionStore.ensureControl(group: "g", initialColor: "blue", on: connection)
+        _ = try PositionStore.ensureControl(group: "g", initialColor: .blue, on: connection)
         let rows = try PositionStore.claim([Self.orders], group: "g", on: connection)
-        let fence = BatchApplier.Fence(group: "g", color: "blue", instanceId: "test", epochs: rows.mapValues(\.epoch))
+        let fence = BatchApplier.Fence(group: "g", color: .blue, instanceId: "test", epochs: rows.mapValues(\.epoch))
 
         var isolation = PoisonIsolation(messages: messages, expected: rows.mapValues(\.nextOffset))
         let letters = Letters()

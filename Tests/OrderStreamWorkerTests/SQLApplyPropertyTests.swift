@@ -45,10 +45,10 @@ struct SQLApplyPropertyTests {
         let url = try TestEnvironment.freshDatabase()
         let connection = try PGConnection.connect(try PGConnectionConfiguration(url), logger: TestEnvironment.logger())
         defer { connection.close() }
-        _ = try PositionStore.ensureControl(group: "g", initialColor: "blue", on: connection)
+        _ = try PositionStore.ensureControl(group: "g", initialColor: .blue, on: connection)
         let rows = try PositionStore.claim([Self.orders, Self.payments], group: "g", on: connection)
         var expected = rows.mapValues(\.nextOffset)
-        let fence = BatchApplier.Fence(group: "g", color: "blue", instanceId: "test", epochs: rows.mapValues(\.epoch))
+        let fence = BatchApplier.Fence(group: "g", color: .blue, instanceId: "test", epochs: rows.mapValues(\.epoch))
         var index = 0
         while index < merged.count {
             let size = 1 + Int(random.next() % 60)

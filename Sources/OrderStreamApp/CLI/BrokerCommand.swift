@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Kafka
+import OrderStreamDomain
 import UnixSignals
 
 /// `orderstream broker`: the embedded development broker (librdkafka's mock cluster) with the
@@ -19,7 +20,8 @@ struct BrokerCommand: AsyncParsableCommand {
     @Option(name: .customLong("bootstrap-file"), help: "Also write the bootstrap servers to this file.")
     var bootstrapFile: String?
 
-    static let topics = ["orders", "payments", "orders.dlq", "payments.dlq"]
+    /// The contract's topics, then their dead-letter topics.
+    static let topics = Topic.allCases.map(\.rawValue) + Topic.allCases.map(\.deadLetterTopic)
 
     func validate() throws {
         guard partitions >= 1, partitions <= 1_000 else {

@@ -3,6 +3,7 @@ import Foundation
 import Kafka
 import Logging
 import OrderStreamCommon
+import OrderStreamDomain
 import OrderStreamWorker
 import PostgreSQL
 
@@ -87,7 +88,7 @@ struct CutoverCommand: AsyncParsableCommand {
             }
         } else {
             guard let to else { throw ValidationError("--to is required (blue or green), unless --abort") }
-            guard to == "blue" || to == "green" else {
+            guard DeploymentColor(rawValue: to) != nil else {
                 throw ValidationError("--to must be blue or green, not '\(to)'")
             }
         }
@@ -107,7 +108,7 @@ struct CutoverCommand: AsyncParsableCommand {
         let configuration = try options.configuration()
         let logger = ProcessLogging.logger(configuration, label: "orderstream.cutover")
         var configured = Cutover(
-            group: configuration.group, toColor: to ?? "",
+            group: configuration.group, toColor: to.flatMap(DeploymentColor.init(rawValue:)),
             timeout: .milliseconds(Int64(timeout * 1000)), logger: logger)
         configured.restorePoint = !noRestorePoint
         if abort { configured.scope = .abort }

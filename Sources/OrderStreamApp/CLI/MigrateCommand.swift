@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import OrderStreamCommon
+import OrderStreamDomain
 import OrderStreamWorker
 import PostgreSQL
 
@@ -24,10 +25,13 @@ struct MigrateCommand: AsyncParsableCommand {
     var plan = false
 
     func validate() throws {
-        if let activeColor, !DeploymentSettings.colors.contains(activeColor) {
+        if let activeColor, DeploymentColor(rawValue: activeColor) == nil {
             throw ValidationError("--active-color must be blue or green, not '\(activeColor)'")
         }
     }
+
+    /// `--active-color`, checked by `validate()`.
+    private var initialActiveColor: DeploymentColor? { activeColor.flatMap(DeploymentColor.init(rawValue:)) }
 
     func run() async throws {
         let configuration = try options.configuration()
@@ -52,20 +56,20 @@ struct MigrateCommand: AsyncParsableCommand {
             defer { connection.close() }
             let report = try SchemaMigrations.apply(on: connection)
             let active = try DeploymentSettings.prepareGroup(
-                configuration.group, initialActiveColor: activeColor, on: connection)
+                configuration.group, initialActiveColor: initialActiveColor, on: connection)
             return (report, active)
         }
         print(
             "migrations applied: \(report.0.applied.map(String.init).joined(separator: ", ").ifEmpty("none")); "
                 + "already applied: \(report.0.alreadyApplied.map(String.init).joined(separator: ", ").ifEmpty("none"))"
         )
-        print("consumer group \(configuration.group): \(report.1) is active")
-        if let activeColor, activeColor != report.1 {
+        print("consumer group \(configuration.group): \(report.1.rawValue) is active")
+        if let activeColor = initialActiveColor, activeColor != report.1 {
             // The group already ran: its active color is only ever changed by a cutover.
             FileHandle.standardError.write(
                 Data(
-                    ("orderstream migrate: consumer group \(configuration.group) already runs with \(report.1) active; "
-                        + "--active-color only decides for a group that never ran. Use `orderstream cutover --to \(activeColor)`.\n")
+                    ("orderstream migrate: consumer group \(configuration.group) already runs with \(report.1.rawValue) active; "
+                        + "--active-color only decides for a group that never ran. Use `orderstream cutover --to \(activeColor.rawValue)`.\n")
                         .utf8))
             throw ExitCode(1)
         }

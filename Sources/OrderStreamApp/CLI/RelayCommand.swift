@@ -57,10 +57,8 @@ struct RelayCommand: AsyncParsableCommand {
         let c = try options.configuration()
         let logger = ProcessLogging.logger(c, label: "orderstream.relay")
         let kafka = delivery.applied(to: c.kafkaConfiguration)
-        var properties: [String: String] = [:]
-        for (property, value) in c.kafkaClientProperties where property != "message.timeout.ms" {
-            properties[property] = value
-        }
+        var properties = c.kafkaClientProperties
+        properties["message.timeout.ms"] = nil
         let seconds = DeliveryOptions.seconds(in: kafka)
         let publisher = try EventPublisher(
             configuration: PublisherConfiguration(

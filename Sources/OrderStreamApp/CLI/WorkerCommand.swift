@@ -41,9 +41,9 @@ struct WorkerCommand: AsyncParsableCommand {
 
         var settings = WorkerSettings(
             kafkaProperties: c.kafkaClientProperties, databaseURL: c.databaseURL, group: c.group,
-            color: c.color.rawValue, instanceId: instance)
+            color: c.color, instanceId: instance)
         settings.staticMembership = c.staticMembership
-        settings.eagerRebalance = c.rebalanceProtocol == .eager
+        settings.rebalanceProtocol = c.rebalanceProtocol
         settings.scaling = ScalingPolicy(
             maxWorkers: c.scalingMaxWorkers ?? 0, postgresMaxEventsPerSecond: c.scalingPostgresMaxEventsPerSecond ?? 0,
             drainTargetSeconds: c.scalingDrainTargetSeconds)
@@ -61,7 +61,7 @@ struct WorkerCommand: AsyncParsableCommand {
         }
 
         let metrics = WorkerMetrics(
-            buildVersion: BuildInfo.version, buildRevision: BuildInfo.revision, color: c.color.rawValue)
+            buildVersion: BuildInfo.version, buildRevision: BuildInfo.revision, color: c.color)
         let worker = Worker(settings: settings, metrics: metrics, logger: logger)
         let queries = try QueryService(
             databaseURL: c.databaseURL, applicationName: settings.applicationName + ":http", logger: logger)

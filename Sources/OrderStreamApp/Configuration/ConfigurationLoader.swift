@@ -39,7 +39,9 @@ public struct ConfigurationLoader: Sendable {
         return configuration
     }
 
-    /// Applies `ORDERSTREAM_*` variables, reading `<VAR>_FILE` for any of them.
+    /// Applies `ORDERSTREAM_*` variables, reading `<VAR>_FILE` for any of them, in the order of
+    /// their names: the environment has no order of its own, so `ORDERSTREAM_KAFKA_*` properties
+    /// follow the file's in name order (one the file set too keeps the file's place).
     func applyEnvironment(to configuration: inout OrderStreamConfiguration) throws(ConfigurationError) {
         let values = try resolvedVariables()
         for (name, value) in values.sorted(by: { $0.key < $1.key }) {

@@ -1,4 +1,6 @@
+import Kafka
 import OrderStreamCommon
+import OrderStreamDomain
 
 /// Every setting of OrderStream, with its default.
 ///
@@ -9,7 +11,9 @@ public struct OrderStreamConfiguration: Sendable, Equatable {
     /// Kafka bootstrap servers. Default `127.0.0.1:9092`.
     public var kafkaBrokers: String = "127.0.0.1:9092"
     /// Any other librdkafka property (`session.timeout.ms`, `security.protocol`, ...). Default none.
-    public var kafkaProperties: [String: String] = [:]
+    /// Kept in the order given (the file's, then the environment's), which is the order they are
+    /// set on librdkafka: a later property may override an earlier one there.
+    public var kafkaProperties = KafkaConfiguration()
     /// PostgreSQL URL in libpq form. Default `postgresql://localhost/orderstream`.
     public var databaseURL: String = "postgresql://localhost/orderstream"
     /// Logical consumer name; the Kafka group id is `<group>-<color>`. Default `orderstream`.
@@ -54,15 +58,11 @@ public struct OrderStreamConfiguration: Sendable, Equatable {
 
     public init() {}
 
-    /// Deployment color of a worker.
-    public enum DeploymentColor: String, Sendable, CaseIterable {
-        case blue, green
-    }
+    /// Deployment color of a worker (the domain's, which the worker receives as is).
+    public typealias DeploymentColor = OrderStreamDomain.DeploymentColor
 
-    /// Rebalance protocol of the consumer group.
-    public enum RebalanceProtocol: String, Sendable, CaseIterable {
-        case cooperative, eager
-    }
+    /// Rebalance protocol of the consumer group (the domain's, which the worker receives as is).
+    public typealias RebalanceProtocol = OrderStreamDomain.RebalanceProtocol
 
     /// Log output format.
     public enum LogFormat: String, Sendable, CaseIterable {
@@ -78,9 +78,8 @@ public struct OrderStreamConfiguration: Sendable, Equatable {
             "color: \(color.rawValue)",
             "http: \(httpHost):\(httpPort)",
         ]
-        for key in kafkaProperties.keys.sorted() {
-            let value = Secrets.masked(property: key, value: kafkaProperties[key] ?? "")
-            lines.append("kafka.properties.\(key): \(value)")
+        for (key, value) in kafkaProperties.properties.sorted(by: { $0.property < $1.property }) {
+            lines.append("kafka.properties.\(key): \(Secrets.masked(property: key, value: value))")
         }
         return lines.joined(separator: "\n")
     }

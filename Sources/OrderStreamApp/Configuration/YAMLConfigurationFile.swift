@@ -91,6 +91,7 @@ enum YAMLConfigurationFile {
                 c.kafkaBrokers = try ConfigurationLoader.nonEmpty(
                     try scalar(v, "\(source): kafka.brokers"), "\(source): kafka.brokers")
             case "properties":
+                // In the file's order (a composed mapping keeps it): librdkafka applies them so.
                 for (property, value) in try mapping(v: v, "\(source): kafka.properties") {
                     c.kafkaProperties[property] = try scalar(value, "\(source): kafka.properties.\(property)")
                 }

@@ -141,22 +141,25 @@ final class ConsoleActions: Sendable {
 
     /// `POST /api/deployments/{step}`.
     func deploy(_ step: Step, _ body: ConsoleRequestBody, actor: String) async throws -> String {
-        let target = try body.string("to")
+        let named = try body.string("to")
+        let target: DeploymentColor?
         let restorePoint = try body.bool("restore_point") ?? true
         var listed: [TopicPartition]?
         var shared: Double?
         var arguments = "(console)"
         switch step {
         case .cutover, .promote, .canary:
-            guard let target else { throw ConsoleError(.badRequest, "to is required (blue or green)") }
-            guard target == "blue" || target == "green" else {
-                throw ConsoleError(.badRequest, "to must be blue or green, not \(target.debugDescription)")
+            guard let named else { throw ConsoleError(.badRequest, "to is required (blue or green)") }
+            guard let color = DeploymentColor(rawValue: named) else {
+                throw ConsoleError(.badRequest, "to must be blue or green, not \(named.debugDescription)")
             }
-            arguments += " --to \(target)"
+            target = color
+            arguments += " --to \(color.rawValue)"
         case .abort, .rollback:
-            guard target == nil else {
+            guard named == nil else {
                 throw ConsoleError(.badRequest, "\(step.rawValue) takes no to: it knows where to go")
             }
+            target = nil
         }
         if step == .canary {
             switch (try body.string("partitions"), try body.string("share")) {
@@ -178,10 +181,11 @@ final class ConsoleActions: Sendable {
         let timeout = cutoverTimeout
         let command = step == .cutover ? "cutover" : "cutover \(step.rawValue)"
         return try await exclusively(command) {
-            var toColor = target ?? ""
+            var toColor = target
             if step == .rollback {
-                toColor = try await Self.rollbackTarget(configuration: configuration, logger: logger)
-                arguments += " --to \(toColor)"
+                let back = try await Self.rollbackTarget(configuration: configuration, logger: logger)
+                toColor = back
+                arguments += " --to \(back.rawValue)"
             }
             var cutover = Cutover(group: configuration.group, toColor: toColor, timeout: timeout, logger: logger)
             cutover.restorePoint = restorePoint
@@ -206,7 +210,9 @@ final class ConsoleActions: Sendable {
 
     /// Where a rollback goes: the color the latest full cutover left. Refused while a canary is
     /// out (abort it instead) and when there was never a cutover.
-    private static func rollbackTarget(configuration: OrderStreamConfiguration, logger: Logger) async throws -> String {
+    private static func rollbackTarget(
+        configuration: OrderStreamConfiguration, logger: Logger
+    ) async throws -> DeploymentColor {
         let group = configuration.group
         return try await withDatabase(configuration, logger: logger) { connection in
             let rows = try OperatorPositions.rows(group: group, on: connection)

@@ -179,9 +179,9 @@ extension ConsoleJSON {
     static func deployed(_ report: Cutover.Report, text: String, operationId: Int64?) -> String {
         var writer = JSONWriter()
         writer.beginObject()
-        writer.field("kind", report.kind)
-        writer.field("from_color", report.fromColor)
-        writer.field("to_color", report.toColor)
+        writer.field("kind", report.kind.rawValue)
+        writer.field("from_color", report.fromColor.rawValue)
+        writer.field("to_color", report.toColor.rawValue)
         writer.field("epoch", report.epoch)
         writer.field("nothing_to_do", report.alreadyActive)
         writer.key("moved")

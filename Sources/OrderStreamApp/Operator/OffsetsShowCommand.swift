@@ -43,7 +43,7 @@ struct OffsetsShowCommand: AsyncParsableCommand {
             lines.append(
                 Self.line([
                     row.partition.description, "\(row.nextOffset)", mark.map { "\($0.low)" } ?? "?",
-                    mark.map { "\($0.high)" } ?? "?", lag, row.ownerColor, "\(row.epoch)",
+                    mark.map { "\($0.high)" } ?? "?", lag, row.ownerColor.rawValue, "\(row.epoch)",
                 ]) + "  " + state)
         }
         return lines.joined(separator: "\n")
@@ -67,7 +67,7 @@ struct OffsetsShowCommand: AsyncParsableCommand {
             w.field("topic", row.partition.topic)
             w.field("partition", Int64(row.partition.partition))
             w.field("position", row.nextOffset)
-            w.field("owner_color", row.ownerColor)
+            w.field("owner_color", row.ownerColor.rawValue)
             w.field("epoch", row.epoch)
             w.key("paused"); w.bool(row.paused)
             w.key("paused_by"); if let by = row.pausedBy { w.string(by) } else { w.null() }

@@ -57,7 +57,7 @@ struct StatusReport: Sendable {
 
     /// Both colors, in the order blue, green.
     var colors: [ColorSummary] {
-        ["blue", "green"].map { color in
+        DeploymentColor.allCases.map(\.rawValue).map { color in
             var summary = ColorSummary(color: color)
             for p in partitions where p.ownerColor == color {
                 summary.partitions += 1

@@ -1,4 +1,5 @@
 import Foundation
+import OrderStreamDomain
 import PostgreSQL
 
 /// The `analyses` rows: one analysis per cutover or canary step, with its limits, baseline and
@@ -8,9 +9,9 @@ public enum AnalysisStore {
         public var id: Int64
         public var epoch: Int64
         /// `canary` or `cutover`.
-        public var kind: String
-        public var fromColor: String
-        public var toColor: String
+        public var kind: Cutover.Kind
+        public var fromColor: DeploymentColor
+        public var toColor: DeploymentColor
         /// The watched partitions, `orders[3]`.
         public var partitions: [String]
         public var startedAt: String
@@ -33,8 +34,8 @@ public enum AnalysisStore {
         guard rows.rowCount == 1 else { return nil }
         let list = try rows.string(0, "partitions").trimmingCharacters(in: CharacterSet(charactersIn: "{}"))
         return Record(
-            id: try rows.int64(0, "id"), epoch: try rows.int64(0, "epoch"), kind: try rows.string(0, "kind"),
-            fromColor: try rows.string(0, "from_color"), toColor: try rows.string(0, "to_color"),
+            id: try rows.int64(0, "id"), epoch: try rows.int64(0, "epoch"), kind: try rows.value(0, "kind"),
+            fromColor: try rows.color(0, "from_color"), toColor: try rows.color(0, "to_color"),
             partitions: list.isEmpty
                 ? [] : list.split(separator: ",").map { $0.replacingOccurrences(of: "\"", with: "") },
             startedAt: try rows.string(0, "started"),
@@ -50,7 +51,7 @@ public enum AnalysisStore {
     /// Starts the analysis of a step that gave `partitions` to `toColor`, with the baseline as
     /// of now. The unique index refuses a second running analysis of the group.
     public static func start(
-        group: String, epoch: Int64, kind: String, fromColor: String, toColor: String,
+        group: String, epoch: Int64, kind: Cutover.Kind, fromColor: DeploymentColor, toColor: DeploymentColor,
         partitions: [String], window: Double, limits: CanaryAnalysis.Limits,
         on connection: PGConnection
     ) throws(PGError) -> Record {
@@ -62,7 +63,8 @@ public enum AnalysisStore {
             VALUES ($1, $2, $3, $4, $5, $6::text[], now() + make_interval(secs => $7), $8, $9, $10, $11, $12)
             """,
             [
-                group, epoch, kind, fromColor, toColor, partitions, window, limits.maxDeadLetterRate,
+                group, epoch, kind.rawValue, fromColor.rawValue, toColor.rawValue, partitions, window,
+                limits.maxDeadLetterRate,
                 limits.maxP99Seconds,
                 limits.maxLagSeconds, baseline.consumed, baseline.rejected,
             ])
@@ -89,12 +91,14 @@ public enum AnalysisStore {
     }
 
     /// The worst recent p99 apply time among `color`'s live workers (heartbeat within 15 s).
-    public static func worstP99(group: String, color: String, on connection: PGConnection) throws(PGError) -> Double? {
+    public static func worstP99(
+        group: String, color: DeploymentColor, on connection: PGConnection
+    ) throws(PGError) -> Double? {
         let row = try connection.query(
             """
             SELECT max(apply_p99_seconds) AS p99 FROM workers
             WHERE consumer_group = $1 AND color = $2 AND heartbeat_at > now() - interval '15 seconds'
-            """, [group, color])
+            """, [group, color.rawValue])
         return try row.decodeIfPresent(Double.self, row: 0, column: "p99")
     }
 

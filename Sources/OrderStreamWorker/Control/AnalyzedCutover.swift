@@ -73,7 +73,7 @@ public struct AnalyzedCutover: Sendable {
                 if report.alreadyActive { return (nil, .nothingToDo(report)) }
                 say(Cutover.describe(report))
                 record = try AnalysisStore.start(
-                    group: group, epoch: report.epoch, kind: report.kind == "canary" ? "canary" : "cutover",
+                    group: group, epoch: report.epoch, kind: report.kind == .canary ? .canary : .cutover,
                     fromColor: report.fromColor, toColor: report.toColor, partitions: report.moved, window: window,
                     limits: limits, on: connection)
             }
@@ -101,7 +101,7 @@ public struct AnalyzedCutover: Sendable {
                     var back = Cutover(
                         group: group, toColor: record.fromColor, timeout: step.timeout, logger: step.logger)
                     back.restorePoint = step.restorePoint
-                    back.scope = record.kind == "canary" ? .abort : .all
+                    back.scope = record.kind == .canary ? .abort : .all
                     let report = try decide(
                         record, by: back, status: "rolled_back", reason: reason, on: connection,
                         highWatermark: highWatermark)
@@ -113,7 +113,7 @@ public struct AnalyzedCutover: Sendable {
             let summary =
                 "no breach in the window (dead-letter rate \(CanaryAnalysis.percent(reading.deadLetterRate)) of "
                 + "\(reading.consumed) events)"
-            guard record.kind == "canary" else {
+            guard record.kind == .canary else {
                 try AnalysisStore.finish(id: record.id, status: "passed", reason: summary, on: connection)
                 return .passed
             }

@@ -4,14 +4,14 @@ extension Cutover {
     /// What `orderstream cutover` prints about a step.
     public static func describe(_ report: Report) -> String {
         if report.alreadyActive {
-            if report.kind == "abort" {
+            if report.kind == .abort {
                 return
                     "no canary is out in group \(report.group): \(report.toColor) owns every partition; nothing to do"
             }
             return
                 "\(report.toColor) is already the active color of group \(report.group) (epoch \(report.epoch)); nothing to do"
         }
-        let scope = report.kind == "cutover" ? "" : " of \(report.moved.joined(separator: ", "))"
+        let scope = report.kind == .cutover ? "" : " of \(report.moved.joined(separator: ", "))"
         var lines = [
             "\(report.kind) of group \(report.group)\(scope): \(report.fromColor) -> \(report.toColor), epoch \(report.epoch)",
             "\(report.toColor) committed on every partition with pending events \(String(format: "%.3f", report.completionSeconds)) s after the fence",

@@ -30,12 +30,11 @@ public struct Cutover: Sendable {
     /// What a cutover did.
     public struct Report: Sendable, Equatable {
         public var group: String
-        public var fromColor: String
-        public var toColor: String
+        public var fromColor: DeploymentColor
+        public var toColor: DeploymentColor
         public var epoch: Int64
         public var alreadyActive: Bool
-        /// `cutover`, `canary` or `abort`.
-        public var kind: String = "cutover"
+        public var kind: Kind = .cutover
         /// The partitions the step moved (`orders[3]`), sorted.
         public var moved: [String] = []
         public var terminatedSessions: Int
@@ -65,11 +64,11 @@ public struct Cutover: Sendable {
         case timedOut(epoch: Int64, waitingFor: [String])
         /// Live workers of the target color run a binary that cannot run against the schema
         /// (a migration newer than they know declared older releases incompatible).
-        case incompatibleColor(color: String, workers: [String])
+        case incompatibleColor(color: DeploymentColor, workers: [String])
         /// The restore point could not be created (the role may not, or `wal_level` is minimal).
         case restorePointRefused(String)
         /// A canary must go to the standby color.
-        case canaryToActiveColor(String)
+        case canaryToActiveColor(DeploymentColor)
         case database(PGError)
 
         public var description: String {
@@ -108,17 +107,19 @@ public struct Cutover: Sendable {
         /// target is ignored).
         case abort
 
-        var kind: String {
+        var kind: Kind {
             switch self {
-            case .all: "cutover"
-            case .partitions: "canary"
-            case .abort: "abort"
+            case .all: .cutover
+            case .partitions: .canary
+            case .abort: .abort
             }
         }
     }
 
     public var group: String
-    public var toColor: String
+    /// The color that receives the partitions; nil only for an abort, which goes back to the
+    /// active color (an abort ignores it in any case).
+    public var toColor: DeploymentColor?
     /// What this step moves (default: everything).
     public var scope: Scope = .all
     public var timeout: Duration
@@ -128,7 +129,7 @@ public struct Cutover: Sendable {
     public var lockTimeout: Duration = .seconds(1)
     public var logger: Logger
 
-    public init(group: String, toColor: String, timeout: Duration, logger: Logger) {
+    public init(group: String, toColor: DeploymentColor?, timeout: Duration, logger: Logger) {
         self.group = group
         self.toColor = toColor
         self.timeout = timeout
@@ -137,7 +138,7 @@ public struct Cutover: Sendable {
 
     /// Runs the cutover. `highWatermark` answers a partition's high watermark (nil when unknown).
     public func run(on connection: PGConnection, highWatermark: (TopicPartition) -> Int64?) throws(Failure) -> Report {
-        guard scope == .abort || toColor == "blue" || toColor == "green" else { throw .invalidColor(toColor) }
+        guard scope == .abort || toColor != nil else { throw .invalidColor("") }
         let started = Date()
         let row: PositionStore.Control?
         do {
@@ -146,36 +147,36 @@ public struct Cutover: Sendable {
             throw .database(error)
         }
         guard let control = row else { throw .unknownGroup(group) }
-        var step = self
-        if scope == .abort { step.toColor = control.activeColor }
-        if scope.kind == "canary" && control.activeColor == toColor { throw .canaryToActiveColor(toColor) }
+        // An abort goes back to the active color; every other step names its target.
+        guard let target = scope == .abort ? control.activeColor : toColor else { throw .invalidColor("") }
+        if scope.kind == .canary && control.activeColor == target { throw .canaryToActiveColor(target) }
         let elsewhere: Int64
         do {
             elsewhere = try connection.query(
                 "SELECT count(*)::bigint AS n FROM partition_positions WHERE consumer_group = $1 AND owner_color <> $2",
-                [group, step.toColor]
+                [group, target.rawValue]
             ).int64(0, "n")
         } catch {
             throw .database(error)
         }
         // Nothing to move: the target color is active and owns every partition (no canary out).
-        if scope.kind != "canary" && control.activeColor == step.toColor && elsewhere == 0 {
+        if scope.kind != .canary && control.activeColor == target && elsewhere == 0 {
             return Report(
-                group: group, fromColor: step.toColor, toColor: step.toColor, epoch: control.epoch, alreadyActive: true,
+                group: group, fromColor: target, toColor: target, epoch: control.epoch, alreadyActive: true,
                 kind: scope.kind, terminatedSessions: 0, completionSeconds: 0)
         }
-        return try step.hand(over: control, on: connection, started: started, highWatermark: highWatermark)
+        return try hand(over: control, to: target, on: connection, started: started, highWatermark: highWatermark)
     }
 
-    /// The step itself, with `toColor` the color that receives the partitions.
+    /// The step itself: `toColor` receives the partitions.
     private func hand(
-        over control: PositionStore.Control, on connection: PGConnection, started: Date,
+        over control: PositionStore.Control, to toColor: DeploymentColor, on connection: PGConnection, started: Date,
         highWatermark: (TopicPartition) -> Int64?
     ) throws(Failure) -> Report {
-        let fromColor = scope == .abort ? (toColor == "blue" ? "green" : "blue") : control.activeColor
-        try refuseIncompatibleColor(on: connection)
+        let fromColor = scope == .abort ? toColor.other : control.activeColor
+        try refuseIncompatibleColor(toColor, on: connection)
         let marker = try markRestorePoint(epoch: control.epoch + 1, on: connection)
-        let fence = try fenceIn(from: fromColor, on: connection, started: started)
+        let fence = try fenceIn(from: fromColor, to: toColor, on: connection, started: started)
         let fencedAt = Date()
         do {
             _ = try connection.execute(
@@ -267,7 +268,7 @@ public struct Cutover: Sendable {
 
     /// Refuses before anything changes when a live worker of the new color runs a binary that
     /// does not know a migration that declared older releases incompatible (expand/contract).
-    private func refuseIncompatibleColor(on connection: PGConnection) throws(Failure) {
+    private func refuseIncompatibleColor(_ toColor: DeploymentColor, on connection: PGConnection) throws(Failure) {
         do {
             let schema = try SchemaCompatibility.read(on: connection)
             let workers = try SchemaCompatibility.runningWorkers(group: group, color: toColor, on: connection)
@@ -298,7 +299,9 @@ public struct Cutover: Sendable {
         var ledger: CutoverVerification.Ledger
     }
 
-    private func fenceIn(from oldColor: String, on connection: PGConnection, started: Date) throws(Failure) -> Fence {
+    private func fenceIn(
+        from oldColor: DeploymentColor, to toColor: DeploymentColor, on connection: PGConnection, started: Date
+    ) throws(Failure) -> Fence {
         var terminated = 0
         var attempt = 0
         while true {
@@ -312,9 +315,9 @@ public struct Cutover: Sendable {
                         UPDATE consumer_control SET active_color = CASE WHEN $3 THEN $2 ELSE active_color END,
                                                     epoch = epoch + 1, changed_at = now()
                         WHERE consumer_group = $1 RETURNING epoch
-                        """, [group, toColor, scope == .all])
+                        """, [group, toColor.rawValue, scope == .all])
                     let epoch = try bumped.int64(0, "epoch")
-                    let moved = try moveOwnership(to: epoch, on: connection)
+                    let moved = try moveOwnership(to: toColor, at: epoch, on: connection)
                     let last = try connection.query(
                         """
                         SELECT to_char(max(last_commit_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS last
@@ -329,8 +332,8 @@ public struct Cutover: Sendable {
                         VALUES ($1, $2, $3, $4, $5::timestamptz, clock_timestamp(), $6::timestamptz, $7, $8, $9::text[])
                         """,
                         [
-                            group, epoch, oldColor, toColor, Self.timestampText(started), oldLast, terminated,
-                            scope.kind,
+                            group, epoch, oldColor.rawValue, toColor.rawValue, Self.timestampText(started), oldLast,
+                            terminated, scope.kind.rawValue,
                             scope == .all ? nil : moved.map(\.description),
                         ])
                     _ = try connection.execute("SELECT pg_notify($1, $2)", [ControlWatcher.channel, group])
@@ -342,7 +345,7 @@ public struct Cutover: Sendable {
                 logger.notice(
                     "cutover fenced in",
                     metadata: [
-                        WorkerLogKey.group: "\(group)", WorkerLogKey.to: "\(toColor)",
+                        WorkerLogKey.group: "\(group)", WorkerLogKey.to: "\(toColor.rawValue)",
                         WorkerLogKey.epoch: "\(fence.epoch)", WorkerLogKey.attempt: "\(attempt)",
                     ])
                 return fence
@@ -357,13 +360,15 @@ public struct Cutover: Sendable {
     }
 
     /// Gives the scope's partitions to `toColor` at `epoch`; returns those that moved.
-    private func moveOwnership(to epoch: Int64, on connection: PGConnection) throws(PGError) -> [TopicPartition] {
+    private func moveOwnership(
+        to toColor: DeploymentColor, at epoch: Int64, on connection: PGConnection
+    ) throws(PGError) -> [TopicPartition] {
         let result: PGResult
         switch scope {
         case .all:
             result = try connection.query(
                 "UPDATE partition_positions SET owner_color = $2, epoch = $3 WHERE consumer_group = $1 RETURNING topic, partition",
-                [group, toColor, epoch])
+                [group, toColor.rawValue, epoch])
         case .partitions(let partitions):
             result = try connection.query(
                 """
@@ -371,13 +376,13 @@ public struct Cutover: Sendable {
                 FROM unnest($4::text[], $5::integer[]) AS t(topic, part)
                 WHERE p.consumer_group = $1 AND p.topic = t.topic AND p.partition = t.part
                 RETURNING p.topic, p.partition
-                """, [group, toColor, epoch, partitions.map(\.topic), partitions.map(\.partition)])
+                """, [group, toColor.rawValue, epoch, partitions.map(\.topic), partitions.map(\.partition)])
         case .abort:
             result = try connection.query(
                 """
                 UPDATE partition_positions SET owner_color = $2, epoch = $3
                 WHERE consumer_group = $1 AND owner_color <> $2 RETURNING topic, partition
-                """, [group, toColor, epoch])
+                """, [group, toColor.rawValue, epoch])
         }
         var moved: [TopicPartition] = []
         for row in 0..<result.rowCount {
@@ -388,8 +393,8 @@ public struct Cutover: Sendable {
     }
 
     /// Ends the sessions of `color`'s workers that hold write locks on the position rows.
-    private func terminateLockHolders(color: String, on connection: PGConnection) throws(Failure) -> Int {
-        let pattern = "orderstream:\(Self.escapeLike(group)):\(color):%"
+    private func terminateLockHolders(color: DeploymentColor, on connection: PGConnection) throws(Failure) -> Int {
+        let pattern = "orderstream:\(Self.escapeLike(group)):\(color.rawValue):%"
         do {
             let result = try connection.query(
                 """

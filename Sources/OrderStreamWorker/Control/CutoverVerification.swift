@@ -1,3 +1,4 @@
+import OrderStreamDomain
 import PostgreSQL
 
 /// What `cutover` checks once the new color has taken over: every partition has the new owner
@@ -32,7 +33,8 @@ public struct CutoverVerification: Sendable, Equatable {
                 SELECT coalesce(sum(next_offset - offsets_moved_by_operators), 0)::bigint AS offsets,
                        coalesce(sum(events_duplicate), 0)::bigint AS duplicates,
                        coalesce(sum(events_rejected), 0)::bigint AS rejected,
-                       (SELECT coalesce(sum(members), 0)::bigint FROM kpi_minutes WHERE kind = 'event') AS applied
+                       (SELECT coalesce(sum(members), 0)::bigint FROM kpi_minutes
+                         WHERE kind = \(ApplyStatement.kind(.event))) AS applied
                 FROM partition_positions WHERE consumer_group = $1
                 """, [group])
             return Ledger(
@@ -50,7 +52,7 @@ public struct CutoverVerification: Sendable, Equatable {
 
     /// `verified: 812 offsets since the fence = 790 applied + 20 duplicates + 2 rejected; every
     /// partition owned by green at epoch 4`, or what failed.
-    public func verdict(color: String, epoch: Int64) -> String {
+    public func verdict(color: DeploymentColor, epoch: Int64) -> String {
         let offsets = now.offsets - atFence.offsets
         let moved =
             "\(now.applied - atFence.applied) applied + \(now.duplicates - atFence.duplicates) duplicates + "
@@ -69,7 +71,7 @@ public struct CutoverVerification: Sendable, Equatable {
 
     /// Partitions of `group` (of `among`, `orders[3]`, when given) not owned by `color` at `epoch`.
     static func notOwned(
-        group: String, color: String, epoch: Int64, among: [String]? = nil,
+        group: String, color: DeploymentColor, epoch: Int64, among: [String]? = nil,
         on connection: PGConnection
     ) throws(PGError) -> [String] {
         let rows = try connection.query(
@@ -78,7 +80,7 @@ public struct CutoverVerification: Sendable, Equatable {
             WHERE consumer_group = $1 AND (owner_color <> $2 OR epoch <> $3)
               AND ($4::text[] IS NULL OR topic || '[' || partition || ']' = ANY($4::text[]))
             ORDER BY topic, partition
-            """, [group, color, epoch, among])
+            """, [group, color.rawValue, epoch, among])
         return try (0..<rows.rowCount).map { (row) throws(PGError) in try rows.string(row, "name") }
     }
 }

@@ -1,3 +1,4 @@
+import OrderStreamDomain
 import PostgreSQL
 
 /// What the console's Deployments view shows, read in one statement: the group's active color
@@ -56,12 +57,12 @@ public enum DeploymentHistory {
 
     /// The color a rollback returns to: the one the latest full cutover left (nil when the group
     /// never had one).
-    public static func rollbackColor(group: String, on connection: PGConnection) throws(PGError) -> String? {
+    public static func rollbackColor(group: String, on connection: PGConnection) throws(PGError) -> DeploymentColor? {
         let result = try connection.query(
             """
-            SELECT from_color FROM cutovers WHERE consumer_group = $1 AND kind = 'cutover' AND NOT (from_color = to_color)
+            SELECT from_color FROM cutovers WHERE consumer_group = $1 AND kind = $2 AND NOT (from_color = to_color)
             ORDER BY epoch DESC LIMIT 1
-            """, [group])
-        return result.rowCount == 1 ? try result.string(0, "from_color") : nil
+            """, [group, Cutover.Kind.cutover.rawValue])
+        return result.rowCount == 1 ? try result.color(0, "from_color") : nil
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Kafka
+import OrderStreamDomain
 import PostgreSQL
 
 /// The operator's hand on positions: `offsets reset`, `pause` and `resume`.
@@ -15,7 +16,7 @@ public enum OperatorPositions {
     public struct Row: Sendable, Equatable {
         public var partition: TopicPartition
         public var nextOffset: Int64
-        public var ownerColor: String
+        public var ownerColor: DeploymentColor
         public var epoch: Int64
         public var paused: Bool
         public var pausedAt: String?
@@ -98,7 +99,7 @@ public enum OperatorPositions {
                 Row(
                     partition: TopicPartition(
                         topic: try result.string(row, "topic"), partition: try result.int32(row, "partition")),
-                    nextOffset: try result.int64(row, "next_offset"), ownerColor: try result.string(row, "owner_color"),
+                    nextOffset: try result.int64(row, "next_offset"), ownerColor: try result.color(row, "owner_color"),
                     epoch: try result.int64(row, "epoch"), paused: try result.bool(row, "paused"),
                     pausedAt: try result.decodeIfPresent(String.self, row: row, column: "paused_at"),
                     pausedBy: try result.decodeIfPresent(String.self, row: row, column: "paused_by"),

@@ -69,7 +69,7 @@ final class LagMonitor: Sendable {
             rows = try connection.query(Self.positionsQuery, [settings.group])
             liveWorkers = Int(
                 try connection.query(
-                    Self.liveWorkersQuery, [settings.group, settings.color, Self.liveWithinSeconds]
+                    Self.liveWorkersQuery, [settings.group, settings.color.rawValue, Self.liveWithinSeconds]
                 ).int64(0, "n"))
         } catch {
             logger.warning(
@@ -99,7 +99,7 @@ final class LagMonitor: Sendable {
                 }
             }
             let key = TopicPartition(topic: topic, partition: partition)
-            if (try? rows.string(row, "owner_color")) == settings.color, held.contains(key) { owned.insert(key) }
+            if (try? rows.color(row, "owner_color")) == settings.color, held.contains(key) { owned.insert(key) }
             lags.append(PartitionLag(partition: key, position: position, highWatermark: high, paused: paused))
         }
         // This worker's own partitions, read after the watermarks so that a message counted in

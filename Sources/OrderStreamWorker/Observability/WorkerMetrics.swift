@@ -1,5 +1,6 @@
 import Kafka
 import OrderStreamCommon
+import OrderStreamDomain
 import Prometheus
 import Synchronization
 
@@ -29,11 +30,11 @@ public final class WorkerMetrics: Sendable {
     /// Lag in seconds, paused partitions and the desired worker count (LagMonitor).
     let scaling: ScalingMetrics
 
-    private let byTopic: Mutex<[String: (duplicates: Counter, applied: Counter)]>
+    private let byTopic: Mutex<[Topic: (duplicates: Counter, applied: Counter)]>
     private let rejectionsByReason: Mutex<[String: Counter]>
     private let kpiCounters: Mutex<[String: Counter]>
     private let lagGauges: Mutex<[TopicPartition: Gauge]>
-    private let cutoverPauses: Mutex<[String: Gauge]>
+    private let cutoverPauses: Mutex<[DeploymentColor: Gauge]>
     private let stalledGauges: Mutex<[TopicPartition: Gauge]>
     private let applyFailedByTopic: Mutex<[String: Counter]>
     private let publishToCommitMaxSeconds = Mutex(0.0)
@@ -59,12 +60,12 @@ public final class WorkerMetrics: Sendable {
     /// `* on(instance) group_left(color) orderstream_build_info` (a canary's colors side by side).
     public init(
         registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
-        buildVersion: String = "dev", buildRevision: String = "unknown", color: String = "unknown"
+        buildVersion: String = "dev", buildRevision: String = "unknown", color: DeploymentColor? = nil
     ) {
         self.registry = registry
         registry.makeGauge(
             descriptor: .named("orderstream_build_info", help: "The release and color this worker runs (always 1)."),
-            labels: [("version", buildVersion), ("revision", buildRevision), ("color", color)]
+            labels: [("version", buildVersion), ("revision", buildRevision), ("color", color?.rawValue ?? "unknown")]
         ).set(1.0)
         eventsApplied = registry.makeCounter(
             descriptor: .named(
@@ -185,12 +186,12 @@ public final class WorkerMetrics: Sendable {
         }
     }
 
-    func recordDuplicates(topic: String, count: Int64) {
+    func recordDuplicates(topic: Topic, count: Int64) {
         guard count > 0 else { return }
         topicCounters(topic).duplicates.increment(by: count)
     }
 
-    func recordApplied(topic: String, count: Int64) {
+    func recordApplied(topic: Topic, count: Int64) {
         sinceStart.withLock { $0.eventsApplied += count }
         guard count > 0 else { return }
         topicCounters(topic).applied.increment(by: count)
@@ -215,9 +216,9 @@ public final class WorkerMetrics: Sendable {
         for delta in deltas {
             guard let name = Self.kpiMetricNames[delta.kind] else { continue }
             kpiCounter(name: name, currency: nil).increment(by: delta.count)
-            if delta.kind == "payment_captured" || delta.kind == "payment_refunded" {
+            if delta.kind.carriesAmount {
                 let name =
-                    delta.kind == "payment_captured"
+                    delta.kind == .paymentCaptured
                     ? "orderstream_captured_cents_total" : "orderstream_refunded_cents_total"
                 kpiCounter(name: name, currency: delta.currency).increment(by: delta.amountCents)
             }
@@ -233,30 +234,31 @@ public final class WorkerMetrics: Sendable {
     }
 
     /// The processing pause of the group's last cutover, labelled with the color it went to.
-    func setCutoverPause(toColor color: String, seconds: Double) {
+    func setCutoverPause(toColor color: DeploymentColor, seconds: Double) {
         let gauge = cutoverPauses.withLock { gauges in
             if let gauge = gauges[color] { return gauge }
             let gauge = registry.makeGauge(
                 descriptor: .named(
                     "orderstream_cutover_pause_seconds",
                     help: "Processing pause of the last cutover: old color's last commit to new color's first."),
-                labels: [("color", color)])
+                labels: [("color", color.rawValue)])
             gauges[color] = gauge
             return gauge
         }
         gauge.set(to: seconds)
     }
 
-    /// KPI member kinds (see the schema's kpi_members) and their counter names.
-    static let kpiMetricNames = [
-        "order_created": "orderstream_orders_created_total",
-        "order_cancelled": "orderstream_orders_cancelled_total",
-        "order_shipped": "orderstream_orders_shipped_total",
-        "payment_authorized": "orderstream_payments_authorized_total",
-        "payment_failed": "orderstream_payments_failed_total",
-        "payment_captured": "orderstream_payments_captured_total",
-        "payment_refunded": "orderstream_payments_refunded_total",
-        "customer": "orderstream_customers_first_seen_total",
+    /// KPI member kinds (see the schema's kpi_members) and their counter names (`.event` is a
+    /// bucket kind, not a member kind: `orderstream_events_applied_total` counts it).
+    static let kpiMetricNames: [KPIKind: String] = [
+        .orderCreated: "orderstream_orders_created_total",
+        .orderCancelled: "orderstream_orders_cancelled_total",
+        .orderShipped: "orderstream_orders_shipped_total",
+        .paymentAuthorized: "orderstream_payments_authorized_total",
+        .paymentFailed: "orderstream_payments_failed_total",
+        .paymentCaptured: "orderstream_payments_captured_total",
+        .paymentRefunded: "orderstream_payments_refunded_total",
+        .customer: "orderstream_customers_first_seen_total",
     ]
 
     /// Sets the lag of a partition this worker owns.
@@ -285,7 +287,7 @@ public final class WorkerMetrics: Sendable {
         for gauge in gone { registry.unregisterGauge(gauge) }
     }
 
-    private func topicCounters(_ topic: String) -> (duplicates: Counter, applied: Counter) {
+    private func topicCounters(_ topic: Topic) -> (duplicates: Counter, applied: Counter) {
         byTopic.withLock { counters in
             if let pair = counters[topic] { return pair }
             let pair = (
@@ -293,11 +295,11 @@ public final class WorkerMetrics: Sendable {
                     descriptor: .named(
                         "orderstream_events_duplicate_total",
                         help: "Messages skipped because their event_id was already applied."),
-                    labels: [("topic", topic)]),
+                    labels: [("topic", topic.rawValue)]),
                 registry.makeCounter(
                     descriptor: .named(
                         "orderstream_topic_events_applied_total", help: "Distinct events applied, by source topic."),
-                    labels: [("topic", topic)])
+                    labels: [("topic", topic.rawValue)])
             )
             counters[topic] = pair
             return pair

@@ -282,7 +282,7 @@ final class ApplyLane: Sendable {
         metrics.batchSize.record(Double(batch.events.count + batch.rejected.count))
         metrics.recordBatchDuration(ContinuousClock.now - started, at: now)
         metrics.recordMembers(outcome.newMembers)
-        var offered: [String: Int64] = [:]
+        var offered: [Topic: Int64] = [:]
         var slowest = -1.0
         for (_, message) in batch.events {
             if let millis = message.timestampMillis {
@@ -295,7 +295,9 @@ final class ApplyLane: Sendable {
         // Duplicates per topic, exactly: the messages of the topic that were valid, minus those
         // that turned out new in the database.
         for (key, slice) in batch.partitions {
-            offered[key.topic, default: 0] += slice.sent + slice.duplicatesInBatch
+            // The worker subscribes to the contract's topics only (`WorkerSettings.topics`).
+            guard let topic = Topic(rawValue: key.topic) else { continue }
+            offered[topic, default: 0] += slice.sent + slice.duplicatesInBatch
         }
         for (topic, count) in offered {
             let applied = outcome.appliedByTopic[topic] ?? 0

@@ -61,7 +61,8 @@ final class ControlWatcher: Sendable {
                     logger.notice(
                         "epoch changed: re-reading positions",
                         metadata: [
-                            WorkerLogKey.epoch: "\(control.epoch)", WorkerLogKey.activeColor: "\(control.activeColor)",
+                            WorkerLogKey.epoch: "\(control.epoch)",
+                            WorkerLogKey.activeColor: "\(control.activeColor.rawValue)",
                         ])
                     epoch = control.epoch
                     if control.activeColor != activeColor { metrics.cutoversObserved.increment() }
@@ -114,7 +115,7 @@ final class ControlWatcher: Sendable {
                 SELECT to_color, pause_seconds FROM cutovers
                 WHERE consumer_group = $1 AND pause_seconds IS NOT NULL ORDER BY epoch DESC LIMIT 1
                 """, [settings.group]), result.rowCount == 1,
-            let color = try? result.string(0, "to_color"), let pause = try? result.double(0, "pause_seconds")
+            let color = try? result.color(0, "to_color"), let pause = try? result.double(0, "pause_seconds")
         else { return }
         metrics.setCutoverPause(toColor: color, seconds: pause)
     }

@@ -20,7 +20,7 @@ public final class Worker: Service, Sendable {
         self.metrics = metrics
         self.state = state
         var logger = logger
-        logger[metadataKey: WorkerLogKey.color] = "\(settings.color)"
+        logger[metadataKey: WorkerLogKey.color] = "\(settings.color.rawValue)"
         logger[metadataKey: WorkerLogKey.instance] = "\(settings.instanceId)"
         self.logger = logger
     }

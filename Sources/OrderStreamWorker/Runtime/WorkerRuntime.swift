@@ -66,7 +66,8 @@ final class WorkerRuntime: Sendable {
                 known_migration = $7
             """,
             [
-                settings.instanceId, settings.group, settings.color, settings.applicationName, settings.httpPort,
+                settings.instanceId, settings.group, settings.color.rawValue, settings.applicationName,
+                settings.httpPort,
                 settings.release, SchemaMigrations.knownUpTo,
             ])
         state.update {
@@ -74,8 +75,6 @@ final class WorkerRuntime: Sendable {
             $0.fencedAtEpoch = nil
         }
 
-        var kafka = KafkaConfiguration()
-        for (property, value) in settings.kafkaProperties { kafka = kafka.setting(property, value) }
         // Only "all brokers down" makes the worker not ready; librdkafka rides out the rest
         // (a broker that answers watermark queries again makes it ready, see ControlWatcher).
         let onKafkaError: @Sendable (KafkaError) -> Void = { error in
@@ -85,7 +84,8 @@ final class WorkerRuntime: Sendable {
                 $0.lastKafkaError = "\(error)"
             }
         }
-        let producer = try KafkaProducer(configuration: kafka.forProducer, logger: logger, onError: onKafkaError)
+        let producer = try KafkaProducer(
+            configuration: settings.producerConfiguration, logger: logger, onError: onKafkaError)
         // Look the dead-letter topics up now, not when the first rejection waits for its ack.
         do {
             try producer.prepare(topics: Topic.allCases.map(\.deadLetterTopic), timeout: .seconds(5))
@@ -104,30 +104,13 @@ final class WorkerRuntime: Sendable {
                     connection: connection, metrics: metrics, state: state, logger: logger))
         }
 
-        var consumerConfiguration = kafka.setting("group.id", settings.kafkaGroupId)
-            .setting("auto.offset.reset", "earliest")
-        // Defaults for low latency and bounded memory, unless the configuration says otherwise:
-        // a fetch waits at most 10 ms for more data (librdkafka's 500 ms default set the median
-        // publish-to-commit latency), and librdkafka prefetches at most 16 MiB (default 64 MiB).
-        for (property, value) in [
-            ("fetch.wait.max.ms", "10"), ("queued.max.messages.kbytes", "16384"),
-            ("queued.min.messages", "20000"),
-        ] where consumerConfiguration[property] == nil {
-            consumerConfiguration = consumerConfiguration.setting(property, value)
-        }
-        if settings.eagerRebalance {
-            consumerConfiguration = consumerConfiguration.setting("partition.assignment.strategy", "range")
-        }
-        if settings.staticMembership {
-            consumerConfiguration = consumerConfiguration.setting("group.instance.id", settings.instanceId)
-        }
         let coordinator = RebalanceCoordinator(
             settings: settings, table: table, control: control, lanes: lanes,
             metrics: metrics, state: state, logger: logger)
         let consumer = try KafkaConsumer(
-            configuration: consumerConfiguration, rebalanceHandler: coordinator,
+            configuration: settings.consumerConfiguration, rebalanceHandler: coordinator,
             logger: logger, onError: onKafkaError)
-        try consumer.subscribe(topics: WorkerSettings.topics)
+        try consumer.subscribe(topics: WorkerSettings.topics.map(\.rawValue))
 
         let watcherConnection = try PGConnection.connect(database, logger: logger)
         let watcher = ControlWatcher(

@@ -1,17 +1,20 @@
+import Kafka
+import OrderStreamDomain
+
 /// What a worker needs to run; the executable fills it from the configuration.
 public struct WorkerSettings: Sendable {
     /// Librdkafka properties shared by the consumer and the dead-letter producer
-    /// (`bootstrap.servers`, security, timeouts, ...).
-    public var kafkaProperties: [String: String]
+    /// (`bootstrap.servers`, security, timeouts, ...), in the order they are set on librdkafka.
+    public var kafkaProperties: KafkaConfiguration
     public var databaseURL: String
     /// The logical consumer group; the Kafka group id is `<group>-<color>`.
     public var group: String
-    public var color: String
+    public var color: DeploymentColor
     public var instanceId: String
     /// Sets `group.instance.id` to `instanceId` (Kafka static membership).
     public var staticMembership: Bool = false
     /// `cooperative` (cooperative-sticky) or `eager` (range).
-    public var eagerRebalance: Bool = false
+    public var rebalanceProtocol: RebalanceProtocol = .cooperative
     public var drainDeadline: Duration = .seconds(15)
     /// Bound on finishing a revoked partition's in-flight batch inside the rebalance callback.
     public var revokeTimeout: Duration = .seconds(10)
@@ -34,7 +37,8 @@ public struct WorkerSettings: Sendable {
     public var deadLetterEverything = false
 
     public init(
-        kafkaProperties: [String: String], databaseURL: String, group: String, color: String, instanceId: String
+        kafkaProperties: KafkaConfiguration, databaseURL: String, group: String, color: DeploymentColor,
+        instanceId: String
     ) {
         self.kafkaProperties = kafkaProperties
         self.databaseURL = databaseURL
@@ -44,13 +48,13 @@ public struct WorkerSettings: Sendable {
     }
 
     /// The topics the worker consumes.
-    public static let topics = ["orders", "payments"]
+    public static let topics = Topic.allCases
 
     /// The Kafka consumer group id of a color: colors consume independently, so the standby
     /// color holds every partition hot.
-    public var kafkaGroupId: String { "\(group)-\(color)" }
+    public var kafkaGroupId: String { "\(group)-\(color.rawValue)" }
 
     /// The PostgreSQL `application_name` of this worker's sessions: a cutover finds and ends
     /// the sessions of a frozen worker of the old color by it.
-    public var applicationName: String { "orderstream:\(group):\(color):\(instanceId)" }
+    public var applicationName: String { "orderstream:\(group):\(color.rawValue):\(instanceId)" }
 }

@@ -1,3 +1,5 @@
+import OrderStreamDomain
+
 /// The one SQL statement that applies a batch: dedup records, order facts, KPI members and
 /// per-minute buckets, and the compare-and-set of every touched partition's position, all in
 /// one implicit transaction.
@@ -76,19 +78,19 @@ public enum ApplyStatement {
             SELECT DISTINCT ON (kind, member_id) kind, member_id, order_id, minute, currency, amount_cents
             FROM (
                 SELECT CASE event_type
-                           WHEN 'order.created' THEN 'order_created'
-                           WHEN 'order.cancelled' THEN 'order_cancelled'
-                           WHEN 'order.shipped' THEN 'order_shipped'
-                           WHEN 'payment.authorized' THEN 'payment_authorized'
-                           WHEN 'payment.failed' THEN 'payment_failed'
-                           WHEN 'payment.captured' THEN 'payment_captured'
-                           WHEN 'payment.refunded' THEN 'payment_refunded'
+                           WHEN 'order.created' THEN \(kind(.orderCreated))
+                           WHEN 'order.cancelled' THEN \(kind(.orderCancelled))
+                           WHEN 'order.shipped' THEN \(kind(.orderShipped))
+                           WHEN 'payment.authorized' THEN \(kind(.paymentAuthorized))
+                           WHEN 'payment.failed' THEN \(kind(.paymentFailed))
+                           WHEN 'payment.captured' THEN \(kind(.paymentCaptured))
+                           WHEN 'payment.refunded' THEN \(kind(.paymentRefunded))
                        END AS kind,
                        coalesce(payment_id, order_id) AS member_id, order_id, minute,
                        coalesce(currency, '') AS currency, coalesce(amount_cents, 0) AS amount_cents, seq
                 FROM applied
                 UNION ALL
-                SELECT 'customer', customer_id, order_id, minute, '', 0, seq FROM applied
+                SELECT \(kind(.customer)), customer_id, order_id, minute, '', 0, seq FROM applied
             ) c
             ORDER BY kind, member_id, seq
         ),
@@ -110,12 +112,12 @@ public enum ApplyStatement {
         ),
         member_deltas AS (
             SELECT order_id,
-                   bool_or(kind = 'order_created') AS created,
-                   max(amount_cents) FILTER (WHERE kind = 'order_created') AS total_cents,
-                   max(currency) FILTER (WHERE kind = 'order_created') AS currency,
-                   coalesce(sum(amount_cents) FILTER (WHERE kind = 'payment_captured'), 0) AS captured,
-                   coalesce(sum(amount_cents) FILTER (WHERE kind = 'payment_refunded'), 0) AS refunded
-            FROM members WHERE kind <> 'customer' GROUP BY order_id
+                   bool_or(kind = \(kind(.orderCreated))) AS created,
+                   max(amount_cents) FILTER (WHERE kind = \(kind(.orderCreated))) AS total_cents,
+                   max(currency) FILTER (WHERE kind = \(kind(.orderCreated))) AS currency,
+                   coalesce(sum(amount_cents) FILTER (WHERE kind = \(kind(.paymentCaptured))), 0) AS captured,
+                   coalesce(sum(amount_cents) FILTER (WHERE kind = \(kind(.paymentRefunded))), 0) AS refunded
+            FROM members WHERE kind <> \(kind(.customer)) GROUP BY order_id
         ),
         order_upsert AS (
             INSERT INTO orders AS o (order_id, customer_id, created, total_cents, currency, cancelled, shipped,
@@ -147,7 +149,7 @@ public enum ApplyStatement {
         bucket_deltas AS (
             SELECT minute, kind, currency, count(*) AS members, sum(amount_cents) AS amount FROM members GROUP BY 1, 2, 3
             UNION ALL
-            SELECT minute, 'event', '', count(*), 0 FROM applied GROUP BY minute
+            SELECT minute, \(kind(.event)), '', count(*), 0 FROM applied GROUP BY minute
         ),
         buckets AS (
             INSERT INTO kpi_minutes AS k (minute, kind, currency, members, amount_cents)
@@ -158,4 +160,8 @@ public enum ApplyStatement {
             RETURNING 1
         ),
         """
+
+    /// A KPI kind as an SQL literal (`'order_created'`): the statement writes the values of the
+    /// enum the queries and the counters read back.
+    static func kind(_ kind: KPIKind) -> String { "'\(kind.rawValue)'" }
 }

@@ -1,4 +1,5 @@
 import Kafka
+import OrderStreamDomain
 import PostgreSQL
 
 /// Runs `ApplyStatement` for one validated batch on one connection and reads back what changed.
@@ -6,7 +7,7 @@ struct BatchApplier: Sendable {
     /// The guard of every write: this worker's group, color and the epoch it works under.
     struct Fence: Sendable, Equatable {
         var group: String
-        var color: String
+        var color: DeploymentColor
         var instanceId: String
         /// The epoch each partition is owned under, as this worker last read it.
         var epochs: [TopicPartition: Int64]
@@ -15,13 +16,13 @@ struct BatchApplier: Sendable {
     /// What one committed batch changed, for the Prometheus counters (moved after commit only).
     struct Outcome: Sendable, Equatable {
         var applied: Int64
-        var appliedByTopic: [String: Int64]
+        var appliedByTopic: [Topic: Int64]
         var newMembers: [MemberDelta]
     }
 
     /// New KPI members of one kind and currency in a committed batch.
     struct MemberDelta: Sendable, Equatable {
-        var kind: String
+        var kind: KPIKind
         var currency: String
         var count: Int64
         var amountCents: Int64
@@ -73,7 +74,7 @@ struct BatchApplier: Sendable {
             p.paymentIds, p.amounts, p.currencies, p.topics, p.partitions, p.offsets,
             p.positionTopics, p.positionPartitions, p.positionExpected, p.positionNext,
             p.positionSent, p.positionDuplicates, p.positionRejected,
-            fence.instanceId, fence.group, fence.color, p.positionEpochs,
+            fence.instanceId, fence.group, fence.color.rawValue, p.positionEpochs,
         ]
         let result: PGResult
         do {
@@ -93,11 +94,13 @@ struct BatchApplier: Sendable {
     }
 
     /// Parses `topic:count,...` (topic names never hold `:` or `,` here: orders, payments).
-    static func parseCounts(_ text: String) -> [String: Int64] {
-        var counts: [String: Int64] = [:]
+    static func parseCounts(_ text: String) -> [Topic: Int64] {
+        var counts: [Topic: Int64] = [:]
         for item in text.split(separator: ",") {
             let parts = item.split(separator: ":")
-            if parts.count == 2, let count = Int64(parts[1]) { counts[String(parts[0])] = count }
+            if parts.count == 2, let topic = Topic(rawValue: String(parts[0])), let count = Int64(parts[1]) {
+                counts[topic] = count
+            }
         }
         return counts
     }
@@ -107,8 +110,10 @@ struct BatchApplier: Sendable {
         guard !text.isEmpty else { return [] }
         return text.split(separator: ",").compactMap { item in
             let parts = item.split(separator: ":", omittingEmptySubsequences: false)
-            guard parts.count == 4, let count = Int64(parts[2]), let amount = Int64(parts[3]) else { return nil }
-            return MemberDelta(kind: String(parts[0]), currency: String(parts[1]), count: count, amountCents: amount)
+            guard parts.count == 4, let kind = KPIKind(rawValue: String(parts[0])), let count = Int64(parts[2]),
+                let amount = Int64(parts[3])
+            else { return nil }
+            return MemberDelta(kind: kind, currency: String(parts[1]), count: count, amountCents: amount)
         }
     }
 }

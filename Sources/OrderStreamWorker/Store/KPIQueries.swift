@@ -24,8 +24,10 @@ enum KPIQueries {
                 """)
         }
         for row in 0..<buckets.rowCount {
+            // A kind this release does not know (written by a newer one) is left out.
+            guard let kind = KPIKind(rawValue: try buckets.string(row, "kind")) else { continue }
             add(
-                kind: try buckets.string(row, "kind"), currency: try buckets.string(row, "currency"),
+                kind: kind, currency: try buckets.string(row, "currency"),
                 members: try buckets.int64(row, "members"), amount: try buckets.int64(row, "amount"), to: &snapshot)
         }
         if let window {
@@ -51,22 +53,21 @@ enum KPIQueries {
     }
 
     /// Adds one `kpi_minutes` bucket (summed or not) to `snapshot`.
-    static func add(kind: String, currency: String, members: Int64, amount: Int64, to snapshot: inout KPISnapshot) {
+    static func add(kind: KPIKind, currency: String, members: Int64, amount: Int64, to snapshot: inout KPISnapshot) {
         switch kind {
-        case "order_created": snapshot.ordersCreated += members
-        case "order_cancelled": snapshot.ordersCancelled += members
-        case "order_shipped": snapshot.ordersShipped += members
-        case "payment_authorized": snapshot.paymentsAuthorized += members
-        case "payment_failed": snapshot.paymentsFailed += members
-        case "payment_captured":
+        case .orderCreated: snapshot.ordersCreated += members
+        case .orderCancelled: snapshot.ordersCancelled += members
+        case .orderShipped: snapshot.ordersShipped += members
+        case .paymentAuthorized: snapshot.paymentsAuthorized += members
+        case .paymentFailed: snapshot.paymentsFailed += members
+        case .paymentCaptured:
             snapshot.paymentsCaptured += members
             snapshot.capturedCents[currency, default: 0] += amount
-        case "payment_refunded":
+        case .paymentRefunded:
             snapshot.paymentsRefunded += members
             snapshot.refundedCents[currency, default: 0] += amount
-        case "customer": snapshot.activeCustomers += members
-        case "event": snapshot.eventsApplied += members
-        default: break
+        case .customer: snapshot.activeCustomers += members
+        case .event: snapshot.eventsApplied += members
         }
     }
 

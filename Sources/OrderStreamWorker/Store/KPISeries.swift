@@ -34,8 +34,10 @@ public enum KPISeries {
             """, [window.fromMicros, window.toMicros])
         for row in 0..<buckets.rowCount {
             guard let at = index(try buckets.int64(row, "micros")) else { continue }
+            // A kind this release does not know (written by a newer one) is left out.
+            guard let kind = KPIKind(rawValue: try buckets.string(row, "kind")) else { continue }
             KPIQueries.add(
-                kind: try buckets.string(row, "kind"), currency: try buckets.string(row, "currency"),
+                kind: kind, currency: try buckets.string(row, "currency"),
                 members: try buckets.int64(row, "members"), amount: try buckets.int64(row, "amount_cents"),
                 to: &series[at].kpis)
         }

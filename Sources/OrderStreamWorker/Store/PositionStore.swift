@@ -1,4 +1,5 @@
 import Kafka
+import OrderStreamDomain
 import PostgreSQL
 
 /// Reads and creates the rows that say who owns a partition and where it resumes: the
@@ -6,34 +7,34 @@ import PostgreSQL
 enum PositionStore {
     /// The active color and epoch of a consumer group.
     struct Control: Sendable, Equatable {
-        var activeColor: String
+        var activeColor: DeploymentColor
         var epoch: Int64
     }
 
     /// One partition's row.
     struct Position: Sendable, Equatable {
         var nextOffset: Int64
-        var ownerColor: String
+        var ownerColor: DeploymentColor
         var epoch: Int64
         /// Paused by an operator (`orderstream pause`): held by its owner, never applied.
         var paused = false
 
         /// Whether a worker of `color` may apply this partition now.
-        func isActive(for color: String) -> Bool { ownerColor == color && !paused }
+        func isActive(for color: DeploymentColor) -> Bool { ownerColor == color && !paused }
     }
 
     /// Creates the group's control row if it has none, with the database's initial active color
     /// (`deployment_settings`, set by `orderstream migrate --active-color`, blue by default), or
     /// `initialColor` when given; never the color of whichever worker starts first.
     static func ensureControl(
-        group: String, initialColor: String? = nil, on connection: PGConnection
+        group: String, initialColor: DeploymentColor? = nil, on connection: PGConnection
     ) throws(PGError) -> Control {
         _ = try connection.execute(
             """
             INSERT INTO consumer_control (consumer_group, active_color, epoch)
             SELECT $1, coalesce($2, (SELECT value FROM deployment_settings WHERE name = 'initial_active_color'), 'blue'), 1
             ON CONFLICT (consumer_group) DO NOTHING
-            """, [group, initialColor])
+            """, [group, initialColor?.rawValue])
         guard let control = try readControl(group: group, on: connection) else {
             throw PGError(kind: .other, sqlState: nil, message: "control row of group \(group) vanished")
         }
@@ -44,7 +45,7 @@ enum PositionStore {
         let result = try connection.query(
             "SELECT active_color, epoch FROM consumer_control WHERE consumer_group = $1", [group])
         guard result.rowCount == 1 else { return nil }
-        return Control(activeColor: try result.string(0, "active_color"), epoch: try result.int64(0, "epoch"))
+        return Control(activeColor: try result.color(0, "active_color"), epoch: try result.int64(0, "epoch"))
     }
 
     /// Creates the missing position rows of `partitions` (owned by the group's active color at
@@ -85,7 +86,7 @@ enum PositionStore {
                 topic: try result.string(row, "topic"), partition: try result.int32(row, "partition"))
             rows[key] = Position(
                 nextOffset: try result.int64(row, "next_offset"),
-                ownerColor: try result.string(row, "owner_color"),
+                ownerColor: try result.color(row, "owner_color"),
                 epoch: try result.int64(row, "epoch"),
                 paused: try result.bool(row, "paused"))
         }

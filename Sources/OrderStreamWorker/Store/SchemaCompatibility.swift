@@ -1,3 +1,4 @@
+import OrderStreamDomain
 import PostgreSQL
 
 /// Whether the workers that run can keep running against the schema (expand/contract): a worker
@@ -95,7 +96,7 @@ public struct SchemaCompatibility: Sendable, Equatable {
 
     /// The workers of `group` (of `color`, when given) whose heartbeat is recent.
     public static func runningWorkers(
-        group: String, color: String? = nil, liveWithinSeconds: Double = 15,
+        group: String, color: DeploymentColor? = nil, liveWithinSeconds: Double = 15,
         on connection: PGConnection
     ) throws(PGError) -> [RunningWorker] {
         let present = try connection.query("SELECT to_regclass('workers') IS NOT NULL AS present")
@@ -106,7 +107,7 @@ public struct SchemaCompatibility: Sendable, Equatable {
             WHERE consumer_group = $1 AND ($2::text IS NULL OR color = $2)
               AND heartbeat_at > now() - make_interval(secs => $4)
             ORDER BY color, instance_id
-            """, [group, color, knownByUnrecordedReleases, liveWithinSeconds])
+            """, [group, color?.rawValue, knownByUnrecordedReleases, liveWithinSeconds])
         var workers: [RunningWorker] = []
         for row in 0..<rows.rowCount {
             workers.append(
