@@ -24,8 +24,9 @@ public final class KafkaConsumer: Sendable {
 
     private let handle: RDKafkaHandle
     private let context: RDKafkaClientContext
-    // Unmanaged: retained once in init (the conf opaque), released once in `close`
-    // after rd_kafka_destroy, when no callback can run any more.
+    // Unmanaged: retained once in init (the conf opaque), released once in `close` (or in the
+    // background close a deinit starts: the phase lets only the first caller through) after
+    // rd_kafka_destroy, when no callback can run any more.
     private let unmanagedContext: Unmanaged<RDKafkaClientContext>
     private let state = LockedValue(State())  // not Mutex: see LockedValue (ThreadSanitizer)
     private let logger: Logger
