@@ -133,6 +133,7 @@ let package = Package(
                 .embedInCode("Migrations/m0005_operations.sql"),
                 .embedInCode("Migrations/m0006_dlq_replays.sql"),
                 .embedInCode("Migrations/m0007_canary.sql"),
+                .embedInCode("Migrations/m0008_member_columns.sql"),
             ],
             swiftSettings: swiftSettings
         ),

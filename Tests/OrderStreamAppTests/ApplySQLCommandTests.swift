@@ -39,8 +39,9 @@ struct ApplySQLCommandTests {
         #expect(section == effects)
         #expect(effects.hasSuffix("),"))
         for cte in [
-            "fresh", "applied", "candidates", "members", "order_deltas", "member_deltas", "order_upsert",
-            "customers", "bucket_deltas", "buckets",
+            "fresh", "applied", "payment_firsts", "payment_upsert", "payment_members", "order_deltas",
+            "payment_deltas", "order_upsert", "order_members", "customer_firsts", "new_customers", "members",
+            "active_minutes", "bucket_deltas", "buckets",
         ] {
             #expect(effects.contains("\n\(cte) AS (") || effects.hasPrefix("\(cte) AS ("), "\(cte)")
         }

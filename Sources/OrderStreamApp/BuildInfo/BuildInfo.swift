@@ -5,7 +5,7 @@
 /// the revision comes from git at build time (`BuildRevisionPlugin`).
 public enum BuildInfo {
     /// The release version (semantic versioning).
-    public static let version = "0.3.0"
+    public static let version = "0.4.0"
 
     /// The git revision the binary was built from (`-dirty` with uncommitted changes), or
     /// `unknown` when built outside a checkout without `ORDERSTREAM_BUILD_REVISION`.

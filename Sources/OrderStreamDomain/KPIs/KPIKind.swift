@@ -1,4 +1,5 @@
-/// What a KPI row counts: the `kind` of `kpi_members` and `kpi_minutes`.
+/// What a KPI row counts: the `kind` of `kpi_minutes` (members live on orders, payments and
+/// customers, see `MemberStorage`).
 ///
 /// The raw values are the column's values, written by the apply statement and read back by the
 /// KPI queries and the Prometheus counters; the enum exists so that those compare cases, and a
@@ -11,7 +12,7 @@ public enum KPIKind: String, Sendable, Hashable, CaseIterable, CustomStringConve
     case paymentFailed = "payment_failed"
     case paymentCaptured = "payment_captured"
     case paymentRefunded = "payment_refunded"
-    /// A customer's first event (a member per customer, in `kpi_members`).
+    /// A customer's first event (a member per customer, a row of `customers`).
     case customer
     /// Every applied event (`kpi_minutes` only: events are counted, not made members).
     case event

@@ -248,7 +248,7 @@ public final class WorkerMetrics: Sendable {
         gauge.set(to: seconds)
     }
 
-    /// KPI member kinds (see the schema's kpi_members) and their counter names (`.event` is a
+    /// KPI member kinds (see MemberStorage) and their counter names (`.event` is a
     /// bucket kind, not a member kind: `orderstream_events_applied_total` counts it).
     static let kpiMetricNames: [KPIKind: String] = [
         .orderCreated: "orderstream_orders_created_total",

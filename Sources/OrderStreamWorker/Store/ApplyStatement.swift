@@ -1,6 +1,6 @@
 import OrderStreamDomain
 
-/// The one SQL statement that applies a batch: dedup records, order facts, KPI members and
+/// The one SQL statement that applies a batch: dedup records, order facts, KPI membership and
 /// per-minute buckets, and the compare-and-set of every touched partition's position, all in
 /// one implicit transaction.
 ///
@@ -16,6 +16,9 @@ import OrderStreamDomain
 /// Public for the hidden command `orderstream apply-sql`, which prints it (to EXPLAIN it, say), or
 /// with `--effects` only `effects` (for scripts/bench.sh's SQL-only path).
 public enum ApplyStatement {
+    /// The name the statement is prepared under on each apply session (a new text, a new name).
+    static let preparedName = "orderstream_apply_v3"
+
     public static let sql = """
         WITH input AS (
             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[],
@@ -62,6 +65,14 @@ public enum ApplyStatement {
     /// seen before) to `buckets`, each ending with a comma. `sql` puts them between `input` and the
     /// positions' compare-and-set; scripts/bench.sh puts them between its own `input` (a staging
     /// table) and its own position row, so that its SQL-only path can never drift from the worker's.
+    ///
+    /// KPI membership (schema version 8, see its migration): an order's created, cancelled and
+    /// shipped are its own columns, a payment's kinds are bits of its `payments` row, a customer
+    /// is a `customers` row. Each upsert reports in `fresh_kinds` which bits it set, and those are
+    /// the batch's new members; their minute, currency and amount come from the batch's first
+    /// event (by its place in the batch) of that kind and member. One row per order,
+    /// payment or customer instead of one per kind and member: that is the point (the profile is
+    /// in docs/BENCHMARKS.md).
     public static let effects = """
         fresh AS (
             INSERT INTO applied_events (event_id, event_type, order_id, occurred_at, source_topic, source_partition, source_offset)
@@ -74,57 +85,53 @@ public enum ApplyStatement {
             SELECT i.*, timestamptz 'epoch' + i.minute_us * interval '1 microsecond' AS minute
             FROM input i JOIN fresh f USING (event_id)
         ),
-        candidates AS (
-            SELECT DISTINCT ON (kind, member_id) kind, member_id, order_id, minute, currency, amount_cents
-            FROM (
-                SELECT CASE event_type
-                           WHEN 'order.created' THEN \(kind(.orderCreated))
-                           WHEN 'order.cancelled' THEN \(kind(.orderCancelled))
-                           WHEN 'order.shipped' THEN \(kind(.orderShipped))
-                           WHEN 'payment.authorized' THEN \(kind(.paymentAuthorized))
-                           WHEN 'payment.failed' THEN \(kind(.paymentFailed))
-                           WHEN 'payment.captured' THEN \(kind(.paymentCaptured))
-                           WHEN 'payment.refunded' THEN \(kind(.paymentRefunded))
-                       END AS kind,
-                       coalesce(payment_id, order_id) AS member_id, order_id, minute,
-                       coalesce(currency, '') AS currency, coalesce(amount_cents, 0) AS amount_cents, seq
-                FROM applied
-                UNION ALL
-                SELECT \(kind(.customer)), customer_id, order_id, minute, '', 0, seq FROM applied
-            ) c
-            ORDER BY kind, member_id, seq
+        payment_firsts AS (
+            SELECT DISTINCT ON (event_type, payment_id)
+                   \(paymentKindCase("kind")), \(paymentKindCase("bit")), payment_id, order_id, minute,
+                   coalesce(currency, '') AS currency, coalesce(amount_cents, 0) AS amount_cents
+            FROM applied WHERE payment_id IS NOT NULL
+            ORDER BY event_type, payment_id, seq
         ),
-        members AS (
-            INSERT INTO kpi_members (kind, member_id, order_id, minute, currency, amount_cents)
-            SELECT kind, member_id, order_id, minute, currency, amount_cents FROM candidates ORDER BY kind, member_id
-            ON CONFLICT (kind, member_id) DO NOTHING
-            RETURNING kind, order_id, minute, currency, amount_cents
+        payment_upsert AS (
+            INSERT INTO payments AS p (payment_id, kinds, fresh_kinds)
+            SELECT payment_id, bit_or(bit), bit_or(bit) FROM payment_firsts GROUP BY payment_id ORDER BY payment_id
+            ON CONFLICT (payment_id) DO UPDATE SET kinds = p.kinds | excluded.kinds, fresh_kinds = excluded.kinds & ~p.kinds
+                WHERE excluded.kinds & ~p.kinds <> 0
+            RETURNING payment_id, fresh_kinds
+        ),
+        payment_members AS (
+            SELECT f.kind, f.order_id, f.minute, f.currency, f.amount_cents
+            FROM payment_firsts f JOIN payment_upsert u ON u.payment_id = f.payment_id AND u.fresh_kinds & f.bit <> 0
         ),
         order_deltas AS (
             SELECT order_id,
                    coalesce((array_agg(customer_id ORDER BY seq) FILTER (WHERE event_type = 'order.created'))[1],
                             (array_agg(customer_id ORDER BY seq))[1]) AS customer_id,
+                   bool_or(event_type = 'order.created') AS created,
+                   (array_agg(amount_cents ORDER BY seq) FILTER (WHERE event_type = 'order.created'))[1] AS total_cents,
+                   (array_agg(currency ORDER BY seq) FILTER (WHERE event_type = 'order.created'))[1] AS currency,
                    bool_or(event_type = 'order.cancelled') AS cancelled,
                    bool_or(event_type = 'order.shipped') AS shipped,
                    bool_or(event_type IN ('payment.authorized', 'payment.captured')) AS authorized,
-                   bool_or(event_type = 'payment.failed') AS failed
+                   bool_or(event_type = 'payment.failed') AS failed,
+                   (array_agg(minute ORDER BY seq) FILTER (WHERE event_type = 'order.created'))[1] AS created_minute,
+                   (array_agg(minute ORDER BY seq) FILTER (WHERE event_type = 'order.cancelled'))[1] AS cancelled_minute,
+                   (array_agg(minute ORDER BY seq) FILTER (WHERE event_type = 'order.shipped'))[1] AS shipped_minute
             FROM applied GROUP BY order_id
         ),
-        member_deltas AS (
+        payment_deltas AS (
             SELECT order_id,
-                   bool_or(kind = \(kind(.orderCreated))) AS created,
-                   max(amount_cents) FILTER (WHERE kind = \(kind(.orderCreated))) AS total_cents,
-                   max(currency) FILTER (WHERE kind = \(kind(.orderCreated))) AS currency,
                    coalesce(sum(amount_cents) FILTER (WHERE kind = \(kind(.paymentCaptured))), 0) AS captured,
                    coalesce(sum(amount_cents) FILTER (WHERE kind = \(kind(.paymentRefunded))), 0) AS refunded
-            FROM members WHERE kind <> \(kind(.customer)) GROUP BY order_id
+            FROM payment_members GROUP BY order_id
         ),
         order_upsert AS (
             INSERT INTO orders AS o (order_id, customer_id, created, total_cents, currency, cancelled, shipped,
-                                     captured_cents, refunded_cents, authorized, failed)
-            SELECT d.order_id, d.customer_id, coalesce(m.created, false), m.total_cents, m.currency, d.cancelled,
-                   d.shipped, coalesce(m.captured, 0), coalesce(m.refunded, 0), d.authorized, d.failed
-            FROM order_deltas d LEFT JOIN member_deltas m USING (order_id)
+                                     captured_cents, refunded_cents, authorized, failed, fresh_kinds)
+            SELECT d.order_id, d.customer_id, d.created, d.total_cents, d.currency, d.cancelled, d.shipped,
+                   coalesce(m.captured, 0), coalesce(m.refunded, 0), d.authorized, d.failed,
+                   \(orderBits("d"))
+            FROM order_deltas d LEFT JOIN payment_deltas m USING (order_id)
             ORDER BY d.order_id
             ON CONFLICT (order_id) DO UPDATE SET
                 customer_id = CASE WHEN NOT o.created AND excluded.created THEN excluded.customer_id ELSE o.customer_id END,
@@ -137,10 +144,37 @@ public enum ApplyStatement {
                 refunded_cents = o.refunded_cents + excluded.refunded_cents,
                 authorized = o.authorized OR excluded.authorized,
                 failed = o.failed OR excluded.failed,
+                fresh_kinds = excluded.fresh_kinds & (~\(orderBits("o"))),
                 updated_at = now()
-            RETURNING 1
+            RETURNING order_id, fresh_kinds
         ),
-        customers AS (
+        order_members AS (
+            SELECT m.kind, m.minute, m.currency, m.amount_cents
+            FROM order_upsert u JOIN order_deltas d USING (order_id)
+                 CROSS JOIN LATERAL (VALUES
+                     (\(kind(.orderCreated)), \(bit(.orderCreated)), d.created_minute, coalesce(d.currency, ''), coalesce(d.total_cents, 0)),
+                     (\(kind(.orderCancelled)), \(bit(.orderCancelled)), d.cancelled_minute, '', 0),
+                     (\(kind(.orderShipped)), \(bit(.orderShipped)), d.shipped_minute, '', 0)
+                 ) AS m(kind, bit, minute, currency, amount_cents)
+            WHERE u.fresh_kinds & m.bit <> 0
+        ),
+        customer_firsts AS (
+            SELECT DISTINCT ON (customer_id) customer_id, minute FROM applied ORDER BY customer_id, seq
+        ),
+        new_customers AS (
+            INSERT INTO customers (customer_id)
+            SELECT customer_id FROM customer_firsts ORDER BY customer_id
+            ON CONFLICT DO NOTHING
+            RETURNING customer_id
+        ),
+        members AS (
+            SELECT kind, minute, currency, amount_cents FROM payment_members
+            UNION ALL
+            SELECT kind, minute, currency, amount_cents FROM order_members
+            UNION ALL
+            SELECT \(kind(.customer)), f.minute, '', 0 FROM new_customers c JOIN customer_firsts f USING (customer_id)
+        ),
+        active_minutes AS (
             INSERT INTO customer_minutes (minute, customer_id)
             SELECT DISTINCT minute, customer_id FROM applied ORDER BY 1, 2
             ON CONFLICT DO NOTHING
@@ -152,14 +186,39 @@ public enum ApplyStatement {
             SELECT minute, \(kind(.event)), '', count(*), 0 FROM applied GROUP BY minute
         ),
         buckets AS (
-            INSERT INTO kpi_minutes AS k (minute, kind, currency, members, amount_cents)
-            SELECT minute, kind, currency, sum(members), sum(amount) FROM bucket_deltas GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-            ON CONFLICT (minute, kind, currency) DO UPDATE SET
+            INSERT INTO kpi_minutes AS k (minute, kind, currency, shard, members, amount_cents)
+            SELECT minute, kind, currency, (pg_backend_pid() % \(MemberStorage.bucketShards))::smallint, sum(members), sum(amount)
+            FROM bucket_deltas GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+            ON CONFLICT (minute, kind, currency, shard) DO UPDATE SET
                 members = k.members + excluded.members,
                 amount_cents = k.amount_cents + excluded.amount_cents
             RETURNING 1
         ),
         """
+
+    /// A CASE over a payment event's type that gives its member kind (`column` "kind") or the
+    /// kind's bit in `payments.kinds` (`column` "bit"), named `column`.
+    static func paymentKindCase(_ column: String) -> String {
+        let payments: [EventType] = [.paymentAuthorized, .paymentFailed, .paymentCaptured, .paymentRefunded]
+        let arms = payments.map { type in
+            let kind = KPIKind(memberOf: type)
+            return "WHEN '\(type.rawValue)' THEN " + (column == "kind" ? Self.kind(kind) : "\(bit(kind))")
+        }
+        return "CASE event_type " + arms.joined(separator: " ") + " END" + (column == "kind" ? "" : "::smallint")
+            + " AS \(column)"
+    }
+
+    /// A member kind's bit on its owner's row, as an SQL literal.
+    static func bit(_ kind: KPIKind) -> String { "\(MemberStorage.place(of: kind)!.bit)" }
+
+    /// The bits of an order's member flags, from the columns of the row named `row`.
+    static func orderBits(_ row: String) -> String {
+        let flags: [(column: String, kind: KPIKind)] = [
+            ("created", .orderCreated), ("cancelled", .orderCancelled), ("shipped", .orderShipped),
+        ]
+        let terms = flags.map { "CASE WHEN \(row).\($0.column) THEN \(bit($0.kind)) ELSE 0 END" }
+        return "(" + terms.joined(separator: " + ") + ")::smallint"
+    }
 
     /// A KPI kind as an SQL literal (`'order_created'`): the statement writes the values of the
     /// enum the queries and the counters read back.

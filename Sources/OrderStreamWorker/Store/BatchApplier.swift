@@ -66,8 +66,13 @@ struct BatchApplier: Sendable {
         }
     }
 
-    /// Applies the batch atomically (one statement, one implicit transaction).
-    static func apply(_ batch: ValidatedBatch, fence: Fence, on connection: PGConnection) throws(Failure) -> Outcome {
+    /// Applies the batch atomically (one statement, one implicit transaction). `statement` is the
+    /// prepared statement's name and text: the worker's own, or (in the schema upgrade test) an
+    /// older release's, which takes the same parameters.
+    static func apply(
+        _ batch: ValidatedBatch, fence: Fence, on connection: PGConnection,
+        statement: (name: String, sql: String) = (ApplyStatement.preparedName, ApplyStatement.sql)
+    ) throws(Failure) -> Outcome {
         let p = ApplyParameters(batch: batch, epochs: fence.epochs)
         let params: [PGValue?] = [
             p.eventIds, p.eventTypes, p.orderIds, p.customerIds, p.occurredMicros, p.minuteMicros,
@@ -78,7 +83,7 @@ struct BatchApplier: Sendable {
         ]
         let result: PGResult
         do {
-            result = try connection.queryPrepared(name: "orderstream_apply_v2", ApplyStatement.sql, params)
+            result = try connection.queryPrepared(name: statement.name, statement.sql, params)
         } catch {
             if error.sqlState == fencedSQLState { throw .fenced }
             throw .database(error)

@@ -32,6 +32,10 @@ public enum SchemaMigrations {
         Migration(
             version: 7, name: "canary", sql: String(decoding: PackageResources.m0007_canary_sql, as: UTF8.self),
             release: "0.3.0", compatibleWithOlderReleases: true),
+        Migration(
+            version: 8, name: "member_columns",
+            sql: String(decoding: PackageResources.m0008_member_columns_sql, as: UTF8.self),
+            release: "0.4.0", compatibleWithOlderReleases: false),
     ]
 
     /// The newest migration this binary knows.
