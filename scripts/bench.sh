@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The benchmark of issue 5: one worker against what PostgreSQL can do by SQL alone, side by side,
 # in one run, on a throwaway PostgreSQL and the embedded broker (librdkafka's mock cluster).
+# PostgreSQL is durable by default (fsync, synchronous_commit and full_page_writes on: the
+# headline figures); --unsafe runs it with the three off, as scripts/testdb.sh does for tests.
 #
 #   bash scripts/bench.sh                 1,000,000 messages, 48 partitions, 5,000 events/s for 30 s
 #   bash scripts/bench.sh --quick         smoke run: 50,000 messages, 5 s of latency phase
@@ -16,7 +18,12 @@
 #   --quick           --messages 50000 --duration 5, and no entry in docs/BENCHMARKS.md
 #   --record          also record a --quick run in docs/BENCHMARKS.md
 #   --no-record       do not record a full run in docs/BENCHMARKS.md
-#   --keep            keep the work folder (logs, dumps, metrics) instead of deleting it
+#   --keep            keep the work folder (logs, dumps, metrics) instead of deleting it, with
+#                     pg_stat_statements' top 15 statements of the worker database after (a)
+#                     (pg_stat_statements-a.txt; when the extension is installed)
+#   --unsafe          PostgreSQL with fsync, synchronous_commit and full_page_writes off (the
+#                     settings of scripts/testdb.sh for tests); the report and the record say so
+#   --no-two-workers  skip phase (f), two workers of one group
 #   --worker-env NAME=VALUE
 #                     an extra environment variable for both workers (repeatable), e.g.
 #                     --worker-env ORDERSTREAM_APPLY_CONNECTIONS=3 to compare settings
@@ -27,7 +34,19 @@
 #       (events applied at the end - events applied at the first poll that saw any) / (time of the
 #       last commit - time of the commit seen at that first poll), both times being the
 #       `last_commit_at` (clock_timestamp() of the apply statement) of the position rows.
-#       Peak RSS is VmHWM of /proc/<pid>/status at the end of (a).
+#       Peak RSS is VmHWM of /proc/<pid>/status at the end of (a). CPU: the worker's utime+stime
+#       (/proc/<pid>/stat) at the end of (a), and PostgreSQL's over (a): the postmaster's own and
+#       reaped children's (cutime+cstime) plus its live children's utime+stime, read before the
+#       worker starts and at the end (the poller's backend is one of them), next to the elapsed
+#       time between the two reads.
+#   (f) two workers of one group: a fresh database (bench_two, same migrations), another group
+#       (bench2, so Kafka's committed offsets of (a) do not matter; positions of a fresh database
+#       start at offset 0), two workers started at once (the mock broker's first rebalance
+#       waits 3 s for every member that joins, so both get partitions; a later join would wait
+#       session.timeout.ms - 1 s, see below) apply the same preload again. Rate as in (a), from
+#       the same kind of poll, which also samples lock waits every 0.1 s (pg_locks not granted,
+#       pg_stat_activity waiting on 'Lock'). Both must own partitions while applying (read from
+#       each one's /metrics), and the KPIs must equal those of (a) (every field), or the run fails.
 #   (d) latency: a fresh worker (so its histogram and max gauge start empty) is started, waits
 #       until it is ready and owns every partition (it is caught up: (a) applied everything),
 #       then `loadgen --rate R` publishes for S seconds (seed S+1: new event ids); once all is
@@ -43,7 +62,12 @@
 #       rate counts COPY + chunks (the whole SQL-only path); the chunks-only rate is printed too.
 #       The raw KPIs (and the orders table, and the row counts) must equal the worker's after (a),
 #       or the run fails: otherwise the comparison would mean nothing.
-#   (c) ratio a/b.
+#   (b′) core raw limit, on another fresh database (bench_core): the same staging rows applied
+#       into applied_events (dedup insert) and orders (upsert of the facts) only, no KPI tables,
+#       with bench.sh's own SQL below (one statement per 5,000 rows, the same position row and
+#       fence guard). Its applied_events and orders counts must equal the raw path's; its orders'
+#       payment sums are a simplification (see the SQL) and are not compared.
+#   (c) ratios a/b and a/b′.
 # The numbers, the table and the entry in docs/BENCHMARKS.md come from scripts/bench_report.py
 # (`report`), the raw/worker comparison too (`agree`).
 #
@@ -77,6 +101,8 @@ QUICK=0
 RECORD=""
 KEEP=0
 WORKER_ENV=()
+UNSAFE=0
+TWO_WORKERS=1
 DUPLICATES=0.03
 INVALID=0.002
 CHUNK=5000
@@ -114,6 +140,8 @@ while [[ $# -gt 0 ]]; do
         --record) RECORD=1; shift ;;
         --no-record) RECORD=0; shift ;;
         --keep) KEEP=1; shift ;;
+        --unsafe) UNSAFE=1; shift ;;
+        --no-two-workers) TWO_WORKERS=0; shift ;;
         --worker-env)
             [[ "${2:-}" =~ ^ORDERSTREAM_[A-Z0-9_]+=.*$ ]] || die "--worker-env needs ORDERSTREAM_NAME=VALUE, not '${2:-}'"
             WORKER_ENV+=("$2"); shift 2 ;;
@@ -190,12 +218,30 @@ cp "$BIN" "$WORK/osbench"
 BIN="$WORK/osbench"
 
 # ---------------------------------------------------------------- PostgreSQL and broker
-log "starting a throwaway PostgreSQL in $WORK/pg"
-eval "$(bash scripts/testdb.sh start "$WORK/pg")"
+log "starting a throwaway PostgreSQL in $WORK/pg ($( ((UNSAFE)) && echo "unsafe: fsync, synchronous_commit and full_page_writes off" || echo durable))"
+eval "$(ORDERSTREAM_TESTDB_DURABLE=$((UNSAFE ? 0 : 1)) bash scripts/testdb.sh start "$WORK/pg")"
 SERVER_URL="$ORDERSTREAM_TEST_DATABASE_URL"
 WORKER_DB="${SERVER_URL%/*}/bench_worker"
 RAW_DB="${SERVER_URL%/*}/bench_raw"
+CORE_DB="${SERVER_URL%/*}/bench_core"
+TWO_DB="${SERVER_URL%/*}/bench_two"
 psql_at() { psql "$1" -X -q -At -v ON_ERROR_STOP=1 "${@:2}"; }
+# pg_stat_statements, for profiling (--keep dumps its top statements after (a)): loaded when the
+# server's major version has it installed; the extension's view lives in the server's default
+# database, not in the ones measured.
+PG_MAJOR=$(($(psql_at "$SERVER_URL" -c "SHOW server_version_num") / 10000))
+PGSS=0
+if [[ -f "/usr/share/postgresql/$PG_MAJOR/extension/pg_stat_statements.control" ]]; then
+    psql_at "$SERVER_URL" -c "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'"
+    bash scripts/testdb.sh restart "$WORK/pg"
+    psql_at "$SERVER_URL" -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements"
+    PGSS=1
+fi
+# What ran, read from the server (not from the option): the report and the record print it.
+PG_SETTINGS=""
+for setting in fsync synchronous_commit full_page_writes; do
+    PG_SETTINGS+="${PG_SETTINGS:+ }$setting=$(psql_at "$SERVER_URL" -c "SHOW $setting")"
+done
 psql_at "$SERVER_URL" -c "CREATE DATABASE bench_worker"
 
 log "starting the embedded broker ($PARTITIONS partitions per topic)"
@@ -247,16 +293,18 @@ WORKER_PID=""
 # The mock broker makes every rebalance after the first wait session.timeout.ms - 1 s (44 s with
 # the default): a short session timeout lets the latency phase's fresh worker join in seconds.
 # It changes nothing else (heartbeats are tiny); --worker-env can override it.
-start_worker() {  # $1: log name
-    env ORDERSTREAM_DATABASE_URL="$WORKER_DB" ORDERSTREAM_HTTP_HOST=127.0.0.1 ORDERSTREAM_HTTP_PORT="$HTTP_PORT" \
-        ORDERSTREAM_INSTANCE_ID="bench-$1" ORDERSTREAM_KAFKA_SESSION_TIMEOUT_MS=6000 \
-        ORDERSTREAM_KAFKA_HEARTBEAT_INTERVAL_MS=500 ${WORKER_ENV[@]+"${WORKER_ENV[@]}"} \
-        "$BIN" worker >"$WORK/$1.log" 2>&1 &
+start_worker() {  # $1: log name; $2: database URL (default the worker's); $3: HTTP port; then NAME=VALUE...
+    local name=$1 db=${2:-$WORKER_DB} port=${3:-$HTTP_PORT}
+    shift $(($# < 3 ? $# : 3))
+    env ORDERSTREAM_DATABASE_URL="$db" ORDERSTREAM_HTTP_HOST=127.0.0.1 ORDERSTREAM_HTTP_PORT="$port" \
+        ORDERSTREAM_INSTANCE_ID="bench-$name" ORDERSTREAM_KAFKA_SESSION_TIMEOUT_MS=6000 \
+        ORDERSTREAM_KAFKA_HEARTBEAT_INTERVAL_MS=500 "$@" ${WORKER_ENV[@]+"${WORKER_ENV[@]}"} \
+        "$BIN" worker >"$WORK/$name.log" 2>&1 &
     WORKER_PID=$!
     PIDS+=("$WORKER_PID")
 }
-stop_worker() {  # drains (SIGTERM) and requires exit 0
-    local pid=$WORKER_PID status
+stop_worker() {  # $1: log name; $2: pid (default WORKER_PID). Drains (SIGTERM) and requires exit 0
+    local pid=${2:-$WORKER_PID} status
     kill -TERM "$pid"
     for _ in $(seq 1 600); do
         kill -0 "$pid" 2>/dev/null || break
@@ -268,10 +316,42 @@ stop_worker() {  # drains (SIGTERM) and requires exit 0
     forget_pid "$pid"
     ((status == 0)) || { tail -n 30 "$WORK/$1.log" >&2; die "the worker exited with $status after SIGTERM"; }
 }
-alive_or_die() {  # $1: log name
-    kill -0 "$WORKER_PID" 2>/dev/null || { tail -n 30 "$WORK/$1.log" >&2; die "the worker died ($1)"; }
+alive_or_die() {  # $1: log name; $2: pid (default WORKER_PID)
+    kill -0 "${2:-$WORKER_PID}" 2>/dev/null || { tail -n 30 "$WORK/$1.log" >&2; die "the worker died ($1)"; }
 }
 applied_messages() { psql_at "$WORKER_DB" -c "SELECT coalesce(sum(next_offset), 0) FROM partition_positions"; }
+owned_partitions() {  # $1: HTTP port; orderstream_owned_partitions of that worker, or nothing
+    local owned
+    owned="$(curl -fsS --max-time 2 "http://127.0.0.1:$1/metrics" 2>/dev/null | awk '/^orderstream_owned_partitions / {print $2}' || true)"
+    echo "${owned%.*}"
+}
+
+# CPU time in clock ticks, from /proc/<pid>/stat (fields after the command name, which may hold
+# spaces: utime and stime are fields 14 and 15, cutime and cstime 16 and 17, the parent 4).
+CLK_TCK="$(getconf CLK_TCK)"
+process_ticks() {  # $1: pid; its utime + stime
+    local line rest fields
+    line="$(<"/proc/$1/stat")"
+    rest="${line##*) }"
+    read -r -a fields <<<"$rest"
+    echo $((fields[11] + fields[12]))
+}
+postgres_ticks() {  # the postmaster's utime+stime+cutime+cstime (its reaped children) + its live children's utime+stime
+    local postmaster total=0 file line rest fields
+    postmaster="$(head -n 1 "$WORK/pg/postmaster.pid")"
+    for file in /proc/[0-9]*/stat; do
+        { line="$(<"$file")"; } 2>/dev/null || continue
+        rest="${line##*) }"
+        read -r -a fields <<<"$rest"
+        if [[ "${file//[^0-9]/}" == "$postmaster" ]]; then
+            total=$((total + fields[11] + fields[12] + fields[13] + fields[14]))
+        elif [[ "${fields[1]}" == "$postmaster" ]]; then
+            total=$((total + fields[11] + fields[12]))
+        fi
+    done
+    echo "$total"
+}
+ticks_to_seconds() { awk -v t="$1" -v hz="$CLK_TCK" 'BEGIN {printf "%.2f", t / hz}'; }
 
 "$BIN" migrate --database-url "$WORKER_DB" >/dev/null
 
@@ -283,6 +363,11 @@ printf '%s\n' \
     '\watch 0.1' | psql "$WORKER_DB" -X -q -At -F' ' >"$WORK/poll.txt" 2>"$WORK/poll.err" &
 POLL_PID=$!
 PIDS+=("$POLL_PID")
+if ((PGSS)); then
+    psql_at "$SERVER_URL" -c "SELECT pg_stat_statements_reset()" >/dev/null
+fi
+A_STARTED=$(date +%s.%N)
+PG_TICKS_BEFORE="$(postgres_ticks)"
 start_worker worker-a
 deadline=$((SECONDS + TIMEOUT))
 while :; do
@@ -294,6 +379,9 @@ while :; do
     sleep 0.2
 done
 PEAK_RSS_KB="$(awk '/^VmHWM:/ {print $2}' "/proc/$WORKER_PID/status")"
+WORKER_CPU_S="$(ticks_to_seconds "$(process_ticks "$WORKER_PID")")"
+POSTGRES_CPU_S="$(ticks_to_seconds $(($(postgres_ticks) - PG_TICKS_BEFORE)))"
+A_ELAPSED_S=$(awk -v a="$A_STARTED" -v b="$(date +%s.%N)" 'BEGIN {printf "%.2f", b - a}')
 kill -TERM "$POLL_PID"
 wait "$POLL_PID" 2>/dev/null || true
 forget_pid "$POLL_PID"
@@ -302,7 +390,68 @@ read -r END_COMMIT END_EVENTS < <(psql_at "$WORKER_DB" -F' ' -c \
 read -r _ FIRST_MESSAGES FIRST_COMMIT FIRST_EVENTS < <(awk '$2 > 0 {print; exit}' "$WORK/poll.txt")
 [[ -n "${FIRST_COMMIT:-}" ]] || die "(a): the poller never saw a commit"
 "$BIN" kpis --json --database-url "$WORKER_DB" >"$WORK/kpis-worker.json"
+if ((KEEP && PGSS)); then
+    # One line per statement (tab-separated, the query's whitespace folded), the header first.
+    psql "$SERVER_URL" -X -q -A -F $'\t' -v ON_ERROR_STOP=1 -c "
+        SELECT calls, round(total_exec_time::numeric, 1) AS total_exec_time_ms, rows,
+               regexp_replace(query, '\s+', ' ', 'g') AS query
+        FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = 'bench_worker')
+        ORDER BY total_exec_time DESC LIMIT 15" >"$WORK/pg_stat_statements-a.txt"
+fi
 stop_worker worker-a
+
+# ---------------------------------------------------------------- (f) two workers of one group
+TWO_ARGS=()
+if ((TWO_WORKERS)); then
+    log "(f) two workers of one group (bench2) apply the preload again on a fresh database"
+    psql_at "$SERVER_URL" -c "CREATE DATABASE bench_two"
+    "$BIN" migrate --database-url "$TWO_DB" >/dev/null
+    # (a)'s poll, plus lock waits: ungranted locks, and backends waiting on a heavyweight lock.
+    printf '%s\n' \
+        "SELECT extract(epoch FROM clock_timestamp()), coalesce(sum(next_offset), 0), coalesce(extract(epoch FROM max(last_commit_at)), 0), (SELECT coalesce(sum(members), 0) FROM kpi_minutes WHERE kind = 'event'), (SELECT count(*) FROM pg_locks WHERE NOT granted), (SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock') FROM partition_positions" \
+        '\watch 0.1' | psql "$TWO_DB" -X -q -At -F' ' >"$WORK/poll-two.txt" 2>"$WORK/poll-two.err" &
+    POLL_PID=$!
+    PIDS+=("$POLL_PID")
+    TWO_PORTS=("$(free_port)" "$(free_port)")
+    while [[ "${TWO_PORTS[1]}" == "${TWO_PORTS[0]}" ]]; do TWO_PORTS[1]="$(free_port)"; done
+    TWO_PIDS=()
+    for i in 1 2; do
+        start_worker "worker-f$i" "$TWO_DB" "${TWO_PORTS[i - 1]}" ORDERSTREAM_GROUP=bench2
+        TWO_PIDS+=("$WORKER_PID")
+    done
+    deadline=$((SECONDS + TIMEOUT))
+    OWNED=""  # partitions owned by each worker at the first look that found both in (and all owned)
+    while :; do
+        alive_or_die worker-f1 "${TWO_PIDS[0]}"
+        alive_or_die worker-f2 "${TWO_PIDS[1]}"
+        last="$(tail -n 1 "$WORK/poll-two.txt" 2>/dev/null || true)"
+        read -r _ consumed _ _ _ _ <<<"${last:-x 0 0 0 0 0}"
+        [[ "$consumed" == "$PRELOADED" ]] && break
+        if [[ -z "$OWNED" ]]; then
+            owned1="$(owned_partitions "${TWO_PORTS[0]}")"
+            owned2="$(owned_partitions "${TWO_PORTS[1]}")"
+            if ((${owned1:-0} > 0 && ${owned2:-0} > 0 && owned1 + owned2 == 2 * PARTITIONS)); then
+                OWNED="$owned1 $owned2"
+            fi
+        fi
+        ((SECONDS < deadline)) || die "(f): only $consumed of $PRELOADED messages consumed after ${TIMEOUT}s"
+        sleep 0.2
+    done
+    kill -TERM "$POLL_PID"
+    wait "$POLL_PID" 2>/dev/null || true
+    forget_pid "$POLL_PID"
+    # Which worker committed last on how many partitions (instance ids): a second view of the split.
+    TWO_LAST_BY="$(psql_at "$TWO_DB" -c "SELECT string_agg(last_commit_by || ':' || n, ' ' ORDER BY last_commit_by)
+        FROM (SELECT last_commit_by, count(*) AS n FROM partition_positions GROUP BY 1) s")"
+    [[ -n "$OWNED" ]] || die "(f): the two workers did not both own partitions while applying the preload (now: $(owned_partitions "${TWO_PORTS[0]}") and $(owned_partitions "${TWO_PORTS[1]}") of $((2 * PARTITIONS)); last commits by $TWO_LAST_BY); a late join waits session.timeout.ms - 1 s on the mock broker"
+    "$BIN" kpis --json --database-url "$TWO_DB" >"$WORK/kpis-two.json"
+    stop_worker worker-f1 "${TWO_PIDS[0]}"
+    stop_worker worker-f2 "${TWO_PIDS[1]}"
+    python3 "$ROOT/scripts/bench_report.py" same --expected "$WORK/kpis-worker.json" --actual "$WORK/kpis-two.json" \
+        --what "two workers (f) against one worker (a)" \
+        || die "(f): the two workers' KPIs differ from the single worker's"
+    TWO_ARGS=(--two-poll "$WORK/poll-two.txt" --two-owned $OWNED --two-last-commits "$TWO_LAST_BY")
+fi
 
 # ---------------------------------------------------------------- (d) latency
 log "(d) latency: a fresh worker, loadgen --rate $RATE for ${DURATION}s"
@@ -338,11 +487,14 @@ done
 curl -fsS "http://127.0.0.1:$HTTP_PORT/metrics" >"$WORK/metrics-d.txt"
 stop_worker worker-d
 
-# ---------------------------------------------------------------- (b) raw limit
-log "(b) raw limit: COPY + one INSERT ... SELECT per $CHUNK rows on a fresh database"
-psql_at "$SERVER_URL" -c "CREATE DATABASE bench_raw"
-"$BIN" migrate --database-url "$RAW_DB" >/dev/null
-{
+# ---------------------------------------------------------------- (b) raw limit, (b′) core raw limit
+# raw_sql EFFECTS FINAL: the SQL-only path's script, on stdout: COPY of the distinct valid events
+# into a staging table, then one prepared statement per $CHUNK rows: `input` (the staging rows
+# ($1, $2]), the effect CTEs of the file EFFECTS (each ending with a comma), the position row's
+# compare-and-set with its fence guard, and the final SELECT of the file FINAL, which may
+# reference only `fresh` and `guard` (data-modifying CTEs run to completion even when nothing
+# references them). Prints RAWTIMES t0 (before COPY) t1 (after COPY) t2 (after the last chunk).
+raw_sql() {
     cat <<'SQL'
 SELECT extract(epoch FROM clock_timestamp()) AS t0 \gset
 CREATE TEMP TABLE staging (
@@ -366,8 +518,8 @@ SELECT extract(epoch FROM clock_timestamp()) AS t1 \gset
 INSERT INTO consumer_control (consumer_group, active_color, epoch) VALUES ('bench-raw', 'blue', 1);
 INSERT INTO partition_positions (consumer_group, topic, partition, next_offset, owner_color, epoch)
 VALUES ('bench-raw', 'raw', 0, 0, 'blue', 1);
--- ApplyStatement's effects, fed from the staging rows ($1, $2]. Positions: one row, updated
--- once per chunk with the same compare-and-set and fence guard.
+-- The effects, fed from the staging rows ($1, $2]. Positions: one row, updated once per chunk
+-- with the same compare-and-set and fence guard as ApplyStatement.
 PREPARE apply_chunk(bigint, bigint) AS
 WITH input AS (
     SELECT event_id, event_type, order_id, customer_id, occurred_us, minute_us, payment_id, amount_cents,
@@ -375,9 +527,7 @@ WITH input AS (
     FROM staging WHERE seq > $1 AND seq <= $2
 ),
 SQL
-    # The effects, exactly as the worker applies them: ApplyStatement's CTEs from `fresh` to
-    # `buckets`, printed by the binary being measured, so this path can never drift from it.
-    "$BIN" apply-sql --effects
+    cat "$1"
     cat <<'SQL'
 positions AS (
     UPDATE partition_positions p SET
@@ -392,33 +542,104 @@ guard AS (
     SELECT CASE WHEN (SELECT count(*) FROM positions) = 1 THEN 0
                 ELSE orderstream_fenced('raw chunk out of order') END AS fenced
 )
-SELECT (SELECT fenced FROM guard) AS fenced,
-       (SELECT count(*) FROM fresh) AS applied,
-       (SELECT coalesce(string_agg(topic || ':' || n, ','), '')
-          FROM (SELECT source_topic AS topic, count(*) AS n FROM fresh GROUP BY 1) s) AS applied_by_topic,
-       (SELECT coalesce(string_agg(kind || ':' || currency || ':' || n || ':' || amount, ','), '')
-          FROM (SELECT kind, currency, count(*) AS n, sum(amount_cents) AS amount FROM members GROUP BY 1, 2) s)
-           AS new_members;
 SQL
+    cat "$2"
     for ((lo = 0; lo < GEN_VALID; lo += CHUNK)); do
         hi=$((lo + CHUNK < GEN_VALID ? lo + CHUNK : GEN_VALID))
         echo "EXECUTE apply_chunk($lo, $hi);"
     done
     echo "SELECT extract(epoch FROM clock_timestamp()) AS t2 \\gset"
     echo "\\echo RAWTIMES :t0 :t1 :t2"
-} >"$WORK/raw.sql"
-psql "$RAW_DB" -X -q -At -v ON_ERROR_STOP=1 -f "$WORK/raw.sql" >"$WORK/raw.out" 2>"$WORK/raw.err" \
-    || { tail -n 20 "$WORK/raw.err" >&2; die "(b): the raw SQL path failed"; }
-read -r RAW_T0 RAW_T1 RAW_T2 < <(sed -n 's/^RAWTIMES //p' "$WORK/raw.out")
-[[ -n "${RAW_T2:-}" ]] || die "(b): no timings in $WORK/raw.out"
+}
+cat >"$WORK/final.sql" <<'SQL'
+SELECT (SELECT fenced FROM guard) AS fenced, (SELECT count(*) FROM fresh) AS applied;
+SQL
+run_raw() {  # $1: name (raw, core); $2: database URL; $3: effects file. Sets RAW_TIMES.
+    raw_sql "$3" "$WORK/final.sql" >"$WORK/$1.sql"
+    psql "$2" -X -q -At -v ON_ERROR_STOP=1 -f "$WORK/$1.sql" >"$WORK/$1.out" 2>"$WORK/$1.err" \
+        || { tail -n 20 "$WORK/$1.err" >&2; die "the $1 SQL path failed"; }
+    RAW_TIMES="$(sed -n 's/^RAWTIMES //p' "$WORK/$1.out")"
+    [[ "$(wc -w <<<"$RAW_TIMES")" == 3 ]] || die "no timings in $WORK/$1.out"
+}
+
+log "(b) raw limit: COPY + one INSERT ... SELECT per $CHUNK rows on a fresh database"
+psql_at "$SERVER_URL" -c "CREATE DATABASE bench_raw"
+"$BIN" migrate --database-url "$RAW_DB" >/dev/null
+# The effects, exactly as the worker applies them: ApplyStatement's CTEs from `fresh` to the last
+# effect, printed by the binary being measured, so this path can never drift from it.
+"$BIN" apply-sql --effects >"$WORK/effects-raw.sql"
+run_raw raw "$RAW_DB" "$WORK/effects-raw.sql"
+read -r RAW_T0 RAW_T1 RAW_T2 <<<"$RAW_TIMES"
 "$BIN" kpis --json --database-url "$RAW_DB" >"$WORK/kpis-raw.json"
+
+log "(b′) core raw limit: applied_events and orders only, on a fresh database"
+psql_at "$SERVER_URL" -c "CREATE DATABASE bench_core"
+"$BIN" migrate --database-url "$CORE_DB" >/dev/null
+# The core of an apply, without any KPI table: the dedup record and the orders' facts. Written
+# here (not taken from the binary) against applied_events and orders as in m0001_schema.sql.
+# The orders' facts come from the fresh events themselves: created, cancelled, shipped,
+# authorized and failed are bool_or of their types; total_cents and currency those of the first
+# order.created (by seq); captured_cents and refunded_cents the sums of the fresh
+# payment.captured / payment.refunded amounts. That is this path's simplification: without the
+# KPI members it does not dedup a payment captured (or refunded) twice under two event ids, so
+# its orders are not compared with the worker's (only their count is).
+cat >"$WORK/effects-core.sql" <<'SQL'
+fresh AS (
+    INSERT INTO applied_events (event_id, event_type, order_id, occurred_at, source_topic, source_partition, source_offset)
+    SELECT event_id, event_type, order_id, timestamptz 'epoch' + occurred_us * interval '1 microsecond', topic, part, off
+    FROM input ORDER BY event_id
+    ON CONFLICT (event_id) DO NOTHING
+    RETURNING event_id
+),
+applied AS (
+    SELECT i.* FROM input i JOIN fresh f USING (event_id)
+),
+order_deltas AS (
+    SELECT order_id,
+           coalesce((array_agg(customer_id ORDER BY seq) FILTER (WHERE event_type = 'order.created'))[1],
+                    (array_agg(customer_id ORDER BY seq))[1]) AS customer_id,
+           bool_or(event_type = 'order.created') AS created,
+           (array_agg(amount_cents ORDER BY seq) FILTER (WHERE event_type = 'order.created'))[1] AS total_cents,
+           (array_agg(currency ORDER BY seq) FILTER (WHERE event_type = 'order.created'))[1] AS currency,
+           bool_or(event_type = 'order.cancelled') AS cancelled,
+           bool_or(event_type = 'order.shipped') AS shipped,
+           coalesce(sum(amount_cents) FILTER (WHERE event_type = 'payment.captured'), 0) AS captured,
+           coalesce(sum(amount_cents) FILTER (WHERE event_type = 'payment.refunded'), 0) AS refunded,
+           bool_or(event_type IN ('payment.authorized', 'payment.captured')) AS authorized,
+           bool_or(event_type = 'payment.failed') AS failed
+    FROM applied GROUP BY order_id
+),
+order_upsert AS (
+    INSERT INTO orders AS o (order_id, customer_id, created, total_cents, currency, cancelled, shipped,
+                             captured_cents, refunded_cents, authorized, failed)
+    SELECT order_id, customer_id, created, total_cents, currency, cancelled, shipped, captured, refunded,
+           authorized, failed
+    FROM order_deltas ORDER BY order_id
+    ON CONFLICT (order_id) DO UPDATE SET
+        customer_id = CASE WHEN NOT o.created AND excluded.created THEN excluded.customer_id ELSE o.customer_id END,
+        created = o.created OR excluded.created,
+        total_cents = CASE WHEN o.created THEN o.total_cents ELSE coalesce(excluded.total_cents, o.total_cents) END,
+        currency = CASE WHEN o.created THEN o.currency ELSE coalesce(excluded.currency, o.currency) END,
+        cancelled = o.cancelled OR excluded.cancelled,
+        shipped = o.shipped OR excluded.shipped,
+        captured_cents = o.captured_cents + excluded.captured_cents,
+        refunded_cents = o.refunded_cents + excluded.refunded_cents,
+        authorized = o.authorized OR excluded.authorized,
+        failed = o.failed OR excluded.failed,
+        updated_at = now()
+    RETURNING 1
+),
+SQL
+run_raw core "$CORE_DB" "$WORK/effects-core.sql"
+read -r CORE_T0 CORE_T1 CORE_T2 <<<"$RAW_TIMES"
 
 # ---------------------------------------------------------------- checks
 log "checking that the raw path and the worker agree"
+# Row counts and the orders' md5; the KPI tables are compared through `kpis --json`.
 fingerprint() {
     psql_at "$1" -F' ' -c "
-        SELECT (SELECT count(*) FROM applied_events), (SELECT count(*) FROM kpi_members),
-               (SELECT count(*) FROM customer_minutes), (SELECT count(*) FROM orders),
+        SELECT (SELECT count(*) FROM applied_events), (SELECT count(*) FROM customer_minutes),
+               (SELECT count(*) FROM orders),
                (SELECT md5(string_agg(concat_ws('|', order_id, customer_id, created, total_cents, currency, cancelled,
                                                 shipped, captured_cents, refunded_cents, authorized, failed), ',' ORDER BY order_id))
                   FROM orders WHERE order_id LIKE 'ord-$SEED-%')"
@@ -426,10 +647,12 @@ fingerprint() {
 # The worker database also holds the latency phase's orders (seed S+1): compare the preload's
 # rows only, so counts come from the KPI comparison and the orders' md5 from the preload's orders.
 RAW_PRINT="$(fingerprint "$RAW_DB")"
-WORKER_MD5="$(fingerprint "$WORKER_DB" | awk '{print $5}')"
+WORKER_MD5="$(fingerprint "$WORKER_DB" | awk '{print $4}')"
+# The core path: as many distinct events and orders as the raw path (its facts are not compared).
+CORE_COUNTS="$(psql_at "$CORE_DB" -F' ' -c "SELECT (SELECT count(*) FROM applied_events), (SELECT count(*) FROM orders)")"
 python3 "$ROOT/scripts/bench_report.py" agree --worker-kpis "$WORK/kpis-worker.json" --raw-kpis "$WORK/kpis-raw.json" \
     --valid "$GEN_VALID" --duplicates "$GEN_DUPLICATES" --invalid "$GEN_INVALID" \
-    --raw-fingerprint "$RAW_PRINT" --worker-md5 "$WORKER_MD5" \
+    --raw-fingerprint "$RAW_PRINT" --worker-md5 "$WORKER_MD5" --core-counts "$CORE_COUNTS" \
     || die "the raw path and the worker disagree: the comparison is meaningless"
 
 # ---------------------------------------------------------------- results
@@ -439,7 +662,12 @@ REPORT=(python3 "$ROOT/scripts/bench_report.py" report --metrics "$WORK/metrics-
     --first-messages "$FIRST_MESSAGES" --messages "$PRELOADED" --raw-times "$RAW_T0" "$RAW_T1" "$RAW_T2"
     --valid "$GEN_VALID" --duplicates "$GEN_DUPLICATES" --invalid "$GEN_INVALID" --orders "$ORDERS"
     --partitions "$PARTITIONS" --peak-rss-kb "$PEAK_RSS_KB" --rate "$RATE" --duration "$DURATION" --warmup "$WARMUP"
-    --chunk "$CHUNK")
+    --chunk "$CHUNK" --core-times "$CORE_T0" "$CORE_T1" "$CORE_T2" --postgres-settings "$PG_SETTINGS"
+    --worker-cpu-seconds "$WORKER_CPU_S" --postgres-cpu-seconds "$POSTGRES_CPU_S" --a-elapsed-seconds "$A_ELAPSED_S"
+    ${TWO_ARGS[@]+"${TWO_ARGS[@]}"})
+if ((PGSS)); then
+    REPORT+=(--pg-stat-statements)
+fi
 if ((RECORD)); then
     REPORT+=(--record "$DOC" --command-line "$COMMAND_LINE" --load-before "$LOAD_BEFORE" --seed "$SEED"
         --postgres-version "$(psql_at "$SERVER_URL" -c "SHOW server_version")" --preload-seconds "$preload_seconds"

@@ -2,18 +2,26 @@
 """The numbers and the report of scripts/bench.sh, which measures and passes what it measured here.
 
     python3 scripts/bench_report.py agree ...    the raw path and the worker agree (else exit 1)
-    python3 scripts/bench_report.py report ...   computes a, b, c, d, e; prints the table; with
-                                                 --record DOC also appends the run to DOC
+    python3 scripts/bench_report.py same ...     two `kpis --json` files are equal, every field (else exit 1)
+    python3 scripts/bench_report.py report ...   computes a, b, b′, c, c′, d, e, f, g; prints the table;
+                                                 with --record DOC also appends the run to DOC
 
 `report` takes the (a) poll's first and last observations, the raw path's three timestamps, the
 worker's peak RSS and two scrapes of /metrics (the warm-up one and the final one), and computes:
   a  worker throughput: (events applied at the end - at the first poll that saw any) /
      (last commit - commit seen at that first poll);
   b  raw limit: valid events / (COPY + chunks), and per chunks alone;
-  c  a/b;
+  b′ core raw limit (applied_events and orders only, --core-times): the same two rates;
+  c  a/b, and c′ a/b′;
   d  publish→commit p50/p99 by linear interpolation inside the histogram's buckets (the max from
      the max gauge), for the whole phase and for what came after the warm-up (d′);
-  e  peak RSS.
+  e  peak RSS;
+  f  two workers of one group (--two-poll, the phase's poll file): their combined rate, computed
+     as a, and the lock waits sampled by that poll between its first commit and the end;
+  g  CPU seconds of the worker and of PostgreSQL during (a), and the elapsed seconds.
+The rows b′, c′, f and g appear only when their options are given. --postgres-settings (what
+the server said to SHOW fsync, synchronous_commit, full_page_writes) labels the run durable or
+unsafe in the report and the record.
 Only the standard library: bench.sh runs it with the system python3.
 """
 from __future__ import annotations
@@ -52,19 +60,42 @@ def agree(args) -> int:
                         f"{args.duplicates}")
     if worker.get("events_rejected") != args.invalid:
         problems.append(f"worker events_rejected {worker.get('events_rejected')} != generated invalid {args.invalid}")
-    if len(raw_print) != 5:
-        problems.append(f"the raw fingerprint has {len(raw_print)} fields, not 5: {args.raw_fingerprint!r}")
+    if len(raw_print) != 4:
+        problems.append(f"the raw fingerprint has {len(raw_print)} fields, not 4: {args.raw_fingerprint!r}")
     else:
         if int(raw_print[0]) != args.valid:
             problems.append(f"raw applied_events {raw_print[0]} != {args.valid}")
-        if raw_print[4] != args.worker_md5:
-            problems.append(f"orders differ: md5 raw {raw_print[4]}, worker {args.worker_md5}")
+        if raw_print[3] != args.worker_md5:
+            problems.append(f"orders differ: md5 raw {raw_print[3]}, worker {args.worker_md5}")
+        if args.core_counts is not None:
+            core = args.core_counts.split()
+            if len(core) != 2:
+                problems.append(f"the core counts have {len(core)} fields, not 2: {args.core_counts!r}")
+            else:
+                if int(core[0]) != args.valid:
+                    problems.append(f"core applied_events {core[0]} != {args.valid}")
+                if core[1] != raw_print[2]:
+                    problems.append(f"core orders {core[1]} != raw orders {raw_print[2]}")
     for problem in problems:
         print("MISMATCH " + problem, file=sys.stderr)
     if problems:
         return 1
     print("worker and raw KPIs agree: " + ", ".join(f"{k}={worker[k]}" for k in
           ("orders_created", "payments_captured", "active_customers", "events_applied")))
+    return 0
+
+
+def same(args) -> int:
+    """Two `kpis --json` outputs are equal, every field (the two-worker phase against (a))."""
+    expected = json.load(open(args.expected))
+    actual = json.load(open(args.actual))
+    problems = [f"{key}: expected {expected.get(key)!r}, got {actual.get(key)!r}"
+                for key in sorted(set(expected) | set(actual)) if expected.get(key) != actual.get(key)]
+    for problem in problems:
+        print(f"MISMATCH {args.what}: {problem}", file=sys.stderr)
+    if problems:
+        return 1
+    print(f"{args.what}: the same KPIs ({len(expected)} fields)")
     return 0
 
 
@@ -107,6 +138,56 @@ def quantile(q: float, buckets: list[tuple[float, float]], count: float, maximum
     return maximum
 
 
+def durability(settings: str | None) -> str:
+    """'durable (fsync=on, …)' or 'unsafe (…)' from 'fsync=on synchronous_commit=on full_page_writes=on'."""
+    if not settings:
+        return "settings not given"
+    values = dict(pair.split("=", 1) for pair in settings.split())
+    listed = ", ".join(f"{k}={v}" for k, v in values.items())
+    durable = (values.get("fsync") == "on" and values.get("full_page_writes") == "on"
+               and values.get("synchronous_commit", "off") != "off")
+    if durable:
+        return f"durable: {listed}"
+    if all(values.get(k) == "off" for k in ("fsync", "synchronous_commit", "full_page_writes")):
+        return f"unsafe (--unsafe): {listed}"
+    return f"not durable: {listed}"
+
+
+@dataclass
+class TwoWorkers:
+    rate: float
+    span: float
+    samples: int
+    samples_with_waits: int
+    max_ungranted: int
+    max_waiting: int
+
+
+def read_two_poll(path: str, messages: int) -> TwoWorkers:
+    """The two-worker phase's poll: 'now consumed last_commit events ungranted_locks lock_waiters'
+    per 0.1 s. The rate as in (a), from the first row that saw a commit to the first row with
+    every message consumed (one snapshot each); the lock samples of the same rows."""
+    rows = []
+    for line in open(path):
+        fields = line.split()
+        if len(fields) == 6:
+            rows.append([float(fields[0]), int(fields[1]), float(fields[2]), int(fields[3]), int(fields[4]),
+                         int(fields[5])])
+    first = next((i for i, row in enumerate(rows) if row[1] > 0 and row[2] > 0), None)
+    end = next((i for i, row in enumerate(rows) if row[1] == messages), None)
+    if first is None or end is None:
+        raise ValueError(f"(f): the poll {path} has no first commit or no row with all {messages} messages")
+    span = rows[end][2] - rows[first][2]
+    if span <= 0.5:
+        raise ValueError(f"(f) lasted only {span:.3f} s between the first and last observed commits: "
+                         "use more messages")
+    window = rows[first:end + 1]
+    return TwoWorkers(
+        rate=(rows[end][3] - rows[first][3]) / span, span=span, samples=len(window),
+        samples_with_waits=sum(1 for row in window if row[4] > 0 or row[5] > 0),
+        max_ungranted=max(row[4] for row in window), max_waiting=max(row[5] for row in window))
+
+
 def compute(args) -> dict[str, str]:
     """The formatted numbers of the table, by name. Raises ValueError when they would mean nothing."""
     span = args.end_commit - args.first_commit
@@ -143,7 +224,27 @@ def compute(args) -> dict[str, str]:
         if cumulative > previous:
             steady_max_bound = min(upper, maximum)
         previous = cumulative
-    return {
+    extra = {}
+    if args.core_times:
+        c0, c1, c2 = args.core_times
+        core = args.valid / (c2 - c0)
+        core_chunks = args.valid / (c2 - c1)
+        extra.update({"CORE": f"{core:.0f}", "CORECOPY": f"{c1 - c0:.2f}", "CORECHUNKS": f"{c2 - c1:.2f}",
+                      "COREC": f"{core_chunks:.0f}", "RATIOCORE": f"{a / core:.3f}",
+                      "RATIOCOREC": f"{a / core_chunks:.3f}"})
+    if args.two_poll:
+        two = read_two_poll(args.two_poll, args.messages)
+        extra.update({"TWO": f"{two.rate:.0f}", "TWOSPAN": f"{two.span:.2f}", "TWORATIO": f"{two.rate / a:.2f}",
+                      "TWOOWNED": " + ".join(str(n) for n in args.two_owned or []) or "?",
+                      "TWOLAST": args.two_last_commits or "?",
+                      "WAITS": str(two.samples_with_waits), "SAMPLES": str(two.samples),
+                      "MAXUNGRANTED": str(two.max_ungranted), "MAXWAITING": str(two.max_waiting)})
+    if args.worker_cpu_seconds is not None and args.postgres_cpu_seconds is not None and args.a_elapsed_seconds:
+        elapsed = args.a_elapsed_seconds
+        extra.update({"WCPU": f"{args.worker_cpu_seconds:.2f}", "PCPU": f"{args.postgres_cpu_seconds:.2f}",
+                      "ELAPSED": f"{elapsed:.2f}", "WCORES": f"{args.worker_cpu_seconds / elapsed:.2f}",
+                      "PCORES": f"{args.postgres_cpu_seconds / elapsed:.2f}"})
+    return extra | {
         "A": f"{a:.0f}", "AM": f"{a_messages:.0f}", "SPAN": f"{span:.2f}",
         "B": f"{b:.0f}", "BC": f"{b_chunks:.0f}", "COPY": f"{copy_s:.2f}", "CHUNKS": f"{chunks_s:.2f}",
         "RATIO": f"{a / b:.3f}", "RATIOC": f"{a / b_chunks:.3f}",
@@ -155,20 +256,37 @@ def compute(args) -> dict[str, str]:
 
 
 def table(r: dict[str, str], args) -> str:
-    return "\n".join([
+    rows = [
         "| | measure | value |",
         "|---|---|---|",
         f"| a | worker throughput (1 worker, release) | **{r['A']} events/s** ({r['AM']} messages/s; {r['SPAN']} s "
         "from the first to the last commit) |",
         f"| b | raw limit: COPY + 1 INSERT … SELECT per {args.chunk} rows | **{r['B']} events/s** (COPY {r['COPY']} s "
         f"+ chunks {r['CHUNKS']} s; chunks alone {r['BC']} events/s) |",
-        f"| c | a/b | **{r['RATIO']}** (against chunks alone: {r['RATIOC']}) |",
+    ]
+    if "CORE" in r:
+        rows.append(f"| b′ | core raw limit (applied_events + orders only, no KPI tables): COPY + 1 INSERT … SELECT per "
+                    f"{args.chunk} rows | **{r['CORE']} events/s** (COPY {r['CORECOPY']} s + chunks {r['CORECHUNKS']} s; "
+                    f"chunks alone {r['COREC']} events/s) |")
+    rows.append(f"| c | a/b | **{r['RATIO']}** (against chunks alone: {r['RATIOC']}) |")
+    if "CORE" in r:
+        rows.append(f"| c′ | a/b′ | **{r['RATIOCORE']}** (against chunks alone: {r['RATIOCOREC']}) |")
+    rows += [
         f"| d | publish→commit at {args.rate} events/s for {args.duration} s ({r['COUNT']} events) | p50 "
         f"**{r['P50']} ms**, p99 **{r['P99']} ms**, max **{r['MAX']} ms** |",
         f"| d′ | the same after the first {args.warmup} s of the stream ({r['SCOUNT']} events) | p50 **{r['SP50']} ms**, "
         f"p99 **{r['SP99']} ms**, max ≤ **{r['SMAX']} ms** (bucket bound) |",
         f"| e | worker peak RSS (VmHWM at the end of a) | **{r['RSS']} MB** |",
-    ])
+    ]
+    if "TWO" in r:
+        rows.append(f"| f | two workers of one group (fresh database, same preload) | **{r['TWO']} events/s** "
+                    f"({r['TWORATIO']} × a; {r['TWOSPAN']} s; partitions owned {r['TWOOWNED']}; last commits by "
+                    f"{r['TWOLAST']}); lock waits in **{r['WAITS']} of {r['SAMPLES']}** 0.1 s samples, max "
+                    f"{r['MAXUNGRANTED']} ungranted locks, max {r['MAXWAITING']} backends waiting on a lock |")
+    if "WCPU" in r:
+        rows.append(f"| g | CPU during a ({r['ELAPSED']} s from the worker's start to the last apply) | worker "
+                    f"**{r['WCPU']} s** ({r['WCORES']} cores), PostgreSQL **{r['PCPU']} s** ({r['PCORES']} cores) |")
+    return "\n".join(rows)
 
 
 # ---------------------------------------------------------------- report: the record in docs/BENCHMARKS.md
@@ -207,8 +325,7 @@ def record(args, body: str) -> None:
         f"### {time.strftime('%Y-%m-%dT%H:%MZ', time.gmtime())}: `{args.command_line}`",
         "",
         f"- machine: {machine()}; load average before the run {args.load_before}, after {load_average()}; "
-        f"PostgreSQL {args.postgres_version} (scripts/testdb.sh: fsync, synchronous_commit and full_page_writes "
-        f"off), librdkafka {rdkafka} (embedded mock broker), {swift}",
+        f"PostgreSQL {args.postgres_version} (scripts/testdb.sh; {postgres_label(args)}), librdkafka {rdkafka} (embedded mock broker), {swift}",
         f"- load: {args.messages} messages ({args.valid} distinct valid, {args.duplicates} duplicates, {args.invalid} "
         f"invalid) from {args.orders} orders, seed {args.seed}, {args.partitions} partitions per topic; preload took "
         f"{args.preload_seconds} s; latency phase: {args.latency_messages} messages",
@@ -217,6 +334,11 @@ def record(args, body: str) -> None:
     ]
     with open(args.record, "a") as doc:
         doc.write("\n".join(entry) + "\n")
+
+
+def postgres_label(args) -> str:
+    label = durability(args.postgres_settings)
+    return label + ("; pg_stat_statements loaded" if args.pg_stat_statements else "")
 
 
 def report(args) -> int:
@@ -229,6 +351,8 @@ def report(args) -> int:
     print()
     print(f"OrderStream benchmark: {args.messages} messages preloaded ({args.valid} distinct valid, {args.duplicates} "
           f"duplicates, {args.invalid} invalid; {args.orders} orders), {args.partitions} partitions per topic")
+    if args.postgres_settings:
+        print(f"PostgreSQL: {postgres_label(args)}")
     print(body)
     if args.record:
         record(args, body)
@@ -248,9 +372,16 @@ def parser() -> argparse.ArgumentParser:
     a.add_argument("--duplicates", type=int, required=True, help="duplicates generated")
     a.add_argument("--invalid", type=int, required=True, help="invalid messages generated")
     a.add_argument("--raw-fingerprint", required=True,
-                   help="'applied_events kpi_members customer_minutes orders md5' of the raw database")
+                   help="'applied_events customer_minutes orders md5' of the raw database")
     a.add_argument("--worker-md5", required=True, help="the md5 of the preload's orders in the worker's database")
+    a.add_argument("--core-counts", help="'applied_events orders' of the core raw path's database")
     a.set_defaults(run=agree)
+
+    s = commands.add_parser("same", help="two `kpis --json` outputs are equal, every field (exit 1 when not)")
+    s.add_argument("--expected", required=True, help="`orderstream kpis --json` of the reference")
+    s.add_argument("--actual", required=True, help="`orderstream kpis --json` to compare with it")
+    s.add_argument("--what", default="KPIs", help="what is compared, for the messages")
+    s.set_defaults(run=same)
 
     r = commands.add_parser("report", help="computes the numbers, prints the table, optionally records the run")
     r.add_argument("--metrics", required=True, help="/metrics at the end of (d)")
@@ -273,6 +404,18 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--duration", type=int, required=True, help="(d): seconds")
     r.add_argument("--warmup", type=int, required=True, help="(d′): seconds of warm-up left out")
     r.add_argument("--chunk", type=int, required=True, help="(b): rows per chunk")
+    r.add_argument("--core-times", type=float, nargs=3, metavar=("T0", "T1", "T2"),
+                   help="(b′): the core raw path's three timestamps, as --raw-times")
+    r.add_argument("--postgres-settings",
+                   help="'fsync=V synchronous_commit=V full_page_writes=V' as the server showed them")
+    r.add_argument("--pg-stat-statements", action="store_true", help="pg_stat_statements was loaded")
+    r.add_argument("--worker-cpu-seconds", type=float, help="(g): the worker's utime+stime at the end of (a)")
+    r.add_argument("--postgres-cpu-seconds", type=float, help="(g): PostgreSQL's utime+stime during (a)")
+    r.add_argument("--a-elapsed-seconds", type=float, help="(g): the wall time those CPU seconds were measured over")
+    r.add_argument("--two-poll", help="(f): the two-worker phase's poll file")
+    r.add_argument("--two-owned", type=int, nargs=2, metavar=("N1", "N2"),
+                   help="(f): partitions owned by each worker once both were in")
+    r.add_argument("--two-last-commits", help="(f): 'instance:partitions ...' of last_commit_by at the end")
     r.add_argument("--record", metavar="DOC", help="append the run to DOC (docs/BENCHMARKS.md)")
     r.add_argument("--command-line", default="bash scripts/bench.sh", help="the command, for the record")
     r.add_argument("--load-before", default="?", help="the load average before the run, for the record")

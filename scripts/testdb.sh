@@ -23,6 +23,13 @@
 # (created by Debian's postgresql package); otherwise by the current user. The bootstrap
 # superuser is `postgres`, reachable without a password only through the unix socket inside
 # DIR. TCP connections need a password (scram-sha-256), so password tests are real.
+#
+# Durability: by default the cluster is written with `fsync = off`, `synchronous_commit = off`
+# and `full_page_writes = off` (fast; a crash of the machine may lose or corrupt it: it is
+# throwaway). With ORDERSTREAM_TESTDB_DURABLE=1 in the environment at initdb time (the `start`
+# that creates DIR), those three lines are not written and PostgreSQL's defaults (all on) stay in
+# place; scripts/bench.sh uses this for its headline figures. It is read only when the cluster is
+# created: an existing DIR keeps the settings it was created with.
 set -Eeuo pipefail
 
 ROLE=orderstream
@@ -136,6 +143,14 @@ psql_admin() {
 }
 
 init_cluster() {
+    local durability  # checked before anything is created
+    case "${ORDERSTREAM_TESTDB_DURABLE:-0}" in
+        1) durability="# durable (ORDERSTREAM_TESTDB_DURABLE=1): fsync, synchronous_commit, full_page_writes at their defaults (on)" ;;
+        0) durability="fsync = off
+synchronous_commit = off
+full_page_writes = off" ;;
+        *) die "ORDERSTREAM_TESTDB_DURABLE must be 1 or 0, not '$ORDERSTREAM_TESTDB_DURABLE'" ;;
+    esac
     mkdir -p "$DIR"
     if [[ -n "$(ls -A "$DIR")" ]]; then
         die "$DIR exists, is not empty and holds no PostgreSQL cluster (no PG_VERSION)"
@@ -171,9 +186,7 @@ listen_addresses = '127.0.0.1'
 port = $port
 unix_socket_directories = '$DIR'
 max_connections = 200
-fsync = off
-synchronous_commit = off
-full_page_writes = off
+$durability
 password_encryption = 'scram-sha-256'
 log_min_messages = warning
 EOF

@@ -109,7 +109,7 @@ def test_no_histogram_fails(run_args, tmp_path, capsys):
     assert "no publish-to-commit histogram" in capsys.readouterr().err
 
 
-def agree_args(tmp_path, worker, raw, fingerprint="100 250 80 40 abc", worker_md5="abc"):
+def agree_args(tmp_path, worker, raw, fingerprint="100 80 40 abc", worker_md5="abc"):
     (tmp_path / "worker.json").write_text(json.dumps(worker))
     (tmp_path / "raw.json").write_text(json.dumps(raw))
     return ["agree", "--worker-kpis", str(tmp_path / "worker.json"), "--raw-kpis", str(tmp_path / "raw.json"),
@@ -130,13 +130,122 @@ def test_agree_when_the_raw_path_and_the_worker_have_the_same_kpis(tmp_path, cap
 @pytest.mark.parametrize("change, message", [
     ({"raw": {"orders_created": 41}}, "orders_created: worker 40, raw 41"),
     ({"worker": {"events_duplicate": 4}}, "worker events_duplicate 4 != generated duplicates 3"),
-    ({"fingerprint": "99 250 80 40 abc"}, "raw applied_events 99 != 100"),
+    ({"fingerprint": "99 80 40 abc"}, "raw applied_events 99 != 100"),
+    ({"fingerprint": "100 250 80 40 abc"}, "the raw fingerprint has 5 fields, not 4"),
     ({"worker_md5": "def"}, "orders differ: md5 raw abc, worker def"),
 ])
 def test_disagreement_is_named_and_fails(tmp_path, capsys, change, message):
     worker = {**KPIS, "events_duplicate": 3, "events_rejected": 2, **change.get("worker", {})}
     raw = {**KPIS, **change.get("raw", {})}
-    args = agree_args(tmp_path, worker, raw, fingerprint=change.get("fingerprint", "100 250 80 40 abc"),
+    args = agree_args(tmp_path, worker, raw, fingerprint=change.get("fingerprint", "100 80 40 abc"),
                       worker_md5=change.get("worker_md5", "abc"))
     assert bench_report.main(args) == 1
     assert "MISMATCH " + message in capsys.readouterr().err
+
+
+def test_the_core_path_must_have_as_many_events_and_orders_as_the_raw_path(tmp_path, capsys):
+    worker = dict(KPIS, events_duplicate=3, events_rejected=2)
+    raw = dict(KPIS)
+    assert bench_report.main(agree_args(tmp_path, worker, raw) + ["--core-counts", "100 40"]) == 0
+    assert bench_report.main(agree_args(tmp_path, worker, raw) + ["--core-counts", "99 41"]) == 1
+    err = capsys.readouterr().err
+    assert "MISMATCH core applied_events 99 != 100" in err
+    assert "MISMATCH core orders 41 != raw orders 40" in err
+
+
+def test_same_compares_every_field(tmp_path, capsys):
+    (tmp_path / "a.json").write_text(json.dumps(dict(KPIS, events_duplicate=3)))
+    (tmp_path / "b.json").write_text(json.dumps(dict(KPIS, events_duplicate=3)))
+    (tmp_path / "c.json").write_text(json.dumps(dict(KPIS, events_duplicate=4, extra=1)))
+    same = ["same", "--expected", str(tmp_path / "a.json"), "--what", "two workers"]
+    assert bench_report.main(same + ["--actual", str(tmp_path / "b.json")]) == 0
+    assert "two workers: the same KPIs (5 fields)" in capsys.readouterr().out
+    assert bench_report.main(same + ["--actual", str(tmp_path / "c.json")]) == 1
+    err = capsys.readouterr().err
+    assert "MISMATCH two workers: events_duplicate: expected 3, got 4" in err
+    assert "MISMATCH two workers: extra: expected None, got 1" in err
+
+
+# The two-worker phase's poll: now, consumed, last commit, events, ungranted locks, lock waiters.
+# Nothing yet, then the first commit at 2000.0 (500 events), waits in two of the five rows of the
+# window, everything (120000 messages, 60500 events) at the commit 2005.0; a row after the end
+# (with a wait) and a broken line are left out.
+TWO_POLL = """1999.9 0 0 0 0 0
+2000.1 600 2000.0 500 0 0
+2001.1 30000 2001.0 15000 2 2
+2002.1 60000 2002.0 30000 0 0
+2003.1 90000 2003.0 45000 1 0
+2005.1 120000 2005.0 60500 0 0
+2005.2 120000 2005.0 60500 3 3
+2005.3 12
+"""
+
+
+@pytest.fixture
+def full_args(run_args, tmp_path):
+    (tmp_path / "poll-two.txt").write_text(TWO_POLL)
+    return run_args + ["--core-times", "200", "201", "204",
+                       "--postgres-settings", "fsync=on synchronous_commit=on full_page_writes=on",
+                       "--pg-stat-statements", "--worker-cpu-seconds", "9.5", "--postgres-cpu-seconds", "6.25",
+                       "--a-elapsed-seconds", "12.5", "--two-poll", str(tmp_path / "poll-two.txt"),
+                       "--two-owned", "48", "48", "--two-last-commits", "bench-worker-f1:48 bench-worker-f2:48"]
+
+
+def test_report_with_the_core_path_two_workers_cpu_and_durability(full_args, capsys):
+    assert bench_report.main(full_args) == 0
+    out = capsys.readouterr().out
+    assert ("PostgreSQL: durable: fsync=on, synchronous_commit=on, full_page_writes=on; pg_stat_statements loaded"
+            in out)
+    rows = [line for line in out.splitlines() if line.startswith("| ")]
+    assert rows[3:7] == [
+        # (b′): 100,000 events, COPY 1 s + chunks 3 s -> 25000 events/s; chunks alone 33333.
+        "| b′ | core raw limit (applied_events + orders only, no KPI tables): COPY + 1 INSERT … SELECT per 5000 rows "
+        "| **25000 events/s** (COPY 1.00 s + chunks 3.00 s; chunks alone 33333 events/s) |",
+        "| c | a/b | **0.600** (against chunks alone: 0.400) |",
+        # a = 10000: 10000 / 25000 and 10000 / 33333.
+        "| c′ | a/b′ | **0.400** (against chunks alone: 0.300) |",
+        "| d | publish→commit at 5000 events/s for 30 s (100 events) | p50 **10.0 ms**, p99 **50.0 ms**, max "
+        "**80.0 ms** |",
+    ]
+    assert rows[-2:] == [
+        # (60500 - 500) / (2005 - 2000) = 12000 events/s = 1.2 x a; waits in 2 of the 5 rows from the
+        # first commit to the end; max 2 ungranted, max 2 waiting.
+        "| f | two workers of one group (fresh database, same preload) | **12000 events/s** (1.20 × a; 5.00 s; "
+        "partitions owned 48 + 48; last commits by bench-worker-f1:48 bench-worker-f2:48); lock waits in **2 of 5** "
+        "0.1 s samples, max 2 ungranted locks, max 2 backends waiting on a lock |",
+        # 9.5 / 12.5 = 0.76 cores, 6.25 / 12.5 = 0.5.
+        "| g | CPU during a (12.50 s from the worker's start to the last apply) | worker **9.50 s** (0.76 cores), "
+        "PostgreSQL **6.25 s** (0.50 cores) |",
+    ]
+
+
+def test_record_names_the_durability_and_the_new_rows(full_args, tmp_path, capsys):
+    doc = tmp_path / "BENCHMARKS.md"
+    unsafe = list(full_args)
+    unsafe[unsafe.index("--postgres-settings") + 1] = "fsync=off synchronous_commit=off full_page_writes=off"
+    assert bench_report.main(unsafe + ["--record", str(doc), "--postgres-version", "15.18"]) == 0
+    text = doc.read_text()
+    assert ("PostgreSQL 15.18 (scripts/testdb.sh; unsafe (--unsafe): fsync=off, synchronous_commit=off, "
+            "full_page_writes=off; pg_stat_statements loaded)") in text
+    assert "| b′ | core raw limit" in text and "| f | two workers" in text and "| g | CPU during a" in text
+
+
+@pytest.mark.parametrize("settings, label", [
+    ("fsync=on synchronous_commit=on full_page_writes=on", "durable: fsync=on, synchronous_commit=on, "
+     "full_page_writes=on"),
+    ("fsync=on synchronous_commit=local full_page_writes=on", "durable: fsync=on, synchronous_commit=local, "
+     "full_page_writes=on"),
+    ("fsync=off synchronous_commit=off full_page_writes=off", "unsafe (--unsafe): fsync=off, "
+     "synchronous_commit=off, full_page_writes=off"),
+    ("fsync=on synchronous_commit=off full_page_writes=on", "not durable: fsync=on, synchronous_commit=off, "
+     "full_page_writes=on"),
+    (None, "settings not given"),
+])
+def test_durability_label(settings, label):
+    assert bench_report.durability(settings) == label
+
+
+def test_a_two_worker_poll_that_never_ends_fails(full_args, tmp_path, capsys):
+    (tmp_path / "poll-two.txt").write_text("2000.1 600 2000.0 500 0 0\n2001.1 30000 2001.0 15000 0 0\n")
+    assert bench_report.main(full_args) == 1
+    assert "(f): the poll" in capsys.readouterr().err
