@@ -189,4 +189,37 @@ struct SchemaUpgradeTests {
         #expect(try connection.query("SELECT to_regclass('kpi_members') IS NOT NULL AS kept").bool(0, "kept"))
         #expect(try connection.query("SELECT to_regclass('payments') IS NULL AS none").bool(0, "none"))
     }
+
+    /// Migration 8 stops older releases: while a worker that does not know it is alive, neither
+    /// `migrate` nor a starting worker applies it; once that worker is gone, it applies.
+    @Test func aLiveWorkerOfAnOlderReleaseKeepsTheMigrationFromRunning() throws {
+        let (_, connection) = try Self.release03Database()
+        defer { connection.close() }
+        _ = try connection.execute(
+            """
+            INSERT INTO workers (instance_id, consumer_group, color, application_name, state, release, known_migration)
+            VALUES ('blue-1', 'shop', 'blue', 'orderstream:shop:blue:blue-1', 'running', '0.3.0', 7)
+            """)
+        #expect {
+            _ = try SchemaMigrations.applyUnlessLiveWorkersBlock(on: connection)
+        } throws: { error in
+            "\(error)".hasPrefix(
+                "migration 8 (member_columns, needs release 0.4.0 or later) stops older releases, "
+                    + "and these live workers run one: blue-1 (blue, release 0.3.0, migrations up to 7). Stop")
+        }
+        #expect(try connection.query("SELECT max(version) AS v FROM schema_migrations").int64(0, "v") == 7)
+        // A worker of this release does not block it.
+        _ = try connection.execute("UPDATE workers SET release = '0.4.0', known_migration = 8")
+        _ = try connection.execute(
+            """
+            INSERT INTO workers (instance_id, consumer_group, color, application_name, state, release, known_migration)
+            VALUES ('green-1', 'other', 'green', 'orderstream:other:green:green-1', 'running', '0.3.0', 7)
+            """)
+        #expect(throws: LiveWorkersBlockMigration.self) {
+            _ = try SchemaMigrations.applyUnlessLiveWorkersBlock(on: connection)
+        }
+        // Gone (no heartbeat for a minute): the migration runs.
+        _ = try connection.execute("UPDATE workers SET heartbeat_at = now() - interval '1 minute'")
+        #expect(try SchemaMigrations.applyUnlessLiveWorkersBlock(on: connection).applied == [8])
+    }
 }

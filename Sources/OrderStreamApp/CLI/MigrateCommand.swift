@@ -54,7 +54,7 @@ struct MigrateCommand: AsyncParsableCommand {
             try SessionPinningCheck.verify(database, logger: logger)
             let connection = try PGConnection.connect(database, logger: logger)
             defer { connection.close() }
-            let report = try SchemaMigrations.apply(on: connection)
+            let report = try SchemaMigrations.applyUnlessLiveWorkersBlock(on: connection)
             let active = try DeploymentSettings.prepareGroup(
                 configuration.group, initialActiveColor: initialActiveColor, on: connection)
             return (report, active)

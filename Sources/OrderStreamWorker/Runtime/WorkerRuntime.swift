@@ -55,7 +55,7 @@ final class WorkerRuntime: Sendable {
         // Prepared statements, advisory locks and LISTEN/NOTIFY need a session of our own.
         try SessionPinningCheck.verify(database, logger: logger)
         // The schema first: safe from several processes at once, refuses a changed migration.
-        _ = try SchemaMigrations.apply(on: control)
+        _ = try SchemaMigrations.applyUnlessLiveWorkersBlock(on: control)
         let controlRow = try PositionStore.ensureControl(group: settings.group, on: control)
         _ = try control.execute(
             """

@@ -94,9 +94,10 @@ public struct SchemaCompatibility: Sendable, Equatable {
         return SchemaCompatibility(migrations: migrations)
     }
 
-    /// The workers of `group` (of `color`, when given) whose heartbeat is recent.
+    /// The workers of `group` (of every group when nil; of `color`, when given) whose heartbeat
+    /// is recent.
     public static func runningWorkers(
-        group: String, color: DeploymentColor? = nil, liveWithinSeconds: Double = 15,
+        group: String?, color: DeploymentColor? = nil, liveWithinSeconds: Double = 15,
         on connection: PGConnection
     ) throws(PGError) -> [RunningWorker] {
         let present = try connection.query("SELECT to_regclass('workers') IS NOT NULL AS present")
@@ -104,7 +105,7 @@ public struct SchemaCompatibility: Sendable, Equatable {
         let rows = try connection.query(
             """
             SELECT instance_id, color, release, coalesce(known_migration, $3) AS known_migration FROM workers
-            WHERE consumer_group = $1 AND ($2::text IS NULL OR color = $2)
+            WHERE ($1::text IS NULL OR consumer_group = $1) AND ($2::text IS NULL OR color = $2)
               AND heartbeat_at > now() - make_interval(secs => $4)
             ORDER BY color, instance_id
             """, [group, color?.rawValue, knownByUnrecordedReleases, liveWithinSeconds])

@@ -46,4 +46,45 @@ public enum SchemaMigrations {
     public static func apply(on connection: PGConnection) throws(MigrationError) -> MigrationReport {
         try MigrationRunner(connection).migrate(all)
     }
+
+    /// `apply`, unless a missing migration that older releases cannot run against would land
+    /// under a live worker (of any group) whose binary does not know it: then nothing is applied
+    /// and the error names the migration and the workers. Such a migration is run while no older
+    /// worker runs (docs/OPERATIONS.md, "Upgrading to 0.4.0"); `migrate` and a starting worker
+    /// both call this, so a new color started beside an old one cannot pull the schema from under
+    /// it. (A worker that registers between this check and the migration is refused by its own
+    /// binary at its next start, and its statements fail, committing nothing, until it stops.)
+    public static func applyUnlessLiveWorkersBlock(on connection: PGConnection) throws -> MigrationReport {
+        let schema = try SchemaCompatibility.read(on: connection)
+        let applied = Set(schema.migrations.map(\.version))
+        let pending = all.filter { !applied.contains($0.version) }
+        if pending.contains(where: { !$0.compatibleWithOlderReleases }) {
+            let after = SchemaCompatibility(migrations: schema.migrations).adding(pending: pending)
+            let blocked = try SchemaCompatibility.runningWorkers(group: nil, on: connection).compactMap { worker in
+                let blockers = after.blockers(for: worker)
+                return blockers.isEmpty ? nil : (worker, blockers)
+            }
+            if !blocked.isEmpty {
+                throw LiveWorkersBlockMigration(
+                    migrations: Array(Set(blocked.flatMap(\.1).map(\.needs))).sorted(),
+                    workers: blocked.map { worker, _ in
+                        "\(worker.instanceId) (\(worker.color), release \(worker.release ?? "before 0.2.0"), "
+                            + "migrations up to \(worker.knownMigration))"
+                    })
+            }
+        }
+        return try apply(on: connection)
+    }
+}
+
+/// A migration that older releases cannot run against, refused while such workers run.
+public struct LiveWorkersBlockMigration: Error, CustomStringConvertible, Equatable {
+    public var migrations: [String]
+    public var workers: [String]
+
+    public var description: String {
+        "migration \(migrations.joined(separator: ", ")) stops older releases, and these live workers run one: "
+            + workers.joined(separator: ", ")
+            + ". Stop (drain) them first, then run `orderstream migrate`; see docs/OPERATIONS.md, \"Upgrading to 0.4.0\""
+    }
 }
