@@ -22,21 +22,7 @@ struct SQLApplyPropertyTests {
         var random = SplitMix64(seed: seed &* 7919)
         let generated = Array(
             LoadGenerator(orders: 40, duplicates: 0.15, invalid: 0.05, seed: seed, startMicros: Self.start))
-        // Keep each topic's order (Kafka keeps it per partition), merge the two topics at random.
-        var byTopic: [Topic: [GeneratedMessage]] = [.orders: [], .payments: []]
-        for message in generated { byTopic[message.topic, default: []].append(message) }
-        var merged: [ConsumedMessage] = []
-        var next: [Topic: Int] = [.orders: 0, .payments: 0]
-        while merged.count < generated.count {
-            let candidates = Topic.allCases.filter { next[$0]! < byTopic[$0]!.count }
-            let topic = candidates[Int(random.next() % UInt64(candidates.count))]
-            let message = byTopic[topic]![next[topic]!]
-            merged.append(
-                ConsumedMessage(
-                    partition: TopicPartition(topic: topic.rawValue, partition: 0), offset: Int64(next[topic]!),
-                    key: message.key, value: message.value, timestampMillis: nil))
-            next[topic]! += 1
-        }
+        let merged = Self.merged(generated, random: &random)
         var reference = ReferenceModel()
         for message in merged {
             reference.apply(topic: message.partition.topic, key: message.key, value: message.value)
@@ -59,10 +45,39 @@ struct SQLApplyPropertyTests {
             index += size
         }
 
+        let windows = stride(from: Int64(0), to: 30, by: 7).map {
+            KPIWindow(fromMicros: Self.start + $0 * 60_000_000, toMicros: Self.start + ($0 + 9) * 60_000_000)
+        }
+        try Self.expectReferenceResult(reference, windows: windows, on: connection)
+        #expect(try KPIQueries.order(id: "never-seen", on: connection) == nil)
+    }
+
+    /// Both topics merged at random, each in its own order (Kafka keeps it per partition), as
+    /// one consumer of partition 0 of each would see them.
+    static func merged(_ generated: [GeneratedMessage], random: inout SplitMix64) -> [ConsumedMessage] {
+        var byTopic: [Topic: [GeneratedMessage]] = [.orders: [], .payments: []]
+        for message in generated { byTopic[message.topic, default: []].append(message) }
+        var merged: [ConsumedMessage] = []
+        var next: [Topic: Int] = [.orders: 0, .payments: 0]
+        while merged.count < generated.count {
+            let candidates = Topic.allCases.filter { next[$0]! < byTopic[$0]!.count }
+            let topic = candidates[Int(random.next() % UInt64(candidates.count))]
+            let message = byTopic[topic]![next[topic]!]
+            merged.append(
+                ConsumedMessage(
+                    partition: TopicPartition(topic: topic.rawValue, partition: 0), offset: Int64(next[topic]!),
+                    key: message.key, value: message.value, timestampMillis: nil))
+            next[topic]! += 1
+        }
+        return merged
+    }
+
+    /// PostgreSQL's totals, `windows` and every order equal the reference model's.
+    static func expectReferenceResult(
+        _ reference: ReferenceModel, windows: [KPIWindow], on connection: PGConnection
+    ) throws {
         #expect(try KPIQueries.kpis(window: nil, on: connection) == reference.kpis())
-        for minute in stride(from: Int64(0), to: 30, by: 7) {
-            let window = KPIWindow(
-                fromMicros: Self.start + minute * 60_000_000, toMicros: Self.start + (minute + 9) * 60_000_000)
+        for window in windows {
             #expect(
                 try KPIQueries.kpis(window: window, on: connection)
                     == reference.kpis(fromMicros: window.fromMicros, toMicros: window.toMicros))
@@ -76,6 +91,5 @@ struct SQLApplyPropertyTests {
             #expect(stored.facts.totalCents == facts.totalCents, "order \(id)")
             #expect(stored.facts.customerId == facts.customerId, "order \(id)")
         }
-        #expect(try KPIQueries.order(id: "never-seen", on: connection) == nil)
     }
 }

@@ -30,11 +30,13 @@ struct SchemaUpgradeTests {
         var description: String { "totals \(totals), windows \(windows)" }
     }
 
+    /// Eleven-minute windows over the stream's first 40 minutes.
+    static let windows = stride(from: Int64(0), to: 40, by: 6).map {
+        KPIWindow(fromMicros: start + $0 * 60_000_000, toMicros: start + ($0 + 11) * 60_000_000)
+    }
+
     static func read(orderIds: [String], on connection: PGConnection) throws -> Readings {
-        let windows = stride(from: Int64(0), to: 40, by: 6).map {
-            KPIWindow(fromMicros: start + $0 * 60_000_000, toMicros: start + ($0 + 11) * 60_000_000)
-        }
-        return Readings(
+        Readings(
             totals: try KPIQueries.kpis(window: nil, on: connection),
             windows: try windows.map { try KPIQueries.kpis(window: $0, on: connection) },
             minutes: try KPISeries.minutes(
@@ -47,21 +49,7 @@ struct SchemaUpgradeTests {
         var random = SplitMix64(seed: seed &* 104_729)
         let generated = Array(
             LoadGenerator(orders: 150, duplicates: 0.15, invalid: 0.03, seed: seed, startMicros: start))
-        var byTopic: [Topic: [GeneratedMessage]] = [.orders: [], .payments: []]
-        for message in generated { byTopic[message.topic, default: []].append(message) }
-        var merged: [ConsumedMessage] = []
-        var next: [Topic: Int] = [.orders: 0, .payments: 0]
-        while merged.count < generated.count {
-            let candidates = Topic.allCases.filter { next[$0]! < byTopic[$0]!.count }
-            let topic = candidates[Int(random.next() % UInt64(candidates.count))]
-            merged.append(
-                ConsumedMessage(
-                    partition: TopicPartition(topic: topic.rawValue, partition: 0), offset: Int64(next[topic]!),
-                    key: byTopic[topic]![next[topic]!].key, value: byTopic[topic]![next[topic]!].value,
-                    timestampMillis: nil))
-            next[topic]! += 1
-        }
-        return merged
+        return SQLApplyPropertyTests.merged(generated, random: &random)
     }
 
     /// A database at schema version 7, as release 0.3.0 left it.
@@ -142,22 +130,7 @@ struct SchemaUpgradeTests {
         try Self.apply(
             messages[cut...], expected: &expected, fence: fence,
             statement: (ApplyStatement.preparedName, ApplyStatement.sql), random: &random, on: connection)
-        #expect(try KPIQueries.kpis(window: nil, on: connection) == reference.kpis())
-        for minute in stride(from: Int64(0), to: 40, by: 6) {
-            let window = KPIWindow(
-                fromMicros: Self.start + minute * 60_000_000, toMicros: Self.start + (minute + 11) * 60_000_000)
-            #expect(
-                try KPIQueries.kpis(window: window, on: connection)
-                    == reference.kpis(fromMicros: window.fromMicros, toMicros: window.toMicros))
-        }
-        for id in reference.orderIds {
-            let stored = try #require(try KPIQueries.order(id: id, on: connection), "order \(id) missing")
-            let (facts, status) = try #require(reference.order(id))
-            #expect(stored.status == status, "order \(id)")
-            #expect(stored.facts.capturedCents == facts.capturedCents, "order \(id)")
-            #expect(stored.facts.refundedCents == facts.refundedCents, "order \(id)")
-            #expect(stored.facts.totalCents == facts.totalCents, "order \(id)")
-        }
+        try SQLApplyPropertyTests.expectReferenceResult(reference, windows: Self.windows, on: connection)
     }
 
     /// A database the migration cannot move exactly is refused whole: nothing changes, and the

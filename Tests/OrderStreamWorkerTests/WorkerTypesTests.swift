@@ -60,10 +60,19 @@ struct WorkerTypesTests {
 
     @Test func theApplyStatementWritesEachEventTypesKind() {
         for type in EventType.allCases {
-            let mapping = "WHEN '\(type.rawValue)' THEN '\(KPIKind(memberOf: type).rawValue)'"
+            let kind = KPIKind(memberOf: type)
+            let place = MemberStorage.place(of: kind)!
+            // Payment kinds come from a CASE over the event type (kind and bit); order kinds are
+            // read off the order's flags, each with its kind and bit.
+            let mapping =
+                place.owner == .payment
+                ? "WHEN '\(type.rawValue)' THEN '\(kind.rawValue)'" : "('\(kind.rawValue)', \(place.bit), d."
             #expect(ApplyStatement.effects.contains(mapping), "\(mapping)")
+            if place.owner == .payment {
+                #expect(ApplyStatement.effects.contains("WHEN '\(type.rawValue)' THEN \(place.bit)"))
+            }
         }
-        #expect(ApplyStatement.effects.contains("SELECT 'customer', customer_id"))
+        #expect(ApplyStatement.effects.contains("SELECT 'customer', f.minute"))
         #expect(ApplyStatement.effects.contains("SELECT minute, 'event', '', count(*), 0 FROM applied"))
         #expect(ApplyStatement.sql.contains(ApplyStatement.effects))
     }

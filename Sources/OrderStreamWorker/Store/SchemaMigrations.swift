@@ -55,6 +55,10 @@ public enum SchemaMigrations {
     /// it. (A worker that registers between this check and the migration is refused by its own
     /// binary at its next start, and its statements fail, committing nothing, until it stops.)
     public static func applyUnlessLiveWorkersBlock(on connection: PGConnection) throws -> MigrationReport {
+        // Under the runners' advisory lock, so that the check never reads a schema another
+        // runner is migrating; the lock is re-entrant for this session, so `apply` takes it too.
+        _ = try connection.execute("SELECT pg_advisory_lock($1)", [MigrationRunner.defaultLockKey])
+        defer { _ = try? connection.execute("SELECT pg_advisory_unlock($1)", [MigrationRunner.defaultLockKey]) }
         let schema = try SchemaCompatibility.read(on: connection)
         let applied = Set(schema.migrations.map(\.version))
         let pending = all.filter { !applied.contains($0.version) }
