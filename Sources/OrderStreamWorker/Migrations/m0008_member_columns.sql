@@ -3,8 +3,8 @@
 --
 -- KPI membership ("this order was created", "this payment was captured", "this customer was
 -- active") moves off `kpi_members`, one row per kind and member, onto rows that the apply writes
--- anyway or far fewer rows (measured in docs/BENCHMARKS.md, "Profile: where the apply's time
--- went"):
+-- anyway or far fewer rows (measured in docs/BENCHMARKS.md, "The profile that chose the
+-- design"):
 --   * an order's created/cancelled/shipped membership is its existing boolean column; the apply
 --     learns which of them it just set from `orders.fresh_kinds`;
 --   * a payment's four kinds are bits of one `payments` row (`kinds`), and `fresh_kinds` says
