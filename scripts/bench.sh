@@ -52,7 +52,9 @@
 #       then `loadgen --rate R` publishes for S seconds (seed S+1: new event ids); once all is
 #       applied, /metrics is scraped: p50/p99 of orderstream_publish_to_commit_seconds by linear
 #       interpolation inside its buckets (the resolution is the bucket width), the max from
-#       orderstream_publish_to_commit_max_seconds.
+#       orderstream_publish_to_commit_max_seconds; and (d″) the same percentiles of
+#       orderstream_fetch_to_commit_seconds, the part of it spent inside the worker (a lane's
+#       wait, then the apply): what is left is the producer, the broker and the fetch.
 #   (b) raw limit, on a fresh database with the same migrations: the distinct valid events of
 #       the same generator (`loadgen --dump-valid`) are COPYed into a staging table, then applied
 #       by one statement per 5,000 rows with the same effects as ApplyStatement (applied_events

@@ -249,3 +249,25 @@ def test_a_two_worker_poll_that_never_ends_fails(full_args, tmp_path, capsys):
     (tmp_path / "poll-two.txt").write_text("2000.1 600 2000.0 500 0 0\n2001.1 30000 2001.0 15000 0 0\n")
     assert bench_report.main(full_args) == 1
     assert "(f): the poll" in capsys.readouterr().err
+
+
+# The part of the same 100 events inside the worker: 60 under 5 ms, 30 in (5, 10], 10 in (10, 25].
+INSIDE = """orderstream_fetch_to_commit_seconds_bucket{le="0.005"} 60
+orderstream_fetch_to_commit_seconds_bucket{le="0.01"} 90
+orderstream_fetch_to_commit_seconds_bucket{le="0.025"} 100
+orderstream_fetch_to_commit_seconds_bucket{le="0.05"} 100
+orderstream_fetch_to_commit_seconds_bucket{le="0.1"} 100
+orderstream_fetch_to_commit_seconds_bucket{le="+Inf"} 100
+orderstream_fetch_to_commit_seconds_sum 0.5
+orderstream_fetch_to_commit_seconds_count 100
+"""
+
+
+def test_the_part_inside_the_worker_follows_publish_to_commit(run_args, tmp_path, capsys):
+    (tmp_path / "metrics.txt").write_text(METRICS + INSIDE)
+    assert bench_report.main(run_args) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| d")]
+    # p50: rank 50, 50/60 into [0, 5] -> 4.17 ms; p99: rank 99, 9/10 into (10, 25] -> 23.5 ms.
+    assert rows[2] == ("| d″ | of (d), the part inside the worker: fetch→commit (100 events; the rest is the producer, "
+                       "the broker and the fetch) | p50 **4.2 ms**, p99 **23.5 ms** |")
+    # A scrape without the metric (an older worker) has no such row: see the test above.

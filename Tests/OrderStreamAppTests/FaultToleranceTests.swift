@@ -66,7 +66,21 @@ struct FaultToleranceTests {
             #expect(
                 (applied.flatMap { Double($0.split(separator: " ")[1]) } ?? 0) > 0,
                 "\(worker.instanceId) applied nothing")
+            // The time inside the worker is a part of publish-to-commit, counted for the same
+            // events: never more (up to the millisecond the Kafka timestamp truncates).
+            let fetchCount = try #require(Self.sample("orderstream_fetch_to_commit_seconds_count", in: metrics))
+            let publishCount = try #require(Self.sample("orderstream_publish_to_commit_seconds_count", in: metrics))
+            #expect(fetchCount == publishCount && fetchCount > 0)
+            let fetchSum = try #require(Self.sample("orderstream_fetch_to_commit_seconds_sum", in: metrics))
+            let publishSum = try #require(Self.sample("orderstream_publish_to_commit_seconds_sum", in: metrics))
+            #expect(fetchSum > 0 && fetchSum <= publishSum + 0.001 * fetchCount, "\(fetchSum) vs \(publishSum)")
         }
+    }
+
+    /// The value of an unlabelled series in a Prometheus text exposition.
+    static func sample(_ name: String, in metrics: String) -> Double? {
+        metrics.split(separator: "\n").first { $0.hasPrefix(name + " ") }
+            .flatMap { Double($0.split(separator: " ")[1]) }
     }
 
     @Test func aPostgreSQLRestartMidStreamIsRiddenOut() async throws {

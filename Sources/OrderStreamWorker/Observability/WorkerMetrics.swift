@@ -17,6 +17,7 @@ public final class WorkerMetrics: Sendable {
     let batchSize: ValueHistogram
     let publishToCommit: DurationHistogram
     let publishToCommitMax: Gauge
+    let fetchToCommit: DurationHistogram
     let rebalancesAssigned: Counter
     let rebalancesRevoked: Counter
     let rebalancesLost: Counter
@@ -93,6 +94,12 @@ public final class WorkerMetrics: Sendable {
             descriptor: .named(
                 "orderstream_publish_to_commit_seconds",
                 help: "From the message's Kafka timestamp to the commit of its effects."),
+            buckets: Self.publishToCommitBuckets)
+        fetchToCommit = registry.makeDurationHistogram(
+            descriptor: .named(
+                "orderstream_fetch_to_commit_seconds",
+                help: "From the worker's poll handing the message over to the commit of its effects "
+                    + "(waiting for a lane, then the apply): publish-to-commit minus the producer, broker and fetch."),
             buckets: Self.publishToCommitBuckets)
         publishToCommitMax = registry.makeGauge(
             descriptor: .named(

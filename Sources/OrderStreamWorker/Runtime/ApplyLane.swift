@@ -277,6 +277,7 @@ final class ApplyLane: Sendable {
     /// Moves the counters of a committed batch (never before the commit).
     private func record(_ batch: ValidatedBatch, outcome: BatchApplier.Outcome, started: ContinuousClock.Instant) {
         let now = Date().timeIntervalSince1970
+        let committedAt = ContinuousClock.now
         metrics.batchesApplied.increment()
         metrics.eventsApplied.increment(by: outcome.applied)
         metrics.batchSize.record(Double(batch.events.count + batch.rejected.count))
@@ -285,6 +286,7 @@ final class ApplyLane: Sendable {
         var offered: [Topic: Int64] = [:]
         var slowest = -1.0
         for (_, message) in batch.events {
+            metrics.fetchToCommit.record(committedAt - message.fetchedAt)
             if let millis = message.timestampMillis {
                 let seconds = max(0, now - Double(millis) / 1000)
                 metrics.publishToCommit.record(.microseconds(Int64(seconds * 1_000_000)))

@@ -14,10 +14,14 @@ public struct ConsumedMessage: Sendable {
     /// a reference move, no copy, so the hot path pays nothing): a dead letter carries a
     /// replayed message's provenance (`replay_of`, `replay_count`) from here.
     public let headers: [KafkaHeader]
+    /// When the worker's poll handed the message over: the start of its fetch-to-commit time
+    /// (`orderstream_fetch_to_commit_seconds`), the part of publish-to-commit spent inside this
+    /// worker (waiting for a lane, then applied) rather than in the producer, broker and fetch.
+    public let fetchedAt: ContinuousClock.Instant
 
     public init(
         partition: TopicPartition, offset: Int64, key: [UInt8]?, value: [UInt8], timestampMillis: Int64?,
-        headers: [KafkaHeader] = []
+        headers: [KafkaHeader] = [], fetchedAt: ContinuousClock.Instant = .now
     ) {
         self.partition = partition
         self.offset = offset
@@ -25,5 +29,6 @@ public struct ConsumedMessage: Sendable {
         self.value = value
         self.timestampMillis = timestampMillis
         self.headers = headers
+        self.fetchedAt = fetchedAt
     }
 }

@@ -38,7 +38,8 @@ final class ConsumerLoop: Sendable {
                 let messages = try consumer.poll(maxMessages: 2_000, timeout: .milliseconds(50))
                 if !messages.isEmpty {
                     state.update { $0.kafkaUp = true }
-                    table.append(messages.map(Self.consumed))
+                    let fetchedAt = ContinuousClock.now
+                    table.append(messages.map { Self.consumed($0, fetchedAt: fetchedAt) })
                 }
             } catch {
                 logger.warning("poll failed", metadata: [WorkerLogKey.error: "\(error)"])
@@ -106,10 +107,10 @@ final class ConsumerLoop: Sendable {
         }
     }
 
-    static func consumed(_ message: KafkaMessage) -> ConsumedMessage {
+    static func consumed(_ message: KafkaMessage, fetchedAt: ContinuousClock.Instant) -> ConsumedMessage {
         ConsumedMessage(
             partition: message.topicPartition, offset: message.offset, key: message.key,
-            value: message.value, timestampMillis: message.timestamp, headers: message.headers)
+            value: message.value, timestampMillis: message.timestamp, headers: message.headers, fetchedAt: fetchedAt)
     }
 }
 
