@@ -14,7 +14,7 @@ extension ServerTests {
 
             let tricky = [
                 "plain", "quote\"inside", "back\\slash", "comma,here", "{braces}", "NULL", "", " padded ",
-                "tab\tnew\nline", "ünïcødé 🚀", "\\\"", "'single'",
+                "tab\tnew\nline", "ünïcødé 🚀", "\\\"", "'single'", "é\"🚀\\ü",
             ]
             let count = 10_000
             let ids = (0..<count).map { Int64($0) * 3 - 5000 }
