@@ -99,7 +99,8 @@ struct JSONByteParser {
         try enterContainer()
         index += 1  // '{'
         var object: [String: JSONValue] = [:]
-        // An event's objects hold up to 8 members: room for them up front saves the dictionary
+        // The contract's objects have at most 7 members of their own (unknown extra fields may
+        // add more, and the dictionary grows for those as before): room for 8 up front saves
         // three regrowths per object, 7% of the worker's CPU under load (perf, docs/BENCHMARKS.md).
         object.reserveCapacity(8)
         skipWhitespace()
