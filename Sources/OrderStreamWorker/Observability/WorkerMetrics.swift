@@ -128,7 +128,9 @@ public final class WorkerMetrics: Sendable {
             descriptor: .named("orderstream_database_up", help: "1 when the last PostgreSQL call succeeded."))
         kafkaUp = registry.makeGauge(
             descriptor: .named(
-                "orderstream_kafka_up", help: "0 after a broker-wide Kafka error until messages flow again."))
+                "orderstream_kafka_up",
+                help: "0 after a broker-wide Kafka error until a broker answers again (a dead letter acknowledged, "
+                    + "or the lag monitor's watermark query, every 5 s)."))
         ownedPartitions = registry.makeGauge(
             descriptor: .named(
                 "orderstream_owned_partitions", help: "Partitions this worker holds and applies (active color)."))

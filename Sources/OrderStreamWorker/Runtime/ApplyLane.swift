@@ -135,7 +135,9 @@ final class ApplyLane: Sendable {
                 if !deadLettered {
                     try deadLetters.publishAll(batch.rejected)
                     deadLettered = true
-                    state.update { $0.kafkaUp = true }
+                    // Only a dead letter the broker acknowledged says Kafka is up: a batch with
+                    // none, applied from buffers fetched before an outage, says nothing about it.
+                    if !batch.rejected.isEmpty { state.update { $0.kafkaUp = true } }
                     logDeadLetters(batch.rejected)
                 }
                 try runIsolating(&isolation, fence: fence, started: started)
