@@ -38,7 +38,7 @@ final class ConsumerLoop: Sendable {
                 let messages = try consumer.poll(maxMessages: 2_000, timeout: .milliseconds(50))
                 // Not a sign that Kafka is up: librdkafka hands over what it fetched before an
                 // outage for a long while after it. The lag monitor's watermark queries (a broker
-                // round trip, every control poll) say when Kafka answers again.
+                // round trip, every 5 s) say when Kafka answers again.
                 if !messages.isEmpty {
                     let fetchedAt = ContinuousClock.now
                     table.append(messages.map { Self.consumed($0, fetchedAt: fetchedAt) })
