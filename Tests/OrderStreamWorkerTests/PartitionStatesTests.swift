@@ -90,15 +90,51 @@ struct PartitionStatesTests {
         #expect(states.take(lane: 1, maxMessages: 1) == nil)
     }
 
-    @Test func aBatchIsSplitAcrossPartitionsAtMaxMessages() {
+    @Test func aBatchTakesAFairSliceOfEveryPartitionAtMaxMessages() {
         var states = PartitionStates(laneCount: 1)
         states.assign([Self.p0: Self.active(0), Self.p1: Self.active(0)])
         states.append(Self.messages(Self.p0, 0..<3) + Self.messages(Self.p1, 0..<3))
         let work = states.take(lane: 0, maxMessages: 4)
-        #expect(work?.messages.map(\.partition) == [Self.p0, Self.p0, Self.p0, Self.p1])
+        #expect(work?.messages.map(\.partition) == [Self.p0, Self.p0, Self.p1, Self.p1])
+        #expect(work?.messages.map(\.offset) == [0, 1, 0, 1])
         #expect(work?.expected == [Self.p0: 0, Self.p1: 0])
-        states.committed([Self.p0: 3, Self.p1: 1])
-        #expect(states.take(lane: 0, maxMessages: 4)?.messages.map(\.offset) == [1, 2])
+        states.committed([Self.p0: 2, Self.p1: 2])
+        #expect(states.take(lane: 0, maxMessages: 4)?.messages.map(\.offset) == [2, 2])
+    }
+
+    @Test func aBacklogInTheFirstPartitionDoesNotStarveTheLast() {
+        var states = PartitionStates(laneCount: 1)
+        states.assign([Self.p0: Self.active(0), Self.p1: Self.active(0), Self.p2: Self.active(0)])
+        states.append(
+            Self.messages(Self.p0, 0..<1_000) + Self.messages(Self.p1, 0..<2) + Self.messages(Self.p2, 0..<50))
+        let work = states.take(lane: 0, maxMessages: 100)
+        let counts = Dictionary(grouping: work?.messages ?? [], by: \.partition).mapValues(\.count)
+        // p1 gives its 2; p0 and p2 share the other 98 equally; offsets stay in order per partition.
+        #expect(counts == [Self.p0: 49, Self.p1: 2, Self.p2: 49])
+        #expect(work?.messages.filter { $0.partition == Self.p0 }.map(\.offset) == Array(0..<49))
+    }
+
+    @Test func fairSharesFillTheCapacityMaxMinFairly() {
+        #expect(PartitionStates.fairShares([], capacity: 10) == [])
+        #expect(PartitionStates.fairShares([5, 5], capacity: 0) == [0, 0])
+        #expect(PartitionStates.fairShares([3, 100, 100], capacity: 10) == [3, 3, 4])
+        #expect(PartitionStates.fairShares([1, 2, 3], capacity: 100) == [1, 2, 3])
+        #expect(PartitionStates.fairShares([9, 9, 9], capacity: 2) == [0, 1, 1])
+        // Properties over many inputs: never more than a partition has, the sum is all that
+        // fits, and no partition is left below another's share while it still has messages.
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<500 {
+            let buffered = (0..<Int.random(in: 1...12, using: &generator)).map { _ in
+                Int.random(in: 0...300, using: &generator)
+            }
+            let capacity = Int.random(in: 0...2_000, using: &generator)
+            let shares = PartitionStates.fairShares(buffered, capacity: capacity)
+            #expect(zip(shares, buffered).allSatisfy { $0 >= 0 && $0 <= $1 })
+            #expect(shares.reduce(0, +) == min(capacity, buffered.reduce(0, +)))
+            for i in shares.indices where shares[i] < buffered[i] {
+                #expect(shares.allSatisfy { $0 <= shares[i] + 1 }, "\(buffered) \(capacity) → \(shares)")
+            }
+        }
     }
 
     @Test func aCommitMovesThePositionDropsTheAppliedAndFreesThePartition() {
@@ -237,13 +273,28 @@ struct PartitionStatesTests {
         #expect(states.unappliedHeads()[Self.p0] == .init(expected: 1, oldestTimestampMillis: 2_000))
     }
 
+    @Test func appliedMessagesNeverOutnumberTheLiveOnesByMoreThanASmallSlack() {
+        var states = PartitionStates(laneCount: 1)
+        states.assign([Self.p0: Self.active(0)])
+        states.append(Self.messages(Self.p0, 0..<6_000))
+        var next: Int64 = 0
+        while let work = states.take(lane: 0, maxMessages: 97) {
+            next += Int64(work.messages.count)
+            #expect(work.messages.first?.offset == next - Int64(work.messages.count), "in order, none skipped")
+            states.committed([Self.p0: next])
+            let entry = states.entries[Self.p0]!
+            #expect(entry.head < max(64, entry.buffered), "applied \(entry.head), live \(entry.buffered)")
+        }
+        #expect(next == 6_000)
+    }
+
     @Test func aLongBufferIsCompactedAndKeepsItsOrder() {
         var states = PartitionStates(laneCount: 1)
         states.assign([Self.p0: Self.active(0)])
         states.append(Self.messages(Self.p0, 0..<6_000))
         _ = states.take(lane: 0, maxMessages: 5_000)
         states.committed([Self.p0: 5_000])
-        #expect(states.entries[Self.p0]?.head == 0, "compacted past 4,096 dropped messages")
+        #expect(states.entries[Self.p0]?.head == 0, "compacted once the applied outnumber the live")
         #expect(states.entries[Self.p0]?.buffered == 1_000)
         _ = states.take(lane: 0, maxMessages: 10)
         states.committed([Self.p0: 5_010])

@@ -197,8 +197,15 @@ struct PartitionStates: Sendable {
     // MARK: the lanes' transitions
 
     /// What lane `lane` applies now: partitions to refresh first, else up to `maxMessages`
-    /// messages of its active partitions in partition order; marks them in flight. Nil when the
-    /// lane has nothing to do (it waits) or the table stops.
+    /// messages of its active partitions, shared fairly among them (`fairShares`) and listed in
+    /// partition order; marks them in flight. Nil when the lane has nothing to do (it waits) or
+    /// the table stops.
+    ///
+    /// Why a fair share rather than whole buffers in partition order: with a backlog, whole
+    /// buffers made a batch of two or three partitions' long runs, so the lane's first
+    /// partitions went first while the others waited, and a batch's events were far apart in
+    /// time: their keys (time-ordered ids, minutes) were spread over every table's index instead
+    /// of close together. A slice of every partition is a slice of the same stretch of time.
     mutating func take(lane: Int, maxMessages: Int) -> Work? {
         guard !isStopping else { return nil }
         var work = Work()
@@ -207,17 +214,36 @@ struct PartitionStates: Sendable {
             entries[key]?.inFlight = true
         }
         if !work.refresh.isEmpty { return work }
-        for key in entries.keys.sorted() {
-            guard let entry = entries[key], entry.lane == lane, entry.active, !entry.inFlight,
-                entry.buffered > 0, work.messages.count < maxMessages
-            else { continue }
-            let take = min(entry.buffered, maxMessages - work.messages.count)
-            work.messages.append(contentsOf: entry.buffer[entry.head..<(entry.head + take)])
+        let ready = entries.keys.sorted().filter { key in
+            guard let entry = entries[key] else { return false }
+            return entry.lane == lane && entry.active && !entry.inFlight && entry.buffered > 0
+        }
+        let shares = Self.fairShares(ready.map { entries[$0]!.buffered }, capacity: maxMessages)
+        for (key, share) in zip(ready, shares) where share > 0 {
+            let entry = entries[key]!
+            work.messages.append(contentsOf: entry.buffer[entry.head..<(entry.head + share)])
             work.expected[key] = entry.expected
             work.epochs[key] = entry.epoch
             entries[key]?.inFlight = true
         }
         return work.messages.isEmpty ? nil : work
+    }
+
+    /// How many of each partition's `buffered` messages a batch of at most `capacity` takes:
+    /// max-min fair (water-filling). Partitions with fewer than an equal share give all they
+    /// have, and what they leave is shared among the rest; the shares sum to
+    /// `min(capacity, buffered.sum())`. When the capacity is smaller than the number of
+    /// partitions, the ones with the most buffered (ties: the later) get one each.
+    static func fairShares(_ buffered: [Int], capacity: Int) -> [Int] {
+        var shares = Array(repeating: 0, count: buffered.count)
+        var remaining = max(0, capacity)
+        let smallestFirst = buffered.indices.sorted { (buffered[$0], $0) < (buffered[$1], $1) }
+        for (position, index) in smallestFirst.enumerated() {
+            let share = min(buffered[index], remaining / (smallestFirst.count - position))
+            shares[index] = share
+            remaining -= share
+        }
+        return shares
     }
 
     /// A lane applied its batch: the buffers lose the applied messages, the positions move, the
@@ -328,9 +354,14 @@ struct PartitionStates: Sendable {
         if entry.head == entry.buffer.count {
             entry.buffer.removeAll(keepingCapacity: true)
             entry.head = 0
-        } else if entry.head > 4_096 {
+        } else if entry.head >= 64 && entry.head >= entry.buffered {
             // Compacts now and then rather than on every commit: removing from the front of
-            // an array moves every element after it.
+            // an array moves every element after it. Once the applied messages are at least as
+            // many as the live ones, the move costs no more than the drops that led to it
+            // (amortized constant), and applied messages never hold more memory than the live
+            // ones: with batches that take a slice of every partition (`take`), a buffer is
+            // rarely empty, and a fixed threshold of 4,096 kept up to 4,096 applied messages
+            // per partition alive (304 MB of peak RSS in a benchmark run instead of 136 MB).
             entry.buffer.removeFirst(entry.head)
             entry.head = 0
         }
