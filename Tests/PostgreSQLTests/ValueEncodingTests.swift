@@ -1,6 +1,7 @@
 import Foundation
-import PostgreSQL
 import Testing
+
+@testable import PostgreSQL
 
 /// Encoding and decoding rules that need no server.
 @Suite
@@ -10,6 +11,16 @@ struct ValueEncodingTests {
         #expect(values.pgText == #"{"a","b\"c","d\\e","f,g","{h}","","NULL",NULL," sp "}"#)
         #expect([Int64]().pgText == "{}")
         #expect([Int64(1), -2].pgText == #"{"1","-2"}"#)
+    }
+
+    @Test func aNULAnywhereInAParameterIsRefusedBeforeLibpqCouldTruncateAtIt() throws {
+        let long = (0..<20_000).map { "element-\($0)" }
+        #expect(try PGConnection.encode(["plain", long, nil]) == ["plain", long.pgText, nil])
+        let refused: [PGValue] = ["a\u{0}b", long + ["last\u{0}"], ["é\u{0}"] as [String]]
+        for param in refused {
+            let error = #expect(throws: PGError.self) { try PGConnection.encode(["fine", param]) }
+            #expect(error?.message == "parameter $2 contains a NUL byte, which PostgreSQL text cannot hold")
+        }
     }
 
     @Test func scalarsEncode() {

@@ -33,7 +33,11 @@ struct FieldReader {
 
     /// PostgreSQL `text` cannot hold U+0000, so no contract string may contain it.
     private func refuseNUL(_ name: String, _ text: String) throws(Rejection) {
-        if text.utf8.contains(0) {
+        // The parser's strings are native and contiguous: one scan of the bytes, which the
+        // generic `contains` of the UTF-8 view did not compile to (4% of the worker's CPU in a
+        // `perf` profile of the benchmark's preload); the view remains the fallback.
+        let hasNUL = text.utf8.withContiguousStorageIfAvailable { $0.firstIndex(of: 0) != nil } ?? text.utf8.contains(0)
+        if hasNUL {
             throw Rejection(.invalidField, "\(path)\(name) must not contain the NUL character (U+0000)")
         }
     }
