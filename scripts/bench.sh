@@ -39,6 +39,11 @@
 #       reaped children's (cutime+cstime) plus its live children's utime+stime, read before the
 #       worker starts and at the end (the poller's backend is one of them), next to the elapsed
 #       time between the two reads.
+#       (g′) the same for (d), from just before its load starts to its last apply: the embedded
+#       broker's CPU, the worker's, PostgreSQL's, and the machine's idle and stolen time
+#       (/proc/stat). The mock broker scans a partition's message sets one by one for every fetch
+#       (rd_kafka_mock_msgset_find: "FIXME: Maintain an index"), and (d) adds a small set per
+#       message, so the broker's share grows during (d); this row shows what it took.
 #   (f) two workers of one group: a fresh database (bench_two, same migrations), another group
 #       (bench2, so Kafka's committed offsets of (a) do not matter; positions of a fresh database
 #       start at offset 0), two workers started at once (the mock broker's first rebalance
@@ -248,7 +253,8 @@ psql_at "$SERVER_URL" -c "CREATE DATABASE bench_worker"
 
 log "starting the embedded broker ($PARTITIONS partitions per topic)"
 "$BIN" broker --partitions "$PARTITIONS" --bootstrap-file "$WORK/bootstrap" >"$WORK/broker.log" 2>&1 &
-PIDS+=($!)
+BROKER_PID=$!
+PIDS+=("$BROKER_PID")
 for _ in $(seq 1 100); do
     [[ -s "$WORK/bootstrap" ]] && break
     sleep 0.1
@@ -354,6 +360,13 @@ postgres_ticks() {  # the postmaster's utime+stime+cutime+cstime (its reaped chi
     echo "$total"
 }
 ticks_to_seconds() { awk -v t="$1" -v hz="$CLK_TCK" 'BEGIN {printf "%.2f", t / hz}'; }
+machine_ticks() {  # the idle and the stolen ticks of all cores, from the first line of /proc/stat
+    local _cpu user nice system idle iowait irq softirq steal
+    read -r _cpu user nice system idle iowait irq softirq steal _ </proc/stat
+    echo "$idle $steal"
+}
+# (g′) the CPU of (d), from before the load starts to the last apply: "T0 BROKER WORKER POSTGRES IDLE STEAL"
+cpu_snapshot() { echo "$(date +%s.%N) $(process_ticks "$BROKER_PID") $(process_ticks "$WORKER_PID") $(postgres_ticks) $(machine_ticks)"; }
 
 "$BIN" migrate --database-url "$WORKER_DB" >/dev/null
 
@@ -479,6 +492,7 @@ done
 [[ "$(applied_messages)" == "$PRELOADED" ]] || die "(d): the worker is not caught up before the latency phase"
 LAT_ORDERS=$(( (RATE * DURATION * 20000 + cal_messages / 2) / cal_messages ))
 ((LAT_ORDERS >= 1)) || LAT_ORDERS=1
+read -r D_T0 D_BROKER0 D_WORKER0 D_PG0 D_IDLE0 D_STEAL0 < <(cpu_snapshot)
 "$BIN" loadgen --orders "$LAT_ORDERS" "${shape[@]}" --seed "$((SEED + 1))" --rate "$RATE" >"$WORK/latency-loadgen.out" 2>"$WORK/latency-loadgen.err" &
 LAT_PID=$!
 # A second view of the histogram WARMUP seconds into the stream: the percentiles are reported for
@@ -494,6 +508,12 @@ until [[ "$(applied_messages)" == "$((PRELOADED + LAT_MESSAGES))" ]]; do
     ((SECONDS < deadline)) || die "(d): the worker did not apply the latency phase's messages within 120 s"
     sleep 0.2
 done
+read -r D_T1 D_BROKER1 D_WORKER1 D_PG1 D_IDLE1 D_STEAL1 < <(cpu_snapshot)
+D_CPU=(
+    "$(ticks_to_seconds $((D_BROKER1 - D_BROKER0)))" "$(ticks_to_seconds $((D_WORKER1 - D_WORKER0)))"
+    "$(ticks_to_seconds $((D_PG1 - D_PG0)))" "$(ticks_to_seconds $((D_IDLE1 - D_IDLE0)))"
+    "$(ticks_to_seconds $((D_STEAL1 - D_STEAL0)))" "$(awk -v a="$D_T0" -v b="$D_T1" 'BEGIN {printf "%.2f", b - a}')"
+)
 curl -fsS "http://127.0.0.1:$HTTP_PORT/metrics" >"$WORK/metrics-d.txt"
 stop_worker worker-d
 
@@ -673,7 +693,8 @@ REPORT=(python3 "$ROOT/scripts/bench_report.py" report --metrics "$WORK/metrics-
     --valid "$GEN_VALID" --duplicates "$GEN_DUPLICATES" --invalid "$GEN_INVALID" --orders "$ORDERS"
     --partitions "$PARTITIONS" --peak-rss-kb "$PEAK_RSS_KB" --rate "$RATE" --duration "$DURATION" --warmup "$WARMUP"
     --chunk "$CHUNK" --core-times "$CORE_T0" "$CORE_T1" "$CORE_T2" --postgres-settings "$PG_SETTINGS"
-    --worker-cpu-seconds "$WORKER_CPU_S" --postgres-cpu-seconds "$POSTGRES_CPU_S" --a-elapsed-seconds "$A_ELAPSED_S"
+    --worker-cpu-seconds "$WORKER_CPU_S" --postgres-cpu-seconds "$POSTGRES_CPU_S" --a-elapsed-seconds "$A_ELAPSED_S" \
+    --d-cpu-seconds "${D_CPU[@]}"
     ${TWO_ARGS[@]+"${TWO_ARGS[@]}"})
 if ((PGSS)); then
     REPORT+=(--pg-stat-statements)

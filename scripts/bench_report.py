@@ -252,6 +252,11 @@ def compute(args) -> dict[str, str]:
         extra.update({"WCPU": f"{args.worker_cpu_seconds:.2f}", "PCPU": f"{args.postgres_cpu_seconds:.2f}",
                       "ELAPSED": f"{elapsed:.2f}", "WCORES": f"{args.worker_cpu_seconds / elapsed:.2f}",
                       "PCORES": f"{args.postgres_cpu_seconds / elapsed:.2f}"})
+    if args.d_cpu_seconds:
+        broker, worker, postgres, idle, steal, elapsed = args.d_cpu_seconds
+        extra.update({"DELAPSED": f"{elapsed:.2f}"} | {
+            name: f"{seconds:.2f} s ({seconds / elapsed:.2f} cores)" for name, seconds in
+            [("DBROKER", broker), ("DWORKER", worker), ("DPOSTGRES", postgres), ("DIDLE", idle), ("DSTEAL", steal)]})
     return extra | {
         "A": f"{a:.0f}", "AM": f"{a_messages:.0f}", "SPAN": f"{span:.2f}",
         "B": f"{b:.0f}", "BC": f"{b_chunks:.0f}", "COPY": f"{copy_s:.2f}", "CHUNKS": f"{chunks_s:.2f}",
@@ -297,6 +302,11 @@ def table(r: dict[str, str], args) -> str:
     if "WCPU" in r:
         rows.append(f"| g | CPU during a ({r['ELAPSED']} s from the worker's start to the last apply) | worker "
                     f"**{r['WCPU']} s** ({r['WCORES']} cores), PostgreSQL **{r['PCPU']} s** ({r['PCORES']} cores) |")
+    if "DELAPSED" in r:
+        rows.append(f"| g′ | CPU during d ({r['DELAPSED']} s from the load's start to the last apply; the rest is the "
+                    f"load generator and the machine's other processes) | embedded broker **{r['DBROKER']}**, worker "
+                    f"**{r['DWORKER']}**, PostgreSQL **{r['DPOSTGRES']}**; idle {r['DIDLE']}, stolen by the host "
+                    f"{r['DSTEAL']} |")
     return "\n".join(rows)
 
 
@@ -423,6 +433,10 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--worker-cpu-seconds", type=float, help="(g): the worker's utime+stime at the end of (a)")
     r.add_argument("--postgres-cpu-seconds", type=float, help="(g): PostgreSQL's utime+stime during (a)")
     r.add_argument("--a-elapsed-seconds", type=float, help="(g): the wall time those CPU seconds were measured over")
+    r.add_argument("--d-cpu-seconds", type=float, nargs=6,
+                   metavar=("BROKER", "WORKER", "POSTGRES", "IDLE", "STEAL", "ELAPSED"),
+                   help="(g′): CPU seconds during (d) of the embedded broker, the worker and PostgreSQL, the "
+                        "machine's idle and stolen seconds (all cores), and the wall time they were measured over")
     r.add_argument("--two-poll", help="(f): the two-worker phase's poll file")
     r.add_argument("--two-owned", type=int, nargs=2, metavar=("N1", "N2"),
                    help="(f): partitions owned by each worker once both were in")

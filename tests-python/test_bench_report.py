@@ -187,7 +187,8 @@ def full_args(run_args, tmp_path):
     return run_args + ["--core-times", "200", "201", "204",
                        "--postgres-settings", "fsync=on synchronous_commit=on full_page_writes=on",
                        "--pg-stat-statements", "--worker-cpu-seconds", "9.5", "--postgres-cpu-seconds", "6.25",
-                       "--a-elapsed-seconds", "12.5", "--two-poll", str(tmp_path / "poll-two.txt"),
+                       "--a-elapsed-seconds", "12.5", "--d-cpu-seconds", "24", "9", "15", "3", "6", "40",
+                       "--two-poll", str(tmp_path / "poll-two.txt"),
                        "--two-owned", "48", "48", "--two-last-commits", "bench-worker-f1:48 bench-worker-f2:48"]
 
 
@@ -207,7 +208,7 @@ def test_report_with_the_core_path_two_workers_cpu_and_durability(full_args, cap
         "| d | publish→commit at 5000 events/s for 30 s (100 events) | p50 **10.0 ms**, p99 **50.0 ms**, max "
         "**80.0 ms** |",
     ]
-    assert rows[-2:] == [
+    assert rows[-3:-1] == [
         # (60500 - 500) / (2005 - 2000) = 12000 events/s = 1.2 x a; waits in 2 of the 5 rows from the
         # first commit to the end; max 2 ungranted, max 2 waiting.
         "| f | two workers of one group (fresh database, same preload) | **12000 events/s** (1.20 × a; 5.00 s; "
@@ -217,6 +218,11 @@ def test_report_with_the_core_path_two_workers_cpu_and_durability(full_args, cap
         "| g | CPU during a (12.50 s from the worker's start to the last apply) | worker **9.50 s** (0.76 cores), "
         "PostgreSQL **6.25 s** (0.50 cores) |",
     ]
+    # Each of the (d) seconds over its 40 s: 24 / 40 = 0.60 cores, and so on.
+    assert rows[-1] == (
+        "| g′ | CPU during d (40.00 s from the load's start to the last apply; the rest is the load generator and "
+        "the machine's other processes) | embedded broker **24.00 s (0.60 cores)**, worker **9.00 s (0.23 cores)**, "
+        "PostgreSQL **15.00 s (0.38 cores)**; idle 3.00 s (0.07 cores), stolen by the host 6.00 s (0.15 cores) |")
 
 
 def test_record_names_the_durability_and_the_new_rows(full_args, tmp_path, capsys):
@@ -228,6 +234,7 @@ def test_record_names_the_durability_and_the_new_rows(full_args, tmp_path, capsy
     assert ("PostgreSQL 15.18 (scripts/testdb.sh; unsafe (--unsafe): fsync=off, synchronous_commit=off, "
             "full_page_writes=off; pg_stat_statements loaded)") in text
     assert "| b′ | core raw limit" in text and "| f | two workers" in text and "| g | CPU during a" in text
+    assert "| g′ | CPU during d" in text
 
 
 @pytest.mark.parametrize("settings, label", [
