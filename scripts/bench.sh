@@ -42,8 +42,9 @@
 #       (g′) the same for (d), from just before its load starts to its last apply: the embedded
 #       broker's CPU, the worker's, PostgreSQL's, and the machine's idle and stolen time
 #       (/proc/stat). The mock broker scans a partition's message sets one by one for every fetch
-#       (rd_kafka_mock_msgset_find: "FIXME: Maintain an index"), and (d) adds a small set per
-#       message, so the broker's share grows during (d); this row shows what it took.
+#       (rd_kafka_mock_msgset_find: "FIXME: Maintain an index"), and (d)'s producer appends
+#       small sets (about 1,600 per partition by its end), so the broker's share grows during
+#       (d); this row shows what it took.
 #   (f) two workers of one group: a fresh database (bench_two, same migrations), another group
 #       (bench2, so Kafka's committed offsets of (a) do not matter; positions of a fresh database
 #       start at offset 0), two workers started at once (the mock broker's first rebalance

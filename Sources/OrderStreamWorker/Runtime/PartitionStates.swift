@@ -203,9 +203,9 @@ struct PartitionStates: Sendable {
     ///
     /// Why a fair share rather than whole buffers in partition order: with a backlog, whole
     /// buffers made a batch of two or three partitions' long runs, so the lane's first
-    /// partitions went first while the others waited, and a batch's events were far apart in
-    /// time: their keys (time-ordered ids, minutes) were spread over every table's index instead
-    /// of close together. A slice of every partition is a slice of the same stretch of time.
+    /// partitions went first while its last ones waited. Now every partition with messages moves
+    /// in every batch. (The benchmark's throughput was the same within its noise either way:
+    /// docs/BENCHMARKS.md, "Fair batches".)
     mutating func take(lane: Int, maxMessages: Int) -> Work? {
         guard !isStopping else { return nil }
         var work = Work()
@@ -361,7 +361,7 @@ struct PartitionStates: Sendable {
             // (amortized constant), and applied messages never hold more memory than the live
             // ones: with batches that take a slice of every partition (`take`), a buffer is
             // rarely empty, and a fixed threshold of 4,096 kept up to 4,096 applied messages
-            // per partition alive (304 MB of peak RSS in a benchmark run instead of 136 MB).
+            // per partition alive (304 MB of peak RSS in a benchmark run instead of about 145 MB).
             entry.buffer.removeFirst(entry.head)
             entry.head = 0
         }
