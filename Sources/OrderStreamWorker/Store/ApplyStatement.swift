@@ -87,7 +87,7 @@ public enum ApplyStatement {
         ),
         payment_firsts AS (
             SELECT DISTINCT ON (event_type, payment_id)
-                   \(paymentKindCase("kind")), \(paymentKindCase("bit")), payment_id, order_id, minute,
+                   \(paymentKindCase(.kind)), \(paymentKindCase(.bit)), payment_id, order_id, minute,
                    coalesce(currency, '') AS currency, coalesce(amount_cents, 0) AS amount_cents
             FROM applied WHERE payment_id IS NOT NULL
             ORDER BY event_type, payment_id, seq
@@ -196,16 +196,27 @@ public enum ApplyStatement {
         ),
         """
 
-    /// A CASE over a payment event's type that gives its member kind (`column` "kind") or the
-    /// kind's bit in `payments.kinds` (`column` "bit"), named `column`.
-    static func paymentKindCase(_ column: String) -> String {
+    /// The two columns `paymentKindCase` can produce, named as in the statement.
+    enum PaymentKindColumn: String {
+        /// The member kind (`'payment_captured'`, ...).
+        case kind
+        /// The kind's bit in `payments.kinds`, as a smallint.
+        case bit
+    }
+
+    /// A CASE over a payment event's type that gives its member kind or the kind's bit in
+    /// `payments.kinds`, named after `column`.
+    static func paymentKindCase(_ column: PaymentKindColumn) -> String {
         let payments: [EventType] = [.paymentAuthorized, .paymentFailed, .paymentCaptured, .paymentRefunded]
         let arms = payments.map { type in
             let kind = KPIKind(memberOf: type)
-            return "WHEN '\(type.rawValue)' THEN " + (column == "kind" ? Self.kind(kind) : "\(bit(kind))")
+            switch column {
+            case .kind: return "WHEN '\(type.rawValue)' THEN " + Self.kind(kind)
+            case .bit: return "WHEN '\(type.rawValue)' THEN \(bit(kind))"
+            }
         }
-        return "CASE event_type " + arms.joined(separator: " ") + " END" + (column == "kind" ? "" : "::smallint")
-            + " AS \(column)"
+        let cast = column == .bit ? "::smallint" : ""
+        return "CASE event_type " + arms.joined(separator: " ") + " END" + cast + " AS \(column.rawValue)"
     }
 
     /// A member kind's bit on its owner's row, as an SQL literal.
