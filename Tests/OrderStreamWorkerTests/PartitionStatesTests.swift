@@ -122,7 +122,7 @@ struct PartitionStatesTests {
         #expect(PartitionStates.fairShares([9, 9, 9], capacity: 2) == [0, 1, 1])
         // Properties over many inputs: never more than a partition has, the sum is all that
         // fits, and no partition is left below another's share while it still has messages.
-        var generator = SystemRandomNumberGenerator()
+        var generator = SplitMix(seed: 16)  // seeded like the other property test here: a failure repeats
         for _ in 0..<500 {
             let buffered = (0..<Int.random(in: 1...12, using: &generator)).map { _ in
                 Int.random(in: 0...300, using: &generator)
@@ -385,7 +385,7 @@ struct PartitionStatesTests {
 }
 
 /// A tiny seeded generator, so a failing interleaving can be replayed.
-struct SplitMix {
+struct SplitMix: RandomNumberGenerator {
     var state: UInt64
     init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
     mutating func next() -> UInt64 {
