@@ -15,6 +15,11 @@
 #   testdb.sh promote DIR  promotes the replica in DIR and waits until it accepts writes
 #   testdb.sh stop-immediate DIR
 #                          immediate shutdown (a crash: no checkpoint, no last WAL to replicas)
+#   testdb.sh start-on-new-port DIR
+#                          starts the stopped cluster in DIR on a new free loopback port (after a
+#                          crash it recovers from its WAL first) and prints the `start` exports;
+#                          nothing still configured with the old port reaches it: how a test reads
+#                          what a crashed primary had written while its promoted replica serves
 #
 # Only the export lines go to stdout; everything else goes to stderr. Any failure exits
 # non-zero with a message (and the tail of the server log when the server is involved).
@@ -43,7 +48,7 @@ die() {
 trap 'echo "testdb.sh: error: command failed (line $LINENO): $BASH_COMMAND" >&2' ERR
 
 usage() {
-    echo "usage: testdb.sh start|stop|stop-immediate|restart|status|promote DIR" >&2
+    echo "usage: testdb.sh start|stop|stop-immediate|start-on-new-port|restart|status|promote DIR" >&2
     echo "       testdb.sh start-replica PRIMARY_DIR REPLICA_DIR" >&2
     exit 2
 }
@@ -355,6 +360,15 @@ case "$COMMAND" in
         [[ -f "$PORT_FILE" ]] || die "$DIR holds a cluster without $PORT_FILE (not made by testdb.sh?)"
         start_server
         ensure_role_and_database || { log_tail; die "creating role/database failed"; }
+        print_exports
+        ;;
+    start-on-new-port)
+        [[ -f "$DIR/PG_VERSION" && -f "$PORT_FILE" ]] || die "$DIR holds no cluster made by testdb.sh start"
+        is_running && die "$DIR is running; stop it first (it keeps its port while it runs)"
+        port="$(pick_port)"
+        sed -i -E "s/^port = [0-9]+$/port = $port/" "$DIR/postgresql.conf"
+        echo "$port" >"$PORT_FILE"
+        start_server
         print_exports
         ;;
     stop)
