@@ -24,6 +24,16 @@
 #   --unsafe          PostgreSQL with fsync, synchronous_commit and full_page_writes off (the
 #                     settings of scripts/testdb.sh for tests); the report and the record say so
 #   --no-two-workers  skip phase (f), two workers of one group
+#   --preload-linger-ms MS
+#                     librdkafka's linger.ms of the preload's producer (default 100; 5 is
+#                     librdkafka's default and what runs before 2026-12-04 used). The mock broker
+#                     returns one message set per partition per fetch and finds it by walking the
+#                     partition's sets from the first (see g′), so the preload's set size is part of
+#                     the rig: at full speed, linger.ms=5 made sets of about 10 messages (~900 sets per
+#                     partition for 1 M messages), linger.ms=100 about 100 (measured with kcat's fetch
+#                     debug on a 48-partition preload). A real broker returns many sets per fetch and
+#                     indexes its log; a bulk producer batches like this. The latency phase (d) keeps
+#                     librdkafka's default: its linger would be part of what it measures.
 #   --worker-env NAME=VALUE
 #                     an extra environment variable for both workers (repeatable), e.g.
 #                     --worker-env ORDERSTREAM_APPLY_CONNECTIONS=3 to compare settings
@@ -111,6 +121,7 @@ KEEP=0
 WORKER_ENV=()
 UNSAFE=0
 TWO_WORKERS=1
+PRELOAD_LINGER_MS=100
 DUPLICATES=0.03
 INVALID=0.002
 CHUNK=5000
@@ -150,6 +161,7 @@ while [[ $# -gt 0 ]]; do
         --keep) KEEP=1; shift ;;
         --unsafe) UNSAFE=1; shift ;;
         --no-two-workers) TWO_WORKERS=0; shift ;;
+        --preload-linger-ms) number "$1" "${2:-}"; PRELOAD_LINGER_MS=$2; shift 2 ;;
         --worker-env)
             [[ "${2:-}" =~ ^ORDERSTREAM_[A-Z0-9_]+=.*$ ]] || die "--worker-env needs ORDERSTREAM_NAME=VALUE, not '${2:-}'"
             WORKER_ENV+=("$2"); shift 2 ;;
@@ -284,9 +296,9 @@ read -r GEN_MESSAGES GEN_VALID GEN_DUPLICATES GEN_INVALID < <(parse_dump "$WORK/
 [[ "$(wc -l <"$WORK/valid.tsv")" -eq "$GEN_VALID" ]] || die "the dump has not $GEN_VALID lines"
 
 # ---------------------------------------------------------------- preload
-log "preloading $GEN_MESSAGES messages ($ORDERS orders, valid $GEN_VALID, duplicates $GEN_DUPLICATES, invalid $GEN_INVALID)"
+log "preloading $GEN_MESSAGES messages ($ORDERS orders, valid $GEN_VALID, duplicates $GEN_DUPLICATES, invalid $GEN_INVALID; linger.ms=$PRELOAD_LINGER_MS)"
 preload_started=$(date +%s.%N)
-"$BIN" loadgen --orders "$ORDERS" "${shape[@]}" --seed "$SEED" --start "$START_AT" >"$WORK/preload.out" 2>"$WORK/preload.err" \
+ORDERSTREAM_KAFKA_LINGER_MS="$PRELOAD_LINGER_MS" "$BIN" loadgen --orders "$ORDERS" "${shape[@]}" --seed "$SEED" --start "$START_AT" >"$WORK/preload.out" 2>"$WORK/preload.err" \
     || { cat "$WORK/preload.out" "$WORK/preload.err" >&2; die "preload failed"; }
 preload_seconds=$(awk -v a="$preload_started" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}')
 parse_delivered() {  # "loadgen: X messages delivered (valid V, duplicates D, invalid I), F failed"
@@ -702,7 +714,7 @@ if ((PGSS)); then
 fi
 if ((RECORD)); then
     REPORT+=(--record "$DOC" --command-line "$COMMAND_LINE" --load-before "$LOAD_BEFORE" --seed "$SEED"
-        --postgres-version "$(psql_at "$SERVER_URL" -c "SHOW server_version")" --preload-seconds "$preload_seconds"
+        --postgres-version "$(psql_at "$SERVER_URL" -c "SHOW server_version")" --preload-seconds "$preload_seconds" --preload-linger-ms "$PRELOAD_LINGER_MS"
         --latency-messages "$LAT_MESSAGES")
 fi
 "${REPORT[@]}" || die "computing the results failed"

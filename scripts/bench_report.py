@@ -349,12 +349,17 @@ def record(args, body: str) -> None:
         f"PostgreSQL {args.postgres_version} (scripts/testdb.sh; {postgres_label(args)}), librdkafka {rdkafka} (embedded mock broker), {swift}",
         f"- load: {args.messages} messages ({args.valid} distinct valid, {args.duplicates} duplicates, {args.invalid} "
         f"invalid) from {args.orders} orders, seed {args.seed}, {args.partitions} partitions per topic; preload took "
-        f"{args.preload_seconds} s; latency phase: {args.latency_messages} messages",
+        f"{args.preload_seconds} s{preload_producer(args)}; latency phase: {args.latency_messages} messages",
         "",
         body,
     ]
     with open(args.record, "a") as doc:
         doc.write("\n".join(entry) + "\n")
+
+
+def preload_producer(args) -> str:
+    """The preload producer's linger.ms, when bench.sh passed it (runs before 2026-12-04 used 5)."""
+    return "" if args.preload_linger_ms is None else f" (producer linger.ms={args.preload_linger_ms})"
 
 
 def postgres_label(args) -> str:
@@ -447,6 +452,7 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--postgres-version", default="?", help="SHOW server_version, for the record")
     r.add_argument("--seed", type=int, default=1, help="the preload's seed, for the record")
     r.add_argument("--preload-seconds", default="?", help="how long the preload took, for the record")
+    r.add_argument("--preload-linger-ms", type=int, help="linger.ms of the preload's producer, for the record")
     r.add_argument("--latency-messages", default="?", help="messages of (d), for the record")
     r.set_defaults(run=report)
     return top

@@ -96,6 +96,14 @@ def test_record_appends_the_run_to_the_document(run_args, tmp_path, capsys):
     assert text.count("| e | worker peak RSS (VmHWM at the end of a) | **200 MB** |") == 2
 
 
+def test_record_names_the_preload_producers_linger(run_args, tmp_path, capsys):
+    doc = tmp_path / "BENCHMARKS.md"
+    args = run_args + ["--record", str(doc), "--preload-seconds", "12.5", "--latency-messages", "150000",
+                       "--preload-linger-ms", "100"]
+    assert bench_report.main(args) == 0
+    assert "preload took 12.5 s (producer linger.ms=100); latency phase: 150000 messages" in doc.read_text()
+
+
 def test_a_run_too_short_to_measure_fails(run_args, capsys):
     args = list(run_args)
     args[args.index("--end-commit") + 1] = "1000.5"
