@@ -30,7 +30,7 @@
 #                     returns one message set per partition per fetch and finds it by walking the
 #                     partition's sets from the first (see g′), so the preload's set size is part of
 #                     the rig: at full speed, linger.ms=5 made sets of about 10 messages (~900 sets per
-#                     partition for 1 M messages), linger.ms=100 about 100 (measured with kcat's fetch
+#                     partition for 1 M messages), linger.ms=100 about 140 (measured with kcat's fetch
 #                     debug on a 48-partition preload). A real broker returns many sets per fetch and
 #                     indexes its log; a bulk producer batches like this. The latency phase (d) keeps
 #                     librdkafka's default: its linger would be part of what it measures.
