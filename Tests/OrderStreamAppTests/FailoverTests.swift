@@ -133,6 +133,12 @@ struct FailoverTests {
                 kept <= written[key] ?? -1,
                 "\(key): the replica has \(kept), the primary had written \(written[key] ?? -1)")
         }
+        // A running server is refused: moving it would cut off whoever is connected to it.
+        let refusal = #expect(throws: TestEnvironment.Missing.self) {
+            try servers.script("testdb.sh", ["start-on-new-port", servers.path("replica")])
+        }
+        #expect(refusal?.description.contains("is running; stop it first") == true, "\(String(describing: refusal))")
+        #expect(try Self.positions(replica).count == 12, "the promoted replica is not serving after the refusal")
     }
 
     @Test func aLockedPositionRowPastTheStatementTimeoutIsReportedAndRiddenOut() async throws {

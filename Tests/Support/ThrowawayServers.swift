@@ -2,7 +2,7 @@ import Foundation
 
 /// PostgreSQL servers and poolers of one test, apart from the shared test server: a primary
 /// with its streaming replica (`scripts/testdb.sh start`, `start-replica`, `promote`,
-/// `stop-immediate`) and PgBouncer (`scripts/pgbouncer.sh`), all under one folder that
+/// `stop-immediate`, `start-on-new-port`) and PgBouncer (`scripts/pgbouncer.sh`), all under one folder that
 /// `stopAll` stops and removes.
 public final class ThrowawayServers: Sendable {
     public let folder: String
