@@ -206,6 +206,15 @@ EOF
     fi
 }
 
+# Moves the stopped cluster in DIR to a new free loopback port (postgresql.conf and the port file).
+move_to_new_port() {
+    local port
+    port="$(pick_port)"
+    sed -i -E "s/^port = [0-9]+$/port = $port/" "$DIR/postgresql.conf"
+    echo "$port" >"$PORT_FILE"
+    [[ "$(id -u)" -ne 0 ]] || chown "$OWNER" "$PORT_FILE"
+}
+
 start_server() {
     local attempt
     for attempt in 1 2 3; do
@@ -216,11 +225,8 @@ start_server() {
         fi
         # The port may have been taken between picking and starting: pick another.
         if grep -q -E "could not bind|Address already in use" "$LOG" 2>/dev/null; then
-            local port
-            port="$(pick_port)"
-            echo "testdb.sh: port taken, retrying on $port" >&2
-            sed -i -E "s/^port = [0-9]+$/port = $port/" "$DIR/postgresql.conf"
-            echo "$port" >"$PORT_FILE"
+            move_to_new_port
+            echo "testdb.sh: port taken, retrying on $(cat "$PORT_FILE")" >&2
             continue
         fi
         log_tail
@@ -310,13 +316,9 @@ start_replica() {
     rm -f "$backuplog"
 
     use_dir "$replica"
-    local port
-    port="$(pick_port)"
     rm -f "$LOG"
-    sed -i -E "s|^port = [0-9]+$|port = $port|; s|^unix_socket_directories = .*$|unix_socket_directories = '$replica'|" \
-        "$DIR/postgresql.conf"
-    echo "$port" >"$PORT_FILE"
-    [[ "$(id -u)" -ne 0 ]] || chown "$OWNER" "$PORT_FILE"
+    sed -i -E "s|^unix_socket_directories = .*$|unix_socket_directories = '$replica'|" "$DIR/postgresql.conf"
+    move_to_new_port
     start_server
     wait_for "SELECT status FROM pg_stat_wal_receiver" "streaming" 30 || { log_tail; die "the replica in $replica does not stream from $primary"; }
     print_replica_exports
@@ -365,9 +367,7 @@ case "$COMMAND" in
     start-on-new-port)
         [[ -f "$DIR/PG_VERSION" && -f "$PORT_FILE" ]] || die "$DIR holds no cluster made by testdb.sh start"
         is_running && die "$DIR is running; stop it first (it keeps its port while it runs)"
-        port="$(pick_port)"
-        sed -i -E "s/^port = [0-9]+$/port = $port/" "$DIR/postgresql.conf"
-        echo "$port" >"$PORT_FILE"
+        move_to_new_port
         start_server
         print_exports
         ;;

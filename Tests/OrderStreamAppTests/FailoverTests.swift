@@ -120,8 +120,7 @@ struct FailoverTests {
         // (The read before the crash cannot serve here: commits went on until the stop. Nor is it
         // a bound on what recovers: the test server commits asynchronously, so the commits of
         // its last moments may have been acknowledged and never written.)
-        let recovered = try servers.script("testdb.sh", ["start-on-new-port", servers.path("primary")])
-        let recoveredURL = try #require(recovered["ORDERSTREAM_TEST_DATABASE_URL"], "start-on-new-port printed no URL")
+        let recoveredURL = try servers.startOnNewPort("primary")
         #expect(try ThrowawayServers.port(of: recoveredURL) != primaryPort)
         let written = try Self.positions(recoveredURL)
         #expect(written.count == 12)
@@ -129,13 +128,12 @@ struct FailoverTests {
             "failover: the crashed primary recovers \(written.values.reduce(0, +)) offsets, the replica had "
                 + "\(onReplica.values.reduce(0, +))")
         for (key, kept) in onReplica {
-            #expect(
-                kept <= written[key] ?? -1,
-                "\(key): the replica has \(kept), the primary had written \(written[key] ?? -1)")
+            let hadWritten = written[key] ?? -1
+            #expect(kept <= hadWritten, "\(key): the replica has \(kept), the primary had written \(hadWritten)")
         }
         // A running server is refused: moving it would cut off whoever is connected to it.
         let refusal = #expect(throws: TestEnvironment.Missing.self) {
-            try servers.script("testdb.sh", ["start-on-new-port", servers.path("replica")])
+            try servers.startOnNewPort("replica")
         }
         #expect(refusal?.description.contains("is running; stop it first") == true, "\(String(describing: refusal))")
         #expect(try Self.positions(replica).count == 12, "the promoted replica is not serving after the refusal")

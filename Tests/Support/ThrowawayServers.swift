@@ -2,8 +2,8 @@ import Foundation
 
 /// PostgreSQL servers and poolers of one test, apart from the shared test server: a primary
 /// with its streaming replica (`scripts/testdb.sh start`, `start-replica`, `promote`,
-/// `stop-immediate`, `start-on-new-port`) and PgBouncer (`scripts/pgbouncer.sh`), all under one folder that
-/// `stopAll` stops and removes.
+/// `stop-immediate`, `start-on-new-port`) and PgBouncer (`scripts/pgbouncer.sh`), all under one
+/// folder that `stopAll` stops and removes.
 public final class ThrowawayServers: Sendable {
     public let folder: String
 
@@ -53,6 +53,16 @@ public final class ThrowawayServers: Sendable {
         let exports = try script("testdb.sh", ["start-replica", path(primary), path(name)])
         guard let url = exports["ORDERSTREAM_TEST_REPLICA_URL"] else {
             throw TestEnvironment.Missing(description: "testdb.sh start-replica printed no URL")
+        }
+        return url
+    }
+
+    /// `testdb.sh start-on-new-port`: the stopped cluster in `name` on a new port (a crashed one
+    /// recovers first); its URL. Throws when the cluster is running.
+    public func startOnNewPort(_ name: String) throws -> String {
+        let exports = try script("testdb.sh", ["start-on-new-port", path(name)])
+        guard let url = exports["ORDERSTREAM_TEST_DATABASE_URL"] else {
+            throw TestEnvironment.Missing(description: "testdb.sh start-on-new-port printed no URL")
         }
         return url
     }
