@@ -114,7 +114,8 @@ final class ApplyLane: Sendable {
         let fence = BatchApplier.Fence(
             group: settings.group, color: settings.color, instanceId: settings.instanceId, epochs: work.epochs)
         var isolation = PoisonIsolation(messages: work.messages, expected: work.expected, validated: batch)
-        var deadLettered = false
+        // The batch's dead letters, once sent; sent again only after a failed delivery.
+        var deadLetterDelivery: DeadLetterDelivery?
         var delay = RetryBackoff.lane
         cancelRequested.store(false, ordering: .relaxed)
         // However this batch ends (committed, fenced, given back on a revoke or a stop), its
@@ -131,73 +132,79 @@ final class ApplyLane: Sendable {
                 table.release(partitions)
                 return
             }
-            do {
-                if !deadLettered {
-                    try deadLetters.publishAll(batch.rejected)
-                    deadLettered = true
+            do throws(PoisonIsolation.Failure) {
+                // Sent before the statement, acknowledged while it runs: the commit waits for
+                // the acknowledgements (`BatchApplier.apply(_:fence:on:afterDeadLetters:)`).
+                if deadLetterDelivery == nil && !batch.rejected.isEmpty {
+                    deadLetterDelivery = deadLetters.send(batch.rejected)
+                }
+                try runIsolating(&isolation, fence: fence, started: started, deadLetters: deadLetterDelivery)
+                state.update {
+                    $0.databaseUp = true
                     // Only a dead letter the broker acknowledged says Kafka is up: a batch with
                     // none, applied from buffers fetched before an outage, says nothing about it.
-                    if !batch.rejected.isEmpty { state.update { $0.kafkaUp = true } }
-                    logDeadLetters(batch.rejected)
+                    if !batch.rejected.isEmpty { $0.kafkaUp = true }
                 }
-                try runIsolating(&isolation, fence: fence, started: started)
-                state.update { $0.databaseUp = true }
+                logDeadLetters(batch.rejected)
                 table.committed(isolation.expected.filter { batch.partitions[$0.key] != nil })
                 return
-            } catch let error as KafkaError {
-                state.update {
-                    $0.kafkaUp = false
-                    $0.lastKafkaError = "\(error)"
-                }
-                logger.warning(
-                    "dead-letter write failed; the batch waits and retries", metadata: [WorkerLogKey.error: "\(error)"])
-            } catch PoisonIsolation.Failure.deadLetter(let error) {
-                state.update {
-                    $0.kafkaUp = false
-                    $0.lastKafkaError = "\(error)"
-                }
-                logger.warning(
-                    "writing a poison's dead letter failed; retrying", metadata: [WorkerLogKey.error: "\(error)"])
-            } catch PoisonIsolation.Failure.fenced {
-                metrics.batchesFenced.increment()
-                logger.notice(
-                    "batch fenced: another owner or epoch; re-reading positions",
-                    metadata: [WorkerLogKey.partitions: "\(partitions.sorted())"])
-                table.fenced(partitions)
-                return
-            } catch PoisonIsolation.Failure.notIsolatable(let error) {
-                let pending = pendingPartitions(isolation)
-                reportStalled(
-                    pending, reason: "a database error not tied to one event: \(PoisonIsolation.detail(of: error))")
-                logger.error(
-                    "applying a batch failed with a data error that no single event causes; retrying",
-                    metadata: [WorkerLogKey.error: "\(error)", WorkerLogKey.partitions: "\(pending.sorted())"])
-                // The server's DETAIL line (it can quote row data): debug logs only.
-                logger.debug(
-                    "the batch's data error in full", metadata: [WorkerLogKey.error: "\(String(reflecting: error))"])
-            } catch PoisonIsolation.Failure.database(let error) {
-                let ownCancel = error.kind == .queryCanceled && cancelRequested.load(ordering: .relaxed)
-                if ownCancel || !table.holdsAny(partitions) {
-                    // Cancelled by a revoke or a drain past its deadline: rolled back, given back.
-                    table.release(partitions)
-                    return
-                }
-                state.update {
-                    $0.databaseUp =
-                        !(error.kind == .connectionLost || error.kind == .connectionFailed
-                        || error.kind == .adminShutdown)
-                }
-                // A statement timeout, a lock held on a position row, an unknown error: the
-                // partitions wait, and /health/ready says why.
-                reportStalled(pendingPartitions(isolation), reason: PoisonIsolation.detail(of: error))
-                let level: Logger.Level = error.isTransient ? .warning : .error
-                logger.log(
-                    level: level, "applying a batch failed; retrying the same batch",
-                    metadata: [WorkerLogKey.error: "\(error)", WorkerLogKey.partitions: "\(partitions.sorted())"])
-                logger.debug(
-                    "the batch's error in full", metadata: [WorkerLogKey.error: "\(String(reflecting: error))"])
             } catch {
-                logger.error("unexpected error applying a batch", metadata: [WorkerLogKey.error: "\(error)"])
+                switch error {
+                case .deadLetter(let error):
+                    state.update {
+                        $0.kafkaUp = false
+                        $0.lastKafkaError = "\(error)"
+                    }
+                    if deadLetterDelivery?.failed == true {
+                        deadLetterDelivery = nil
+                        logger.warning(
+                            "dead-letter write failed; the batch waits and retries",
+                            metadata: [WorkerLogKey.error: "\(error)"])
+                    } else {
+                        logger.warning(
+                            "writing a poison's dead letter failed; retrying",
+                            metadata: [WorkerLogKey.error: "\(error)"])
+                    }
+                case .fenced:
+                    metrics.batchesFenced.increment()
+                    logger.notice(
+                        "batch fenced: another owner or epoch; re-reading positions",
+                        metadata: [WorkerLogKey.partitions: "\(partitions.sorted())"])
+                    table.fenced(partitions)
+                    return
+                case .notIsolatable(let error):
+                    let pending = pendingPartitions(isolation)
+                    reportStalled(
+                        pending, reason: "a database error not tied to one event: \(PoisonIsolation.detail(of: error))")
+                    logger.error(
+                        "applying a batch failed with a data error that no single event causes; retrying",
+                        metadata: [WorkerLogKey.error: "\(error)", WorkerLogKey.partitions: "\(pending.sorted())"])
+                    // The server's DETAIL line (it can quote row data): debug logs only.
+                    logger.debug(
+                        "the batch's data error in full", metadata: [WorkerLogKey.error: "\(String(reflecting: error))"]
+                    )
+                case .database(let error):
+                    let ownCancel = error.kind == .queryCanceled && cancelRequested.load(ordering: .relaxed)
+                    if ownCancel || !table.holdsAny(partitions) {
+                        // Cancelled by a revoke or a drain past its deadline: rolled back, given back.
+                        table.release(partitions)
+                        return
+                    }
+                    state.update {
+                        $0.databaseUp =
+                            !(error.kind == .connectionLost || error.kind == .connectionFailed
+                            || error.kind == .adminShutdown)
+                    }
+                    // A statement timeout, a lock held on a position row, an unknown error: the
+                    // partitions wait, and /health/ready says why.
+                    reportStalled(pendingPartitions(isolation), reason: PoisonIsolation.detail(of: error))
+                    let level: Logger.Level = error.isTransient ? .warning : .error
+                    logger.log(
+                        level: level, "applying a batch failed; retrying the same batch",
+                        metadata: [WorkerLogKey.error: "\(error)", WorkerLogKey.partitions: "\(partitions.sorted())"])
+                    logger.debug(
+                        "the batch's error in full", metadata: [WorkerLogKey.error: "\(String(reflecting: error))"])
+                }
             }
             metrics.recordBatchRetry()
             if !table.holdsAny(partitions) {
@@ -212,7 +219,7 @@ final class ApplyLane: Sendable {
     /// poison, the bisection when something is (see `PoisonIsolation`).
     private func runIsolating(
         _ isolation: inout PoisonIsolation, fence: BatchApplier.Fence,
-        started: ContinuousClock.Instant
+        started: ContinuousClock.Instant, deadLetters delivery: DeadLetterDelivery?
     ) throws(PoisonIsolation.Failure) {
         let statementsBefore = isolation.statements
         let isolatedBefore = isolation.setAside.count
@@ -231,7 +238,10 @@ final class ApplyLane: Sendable {
         try isolation.run(
             PoisonIsolation.Steps(
                 apply: { [connection] (part) throws(BatchApplier.Failure) -> BatchApplier.Outcome in
-                    try BatchApplier.apply(part, fence: fence, on: connection)
+                    guard let delivery else { return try BatchApplier.apply(part, fence: fence, on: connection) }
+                    return try BatchApplier.apply(part, fence: fence, on: connection) {
+                        (timeout) throws(KafkaError) -> Bool in try delivery.wait(timeout: timeout)
+                    }
                 },
                 probe: { [connection] (part) throws(BatchApplier.Failure) in
                     try BatchApplier.probe(part, fence: fence, on: connection)

@@ -1,7 +1,5 @@
-import Dispatch
 import Kafka
 import OrderStreamDomain
-import Synchronization
 
 /// Sends rejected messages to `<topic>.dlq` with their original key and bytes and the headers
 /// the contract names (and, for a replayed message that failed again, its replay provenance,
@@ -42,23 +40,28 @@ struct DeadLetterPublisher: Sendable {
     /// whole set (a dead letter may then be written twice, never zero times).
     func publishAll(_ rejected: [ValidatedBatch.Rejected]) throws(KafkaError) {
         guard !rejected.isEmpty else { return }
-        let group = DispatchGroup()
-        let firstError = Mutex<KafkaError?>(nil)
+        _ = try send(rejected).wait(timeout: nil)
+    }
+
+    /// Enqueues all of `rejected` and returns at once: the delivery reports arrive on the
+    /// producer's poll thread, and the returned delivery waits for them. A message librdkafka
+    /// refused to enqueue counts as a failed delivery.
+    func send(_ rejected: [ValidatedBatch.Rejected]) -> DeadLetterDelivery {
+        let delivery = DeadLetterDelivery()
         for item in rejected {
-            group.enter()
+            delivery.sending()
             do {
                 try producer.send(Self.message(for: item)) { result in
                     if case .failure(let error) = result {
-                        firstError.withLock { if $0 == nil { $0 = error } }
+                        delivery.delivered(error)
+                    } else {
+                        delivery.delivered(nil)
                     }
-                    group.leave()
                 }
             } catch {
-                firstError.withLock { if $0 == nil { $0 = error } }
-                group.leave()
+                delivery.delivered(error)
             }
         }
-        group.wait()
-        if let error = firstError.withLock({ $0 }) { throw error }
+        return delivery
     }
 }

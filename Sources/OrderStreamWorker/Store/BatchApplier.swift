@@ -34,6 +34,9 @@ struct BatchApplier: Sendable {
         case fenced
         /// A database error; `isTransient` says whether retrying the same batch may succeed.
         case database(PGError)
+        /// The batch's dead letters were not acknowledged (a delivery failed): nothing was
+        /// committed, and they must be sent again (`apply(_:fence:on:afterDeadLetters:)`).
+        case deadLetters(KafkaError)
     }
 
     /// The SQLSTATE raised by `orderstream_fenced()` (see the schema migration).

@@ -26,7 +26,8 @@ struct PoisonIsolation {
         case fenced
         /// A database error that is not tied to the data (or not yet known to be): retry later.
         case database(PGError)
-        /// The poison's dead letter could not be written: retry later (nothing was set aside).
+        /// A dead letter could not be written (a poison's, or the batch's rejections' that a
+        /// commit waited for): retry later (nothing was set aside or committed after it).
         case deadLetter(KafkaError)
         /// A part with no event left to blame still failed with a data error: the failure is not
         /// tied to one event (e.g. the position rows themselves). Retried with backoff, reported.
@@ -91,6 +92,7 @@ struct PoisonIsolation {
             } catch {
                 switch error {
                 case .fenced: throw .fenced
+                case .deadLetters(let error): throw .deadLetter(error)
                 case .database(let error):
                     guard error.isCausedByData else { throw .database(error) }
                     failure = error
@@ -114,6 +116,7 @@ struct PoisonIsolation {
             } catch {
                 switch error {
                 case .fenced: throw .fenced
+                case .deadLetters(let error): throw .deadLetter(error)
                 case .database(let error):
                     throw error.isCausedByData ? .notIsolatable(error) : .database(error)
                 }
