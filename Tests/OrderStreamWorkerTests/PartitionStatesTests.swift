@@ -114,25 +114,70 @@ struct PartitionStatesTests {
         #expect(work?.messages.filter { $0.partition == Self.p0 }.map(\.offset) == Array(0..<49))
     }
 
-    @Test func fairSharesFillTheCapacityMaxMinFairly() {
-        #expect(PartitionStates.fairShares([], capacity: 10) == [])
-        #expect(PartitionStates.fairShares([5, 5], capacity: 0) == [0, 0])
-        #expect(PartitionStates.fairShares([3, 100, 100], capacity: 10) == [3, 3, 4])
-        #expect(PartitionStates.fairShares([1, 2, 3], capacity: 100) == [1, 2, 3])
-        #expect(PartitionStates.fairShares([9, 9, 9], capacity: 2) == [0, 1, 1])
-        // Properties over many inputs: never more than a partition has, the sum is all that
-        // fits, and no partition is left below another's share while it still has messages.
+    @Test func aBatchTakesTheOldestMessagesAcrossItsPartitions() {
+        var states = PartitionStates(laneCount: 1)
+        states.assign([Self.p0: Self.active(0), Self.p1: Self.active(0), Self.p2: Self.active(0)])
+        // p0 is far ahead in time (its producer wrote later), p1 and p2 interleave.
+        var interleaved: [ConsumedMessage] = []
+        for offset: Int64 in 0..<50 {
+            interleaved += Self.messages(Self.p1, offset..<(offset + 1), at: 1_000 + 2 * offset)
+            interleaved += Self.messages(Self.p2, offset..<(offset + 1), at: 1_001 + 2 * offset)
+        }
+        states.append(Self.messages(Self.p0, 0..<50, at: 9_000) + interleaved)
+        let work = states.take(lane: 0, maxMessages: 60)
+        let counts = Dictionary(grouping: work?.messages ?? [], by: \.partition).mapValues(\.count)
+        #expect(counts == [Self.p1: 30, Self.p2: 30])
+        #expect(
+            work?.messages.map(\.partition) == Array(repeating: Self.p1, count: 30)
+                + Array(repeating: Self.p2, count: 30))
+        states.committed([Self.p1: 30, Self.p2: 30])
+        // What is left of p1 and p2 is still older than p0.
+        let next = states.take(lane: 0, maxMessages: 60)
+        #expect(
+            next.map { Dictionary(grouping: $0.messages, by: \.partition).mapValues(\.count) } == [
+                Self.p0: 20, Self.p1: 20, Self.p2: 20,
+            ])
+    }
+
+    @Test func oldestFirstSharesAreOrderedPrefixesThatFillTheCapacity() {
+        func shares(_ buffers: [[Int64?]], _ capacity: Int) -> [Int] {
+            PartitionStates.oldestFirstShares(buffers, capacity: capacity)
+        }
+        // Without timestamps (or all equal): partitions take turns, a max-min fair share.
+        #expect(shares([[Int64?]](), 10) == [])
+        #expect(shares([[nil, nil], [nil, nil]], 0) == [0, 0])
+        #expect(
+            shares([[nil, nil, nil], Array(repeating: nil, count: 100), Array(repeating: nil, count: 100)], 10) == [
+                3, 4, 3,
+            ])
+        #expect(shares([[nil], [nil, nil], [nil, nil, nil]], 100) == [1, 2, 3])
+        #expect(shares([[5, 5, 5], [5, 5, 5], [5, 5, 5]], 2) == [1, 1, 0])
+        // A message without a timestamp counts as the oldest; a clock that steps back does not
+        // let a later message of its partition jump ahead of an earlier one.
+        #expect(shares([[10, 11], [nil, 20]], 1) == [0, 1])
+        #expect(shares([[10, 30, 12], [20, 21, 22]], 3) == [1, 2])
+        // Properties over many inputs: never more than a partition has, the sum is all that fits,
+        // and nothing taken is younger than the next message left in a partition.
         var generator = SplitMix(seed: 16)  // seeded like the other property test here: a failure repeats
         for _ in 0..<500 {
-            let buffered = (0..<Int.random(in: 1...12, using: &generator)).map { _ in
-                Int.random(in: 0...300, using: &generator)
+            let buffers: [[Int64?]] = (0..<Int.random(in: 1...12, using: &generator)).map { _ in
+                (0..<Int.random(in: 0...300, using: &generator)).map { _ in
+                    Int.random(in: 0...9, using: &generator) == 0 ? nil : Int64.random(in: 0...500, using: &generator)
+                }
             }
             let capacity = Int.random(in: 0...2_000, using: &generator)
-            let shares = PartitionStates.fairShares(buffered, capacity: capacity)
-            #expect(zip(shares, buffered).allSatisfy { $0 >= 0 && $0 <= $1 })
-            #expect(shares.reduce(0, +) == min(capacity, buffered.reduce(0, +)))
-            for i in shares.indices where shares[i] < buffered[i] {
-                #expect(shares.allSatisfy { $0 <= shares[i] + 1 }, "\(buffered) \(capacity) → \(shares)")
+            let taken = shares(buffers, capacity)
+            #expect(zip(taken, buffers).allSatisfy { $0 >= 0 && $0 <= $1.count })
+            #expect(taken.reduce(0, +) == min(capacity, buffers.reduce(0) { $0 + $1.count }))
+            // Each message's key: the largest timestamp so far in its partition (none: oldest).
+            let keys = buffers.map { buffer in
+                buffer.reduce(into: [Int64]()) { keys, stamp in keys.append(max(keys.last ?? .min, stamp ?? .min)) }
+            }
+            let youngestTaken = keys.indices.compactMap { taken[$0] > 0 ? keys[$0][taken[$0] - 1] : nil }.max()
+            for index in keys.indices where taken[index] < keys[index].count {
+                if let youngestTaken {
+                    #expect(keys[index][taken[index]] >= youngestTaken, "\(buffers) \(capacity) → \(taken)")
+                }
             }
         }
     }
