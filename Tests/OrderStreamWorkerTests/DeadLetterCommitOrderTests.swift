@@ -73,6 +73,44 @@ struct DeadLetterCommitOrderTests {
         }
 
         var positionsAfter: [TopicPartition: Int64] { batch.partitions.mapValues(\.nextOffset) }
+
+        /// What the second session saw while the batch awaited its acknowledgements (nil where it
+        /// could not look).
+        struct Seen {
+            var positions: [TopicPartition: Int64]?
+            var applied: Int64?
+            var rowsFree: Bool?
+        }
+
+        /// Applies the batch with acknowledgements that arrive only when awaited with `arriving`
+        /// as the timeout (never at an earlier wait), the second session looking at that moment.
+        /// Returns every timeout the apply waited with, what was seen, and the outcome.
+        func apply(
+            acknowledgedAt arriving: Duration?
+        ) throws -> (
+            asked: [Duration?], seen: Seen?, outcome: BatchApplier.Outcome
+        ) {
+            var asked: [Duration?] = []
+            var seen: Seen?
+            let outcome = try BatchApplier.apply(batch, fence: fence, on: connection) {
+                (timeout) throws(KafkaError) -> Bool in
+                asked.append(timeout)
+                guard timeout == arriving else { return false }
+                let visible = try? committed()
+                seen = Seen(
+                    positions: visible?.positions, applied: visible?.applied, rowsFree: try? positionRowsAreFree())
+                return true
+            }
+            return (asked, seen, outcome)
+        }
+
+        /// The batch committed exactly once: every event applied, the positions past the batch.
+        func expectAppliedOnce(_ outcome: BatchApplier.Outcome) throws {
+            #expect(outcome.applied == Int64(batch.events.count))
+            let after = try committed()
+            #expect(after.positions == positionsAfter)
+            #expect(after.applied == Int64(batch.events.count))
+        }
     }
 
     static let timedOut = KafkaError.delivery(code: KafkaErrorCode(rawValue: -192), message: "Local: Message timed out")
@@ -81,50 +119,24 @@ struct DeadLetterCommitOrderTests {
         let setup = try Setup()
         defer { setup.close() }
         #expect(!setup.batch.rejected.isEmpty && !setup.batch.events.isEmpty)
-        var asked: [Duration?] = []
-        var seenWhileWaiting: (positions: [TopicPartition: Int64], applied: Int64, free: Bool)?
-        let outcome = try BatchApplier.apply(setup.batch, fence: setup.fence, on: setup.connection) {
-            (timeout) throws(KafkaError) -> Bool in
-            asked.append(timeout)
-            guard timeout == BatchApplier.deadLetterGrace else { return false }
-            // The statement has run (it holds the position rows), nothing of it is visible yet.
-            let seen = try? setup.committed()
-            seenWhileWaiting = (seen?.positions ?? [:], seen?.applied ?? -1, (try? setup.positionRowsAreFree()) ?? true)
-            return true
-        }
-        #expect(asked == [.zero, BatchApplier.deadLetterGrace])
-        #expect(seenWhileWaiting?.positions == setup.expected)
-        #expect(seenWhileWaiting?.applied == 0)
-        #expect(seenWhileWaiting?.free == false, "the statement had not run while the acknowledgements were awaited")
-        #expect(outcome.applied == Int64(setup.batch.events.count))
-        let after = try setup.committed()
-        #expect(after.positions == setup.positionsAfter)
-        #expect(after.applied == Int64(setup.batch.events.count))
+        let run = try setup.apply(acknowledgedAt: BatchApplier.deadLetterGrace)
+        #expect(run.asked == [.zero, BatchApplier.deadLetterGrace])
+        // The statement has run (it holds the position rows), nothing of it is visible yet.
+        #expect(run.seen?.positions == setup.expected)
+        #expect(run.seen?.applied == 0)
+        #expect(run.seen?.rowsFree == false, "the statement had not run while the acknowledgements were awaited")
+        try setup.expectAppliedOnce(run.outcome)
     }
 
     @Test func lateAcknowledgementsRollBackThenTheBatchAppliesOnceWithNothingHeldMeanwhile() throws {
         let setup = try Setup()
         defer { setup.close() }
-        var asked: [Duration?] = []
-        var seenWhileWaiting: (positions: [TopicPartition: Int64], applied: Int64, free: Bool)?
-        let outcome = try BatchApplier.apply(setup.batch, fence: setup.fence, on: setup.connection) {
-            (timeout) throws(KafkaError) -> Bool in
-            asked.append(timeout)
-            guard timeout == nil else { return false }
-            let seen = try? setup.committed()
-            seenWhileWaiting = (
-                seen?.positions ?? [:], seen?.applied ?? -1, (try? setup.positionRowsAreFree()) ?? false
-            )
-            return true
-        }
-        #expect(asked == [.zero, BatchApplier.deadLetterGrace, nil])
-        #expect(seenWhileWaiting?.positions == setup.expected)
-        #expect(seenWhileWaiting?.applied == 0)
-        #expect(seenWhileWaiting?.free == true, "a position row stayed locked while the dead letters were awaited")
-        #expect(outcome.applied == Int64(setup.batch.events.count))
-        let after = try setup.committed()
-        #expect(after.positions == setup.positionsAfter)
-        #expect(after.applied == Int64(setup.batch.events.count))
+        let run = try setup.apply(acknowledgedAt: nil)
+        #expect(run.asked == [.zero, BatchApplier.deadLetterGrace, nil])
+        #expect(run.seen?.positions == setup.expected)
+        #expect(run.seen?.applied == 0)
+        #expect(run.seen?.rowsFree == true, "a position row stayed locked while the dead letters were awaited")
+        try setup.expectAppliedOnce(run.outcome)
     }
 
     @Test func aFailedDeliveryCommitsNothing() throws {
@@ -155,7 +167,6 @@ struct DeadLetterCommitOrderTests {
         }
         // The same batch, its dead letters sent again and acknowledged, applies exactly once.
         let outcome = try BatchApplier.apply(setup.batch, fence: setup.fence, on: setup.connection) { _ in true }
-        #expect(outcome.applied == Int64(setup.batch.events.count))
-        #expect(try setup.committed().positions == setup.positionsAfter)
+        try setup.expectAppliedOnce(outcome)
     }
 }

@@ -239,9 +239,8 @@ final class ApplyLane: Sendable {
             PoisonIsolation.Steps(
                 apply: { [connection] (part) throws(BatchApplier.Failure) -> BatchApplier.Outcome in
                     guard let delivery else { return try BatchApplier.apply(part, fence: fence, on: connection) }
-                    return try BatchApplier.apply(part, fence: fence, on: connection) {
-                        (timeout) throws(KafkaError) -> Bool in try delivery.wait(timeout: timeout)
-                    }
+                    return try BatchApplier.apply(
+                        part, fence: fence, on: connection, afterDeadLetters: delivery.wait(timeout:))
                 },
                 probe: { [connection] (part) throws(BatchApplier.Failure) in
                     try BatchApplier.probe(part, fence: fence, on: connection)

@@ -217,17 +217,12 @@ struct PartitionStates: Sendable {
             entries[key]?.inFlight = true
         }
         if !work.refresh.isEmpty { return work }
-        let ready = entries.keys.sorted().filter { key in
-            guard let entry = entries[key] else { return false }
-            return entry.lane == lane && entry.active && !entry.inFlight && entry.buffered > 0
-        }
+        let ready = entries.lazy.filter { _, entry in
+            entry.lane == lane && entry.active && !entry.inFlight && entry.buffered > 0
+        }.sorted { $0.key < $1.key }
         let shares = Self.oldestFirstShares(
-            ready.map { key in
-                let entry = entries[key]!
-                return entry.buffer[entry.head...].lazy.map(\.timestampMillis)
-            }, capacity: maxMessages)
-        for (key, share) in zip(ready, shares) where share > 0 {
-            let entry = entries[key]!
+            ready.map { _, entry in entry.buffer[entry.head...].lazy.map(\.timestampMillis) }, capacity: maxMessages)
+        for ((key, entry), share) in zip(ready, shares) where share > 0 {
             work.messages.append(contentsOf: entry.buffer[entry.head..<(entry.head + share)])
             work.expected[key] = entry.expected
             work.epochs[key] = entry.epoch

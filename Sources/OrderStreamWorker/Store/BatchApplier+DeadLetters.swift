@@ -16,9 +16,10 @@ extension BatchApplier {
     /// the broker and PostgreSQL work at the same time: the statement runs in a transaction,
     /// and COMMIT follows the acknowledgements.
     ///
-    /// Why: waiting for the acknowledgements *before* the statement (as the worker used to) left the lane's session idle for a broker round trip in every batch with a
-    /// rejection, which under a backlog is nearly every batch (docs/BENCHMARKS.md, "Dead letters
-    /// acknowledged while the statement runs").
+    /// Why: waiting for the acknowledgements *before* the statement (as the worker used to) left
+    /// the lane's session idle for a broker round trip in every batch with a rejection, which
+    /// under a backlog is nearly every batch (docs/BENCHMARKS.md, "Dead letters acknowledged
+    /// while the statement runs").
     ///
     /// When they are already in, this is `apply` (one statement, its implicit transaction). When
     /// they are not in `grace` after the statement (a slow or unreachable broker), the
