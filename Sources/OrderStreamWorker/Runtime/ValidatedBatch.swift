@@ -42,21 +42,22 @@ struct ValidatedBatch: Sendable {
     /// Validates `messages` (in partition order) against the contract. `expected` gives each
     /// partition's position as this worker last saw it in PostgreSQL. Messages in `setAside`
     /// (poisons isolated from an earlier attempt, already dead-lettered) count as rejected with
-    /// the rejection given there. A large batch is validated in parallel slices (`verdicts`);
-    /// the bookkeeping below stays in the messages' order.
+    /// the rejection given there.
     init<Messages: Collection<ConsumedMessage>>(
         messages: Messages, expected: [TopicPartition: Int64], setAside: [MessageCoordinates: Rejection] = [:]
     ) {
         var seen = Set<String>()
         seen.reserveCapacity(messages.count)
         events.reserveCapacity(messages.count)
-        let verdicts = Self.verdicts(of: Array(messages), setAside: setAside)
-        for (message, outcome) in zip(messages, verdicts) {
+        for message in messages {
             let key = message.partition
             var slice =
                 partitions[key]
                 ?? PartitionSlice(expectedOffset: expected[key] ?? 0, nextOffset: expected[key] ?? 0)
             slice.nextOffset = max(slice.nextOffset, message.offset + 1)
+            let outcome =
+                setAside[MessageCoordinates(message)].map(ValidationOutcome.rejected)
+                ?? EventValidator.validate(topic: key.topic, key: message.key, value: message.value)
             switch outcome {
             case .valid(let event):
                 if seen.insert(event.eventId).inserted {
