@@ -38,7 +38,8 @@
 #                     an extra environment variable for both workers (repeatable), e.g.
 #                     --worker-env ORDERSTREAM_APPLY_CONNECTIONS=3 to compare settings
 #
-# Phases, in this order:
+# Phases, in this order (each begins with `settle`: VACUUM (ANALYZE) of the databases of the phases
+# before it and a CHECKPOINT, so that none inherits another's WAL or autovacuum; see below):
 #   (a) throughput: N messages are published BEFORE the worker starts; one release-built worker
 #       applies them; a psql `\watch 0.1` polls the positions and the 'event' buckets. The rate is
 #       (events applied at the end - events applied at the first poll that saw any) / (time of the
@@ -263,6 +264,27 @@ for setting in fsync synchronous_commit full_page_writes; do
     PG_SETTINGS+="${PG_SETTINGS:+ }$setting=$(psql_at "$SERVER_URL" -c "SHOW $setting")"
 done
 psql_at "$SERVER_URL" -c "CREATE DATABASE bench_worker"
+# Every measured phase starts from the same state of the server (`settle`): nothing left for
+# autovacuum in the databases of the phases before it (a VACUUM (ANALYZE) of each), then a
+# CHECKPOINT. Why, measured 2026-12-05:
+# - At PostgreSQL's default max_wal_size (1 GB) a checkpoint starts after about 540 MB of WAL,
+#   and after one every page's first change writes a whole-page image into the WAL
+#   (full_page_writes=on). Which phase paid for a checkpoint depended on how much WAL the phases
+#   before it had left: one began 15 s into (a), (f) and (b) each began another, and (b′) ran
+#   while (b)'s was being written.
+# - Autovacuum's launcher visits each database about once a minute, and it vacuumed and analyzed
+#   (a)'s tables (1.1 M rows in applied_events) whenever it came by: in one run while (b) and
+#   (b′) ran.
+# A phase still pays for the checkpoints its own WAL starts, and for autovacuum of its own tables.
+settle() {
+    local db
+    for db in bench_worker bench_two bench_raw bench_core; do
+        if [[ "$(psql_at "$SERVER_URL" -c "SELECT count(*) FROM pg_database WHERE datname = '$db'")" == 1 ]]; then
+            psql_at "${SERVER_URL%/*}/$db" -c "VACUUM (ANALYZE)"
+        fi
+    done
+    psql_at "$SERVER_URL" -c "CHECKPOINT"
+}
 
 log "starting the embedded broker ($PARTITIONS partitions per topic)"
 "$BIN" broker --partitions "$PARTITIONS" --bootstrap-file "$WORK/bootstrap" >"$WORK/broker.log" 2>&1 &
@@ -385,6 +407,7 @@ cpu_snapshot() { echo "$(date +%s.%N) $(process_ticks "$BROKER_PID") $(process_t
 
 # ---------------------------------------------------------------- (a) throughput
 log "(a) throughput: one worker applies the preload"
+settle
 # One psql session polls every 0.1 s: now, messages consumed, the latest commit, events applied.
 # Events applied are read from the position rows (offsets less duplicates and rejections, the
 # identity the cutover verification checks), not from kpi_minutes: summing the buckets every
@@ -442,6 +465,7 @@ if ((TWO_WORKERS)); then
     log "(f) two workers of one group (bench2) apply the preload again on a fresh database"
     psql_at "$SERVER_URL" -c "CREATE DATABASE bench_two"
     "$BIN" migrate --database-url "$TWO_DB" >/dev/null
+    settle
     # (a)'s poll, plus lock waits: ungranted locks, and backends waiting on a heavyweight lock.
     printf '%s\n' \
         "SELECT extract(epoch FROM clock_timestamp()), coalesce(sum(next_offset), 0), coalesce(extract(epoch FROM max(last_commit_at)), 0), coalesce(sum(next_offset - events_duplicate - events_rejected), 0), (SELECT count(*) FROM pg_locks WHERE NOT granted), (SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock') FROM partition_positions" \
@@ -491,6 +515,7 @@ fi
 
 # ---------------------------------------------------------------- (d) latency
 log "(d) latency: a fresh worker, loadgen --rate $RATE for ${DURATION}s"
+settle
 start_worker worker-d
 deadline=$((SECONDS + 120))
 while :; do
@@ -611,6 +636,7 @@ psql_at "$SERVER_URL" -c "CREATE DATABASE bench_raw"
 # The effects, exactly as the worker applies them: ApplyStatement's CTEs from `fresh` to the last
 # effect, printed by the binary being measured, so this path can never drift from it.
 "$BIN" apply-sql --effects >"$WORK/effects-raw.sql"
+settle
 run_raw raw "$RAW_DB" "$WORK/effects-raw.sql"
 read -r RAW_T0 RAW_T1 RAW_T2 <<<"$RAW_TIMES"
 "$BIN" kpis --json --database-url "$RAW_DB" >"$WORK/kpis-raw.json"
@@ -673,6 +699,7 @@ order_upsert AS (
     RETURNING 1
 ),
 SQL
+settle
 run_raw core "$CORE_DB" "$WORK/effects-core.sql"
 read -r CORE_T0 CORE_T1 CORE_T2 <<<"$RAW_TIMES"
 
