@@ -36,6 +36,9 @@ struct WorkerTypesTests {
             ])
         // A property the configuration set is not overridden by the worker's default.
         #expect(consumer["fetch.wait.max.ms"] == "50" && consumer["group.id"] == "shop-green")
+        // The prefetch bounds: bytes bind, the message count never does first (librdkafka 2.0.2
+        // stops a partition's fetch for a second when either is reached).
+        #expect(consumer["queued.max.messages.kbytes"] == "8192" && consumer["queued.min.messages"] == "1000000")
         #expect(consumer["partition.assignment.strategy"] == nil && consumer["group.instance.id"] == nil)
         // The producer: the same order, without the consumer-only `fetch.wait.max.ms`.
         #expect(
